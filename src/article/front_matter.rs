@@ -1,0 +1,394 @@
+//! Front matter keys, read from TOML or YAML into one typed record (pure).
+//!
+//! Both dialects are first turned into a small [`Value`] tree so that one
+//! set of rules decides the keys, their aliases and their types, and unknown
+//! keys (other generators' `layout`, `weight`, `extra`…) are ignored.
+
+use super::split::FrontMatterKind;
+
+/// A front matter value, whichever dialect it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Integer(i64),
+    Float(f64),
+    String(String),
+    /// A TOML date/time literal, in its RFC 3339 text form.
+    Datetime(String),
+    List(Vec<Value>),
+    Table(Vec<(String, Value)>),
+}
+
+/// The keys feedsmith reads, with their types checked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FrontMatter {
+    pub title: Option<String>,
+    /// Date text, read later in the site's timezone.
+    pub date: Option<String>,
+    pub updated: Option<String>,
+    pub authors: Vec<String>,
+    pub summary: Option<String>,
+    pub tags: Vec<String>,
+    pub categories: Vec<String>,
+    pub draft: bool,
+    pub slug: Option<String>,
+    pub id: Option<String>,
+    pub link: Option<String>,
+    pub image: Option<String>,
+    pub lang: Option<String>,
+    pub kicker: Option<String>,
+    pub subtitle: Option<String>,
+}
+
+/// A front matter problem, with the 1-based line and column inside the
+/// front matter text when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrontMatterError {
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+    pub hint: String,
+}
+
+impl FrontMatter {
+    pub fn parse(kind: FrontMatterKind, text: &str) -> Result<FrontMatter, FrontMatterError> {
+        let table = match kind {
+            FrontMatterKind::Toml => parse_toml(text)?,
+            FrontMatterKind::Yaml => parse_yaml(text)?,
+        };
+        Self::from_table(&table, text)
+    }
+
+    fn from_table(table: &[(String, Value)], text: &str) -> Result<FrontMatter, FrontMatterError> {
+        let fields = Fields { table, text };
+        let taxonomies = fields.get(&["taxonomies"]);
+        let mut fm = FrontMatter {
+            title: fields.string(&["title"])?,
+            date: fields.date(&["date"])?,
+            updated: fields.date(&["updated", "lastmod", "modified", "last_modified_at"])?,
+            authors: fields.people()?,
+            summary: fields.string(&["summary", "description"])?,
+            tags: fields.list(&["tags"])?,
+            categories: fields.list(&["categories", "category"])?,
+            draft: fields.bool(&["draft"])?.unwrap_or(false),
+            slug: fields.string(&["slug"])?,
+            id: fields.string(&["id"])?,
+            link: fields.string(&["link"])?,
+            image: fields.string(&["image"])?,
+            lang: fields.string(&["lang"])?,
+            kicker: fields.string(&["kicker"])?,
+            subtitle: fields.string(&["subtitle"])?,
+        };
+        // Jekyll marks unpublished posts with `published: false`.
+        if fields.bool(&["published"])? == Some(false) {
+            fm.draft = true;
+        }
+        // Zola keeps taxonomies in a table of their own.
+        if let Some(Value::Table(tax)) = taxonomies {
+            let zola = Fields { table: tax, text };
+            if fm.tags.is_empty() {
+                fm.tags = zola.list(&["tags"])?;
+            }
+            if fm.categories.is_empty() {
+                fm.categories = zola.list(&["categories"])?;
+            }
+        }
+        Ok(fm)
+    }
+}
+
+struct Fields<'a> {
+    table: &'a [(String, Value)],
+    text: &'a str,
+}
+
+impl Fields<'_> {
+    fn get(&self, names: &[&str]) -> Option<&Value> {
+        names
+            .iter()
+            .find_map(|n| self.table.iter().find(|(k, _)| k == n).map(|(_, v)| v))
+            .filter(|v| **v != Value::Null)
+    }
+
+    fn key_of(&self, names: &[&str]) -> String {
+        names.iter().find(|n| self.table.iter().any(|(k, _)| k == *n)).unwrap_or(&names[0]).to_string()
+    }
+
+    fn wrong(&self, names: &[&str], expected: &str) -> FrontMatterError {
+        let key = self.key_of(names);
+        let line = key_line(self.text, &key);
+        FrontMatterError {
+            line,
+            column: line.map(|_| 1),
+            message: format!("`{key}` must be {expected}"),
+            hint: format!("fix the value of `{key}` in the front matter"),
+        }
+    }
+
+    fn string(&self, names: &[&str]) -> Result<Option<String>, FrontMatterError> {
+        match self.get(names) {
+            None => Ok(None),
+            Some(v) => scalar_text(v)
+                .map(|s| Some(s).filter(|s| !s.trim().is_empty()))
+                .ok_or_else(|| self.wrong(names, "text")),
+        }
+    }
+
+    fn date(&self, names: &[&str]) -> Result<Option<String>, FrontMatterError> {
+        match self.get(names) {
+            None => Ok(None),
+            Some(Value::String(s) | Value::Datetime(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(self.wrong(names, "a date such as 2024-03-07 or 2024-03-07T15:00:00+08:00")),
+        }
+    }
+
+    fn bool(&self, names: &[&str]) -> Result<Option<bool>, FrontMatterError> {
+        match self.get(names) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(self.wrong(names, "true or false (without quotes)")),
+        }
+    }
+
+    /// A list of strings; a single string is taken as a list of one.
+    fn list(&self, names: &[&str]) -> Result<Vec<String>, FrontMatterError> {
+        let items = match self.get(names) {
+            None => return Ok(Vec::new()),
+            Some(Value::List(items)) => items.iter().map(scalar_text).collect::<Option<Vec<_>>>(),
+            Some(v) => scalar_text(v).map(|s| vec![s]),
+        };
+        let items = items.ok_or_else(|| self.wrong(names, "a list of text, such as [\"a\", \"b\"]"))?;
+        Ok(clean_list(items))
+    }
+
+    /// `author` (text or a table with `name`) and `authors` (a list of those).
+    fn people(&self) -> Result<Vec<String>, FrontMatterError> {
+        let mut names = Vec::new();
+        for key in ["authors", "author"] {
+            let values: Vec<&Value> = match self.get(&[key]) {
+                None => continue,
+                Some(Value::List(items)) => items.iter().collect(),
+                Some(v) => vec![v],
+            };
+            for v in values {
+                let name = match v {
+                    Value::Table(t) => t.iter().find(|(k, _)| k == "name").and_then(|(_, v)| scalar_text(v)),
+                    v => scalar_text(v),
+                };
+                names.push(name.ok_or_else(|| self.wrong(&[key], "a name, or a list of names"))?);
+            }
+        }
+        Ok(clean_list(names))
+    }
+}
+
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) | Value::Datetime(s) => Some(s.clone()),
+        Value::Integer(i) => Some(i.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        _ => None,
+    }
+}
+
+/// Trims, drops empties and duplicates, keeps the first order.
+fn clean_list(items: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        let item = item.trim().to_owned();
+        if !item.is_empty() && !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+/// The line (1-based, within the front matter) where `key` is defined.
+pub fn key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key)
+                .or_else(|| l.strip_prefix(&format!("\"{key}\"")))
+                .is_some_and(|rest| rest.trim_start().starts_with(['=', ':']))
+        })
+        .map(|i| i + 1)
+}
+
+fn parse_toml(text: &str) -> Result<Vec<(String, Value)>, FrontMatterError> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let (line, column) = e.span().map_or((1, 1), |s| crate::error::line_col(text, s.start));
+        FrontMatterError {
+            line: Some(line),
+            column: Some(column),
+            message: format!("TOML front matter: {}", e.message().trim().replace('\n', " ")),
+            hint: "fix the TOML syntax between the +++ lines (strings need double quotes)".into(),
+        }
+    })?;
+    Ok(table.into_iter().map(|(k, v)| (k, from_toml(v))).collect())
+}
+
+fn from_toml(v: toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::Integer(i),
+        toml::Value::Float(f) => Value::Float(f),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::Datetime(d.to_string()),
+        toml::Value::Array(a) => Value::List(a.into_iter().map(from_toml).collect()),
+        toml::Value::Table(t) => Value::Table(t.into_iter().map(|(k, v)| (k, from_toml(v))).collect()),
+    }
+}
+
+fn parse_yaml(text: &str) -> Result<Vec<(String, Value)>, FrontMatterError> {
+    let value: serde_norway::Value = serde_norway::from_str(text).map_err(|e| {
+        let location = e.location();
+        FrontMatterError {
+            line: location.as_ref().map(|l| l.line()),
+            column: location.as_ref().map(|l| l.column()),
+            message: format!("YAML front matter: {e}"),
+            hint: "fix the YAML syntax between the --- lines (quote text containing `: ` or `#`)".into(),
+        }
+    })?;
+    match from_yaml(value) {
+        Value::Table(t) => Ok(t),
+        Value::Null => Ok(Vec::new()),
+        _ => Err(FrontMatterError {
+            line: Some(1),
+            column: Some(1),
+            message: "YAML front matter must be a mapping of keys to values".into(),
+            hint: "write one `key: value` per line between the --- lines".into(),
+        }),
+    }
+}
+
+fn from_yaml(v: serde_norway::Value) -> Value {
+    use serde_norway::Value as Y;
+    match v {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => match n.as_i64() {
+            Some(i) => Value::Integer(i),
+            None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::List(items.into_iter().map(from_yaml).collect()),
+        Y::Mapping(m) => Value::Table(
+            m.into_iter()
+                .filter_map(|(k, v)| match from_yaml(k) {
+                    Value::String(k) => Some((k, from_yaml(v))),
+                    Value::Integer(i) => Some((i.to_string(), from_yaml(v))),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        Y::Tagged(t) => from_yaml(t.value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use FrontMatterKind::{Toml, Yaml};
+
+    #[test]
+    fn toml_every_key() {
+        let fm = FrontMatter::parse(
+            Toml,
+            r#"
+title = "对标奋进 对表攻坚"
+date = 2024-03-07
+lastmod = 2024-03-08T10:00:00+08:00
+author = "陈晓苏"
+description = "摘要"
+tags = ["“八八战略”在身边", " ", "“八八战略”在身边"]
+categories = ["要闻"]
+draft = true
+slug = "duibiao"
+id = "urn:x"
+link = "https://e.com/a"
+image = "a.jpg"
+lang = "zh-CN"
+kicker = "引题"
+subtitle = "副题"
+weight = 3
+[extra]
+anything = 1
+"#,
+        )
+        .expect("valid");
+        assert_eq!(fm.title.as_deref(), Some("对标奋进 对表攻坚"));
+        assert_eq!(fm.date.as_deref(), Some("2024-03-07"));
+        assert_eq!(fm.updated.as_deref(), Some("2024-03-08T10:00:00+08:00"));
+        assert_eq!(fm.authors, vec!["陈晓苏"]);
+        assert_eq!(fm.summary.as_deref(), Some("摘要"));
+        assert_eq!(fm.tags, vec!["“八八战略”在身边"], "blank and repeated tags dropped");
+        assert_eq!(fm.categories, vec!["要闻"]);
+        assert!(fm.draft);
+        assert_eq!(fm.slug.as_deref(), Some("duibiao"));
+        assert_eq!(fm.id.as_deref(), Some("urn:x"));
+        assert_eq!(fm.link.as_deref(), Some("https://e.com/a"));
+        assert_eq!(fm.image.as_deref(), Some("a.jpg"));
+        assert_eq!(fm.lang.as_deref(), Some("zh-CN"));
+        assert_eq!(fm.kicker.as_deref(), Some("引题"));
+        assert_eq!(fm.subtitle.as_deref(), Some("副题"));
+    }
+
+    #[test]
+    fn yaml_jekyll_and_hugo_shapes() {
+        let fm = FrontMatter::parse(Yaml, "layout: post\ntitle: Hello: world\n");
+        assert!(fm.is_err(), "unquoted colon is a YAML error");
+        let fm = FrontMatter::parse(
+            Yaml,
+            "layout: post\ntitle: \"Hello\"\ndate: 2024-03-07 15:00:00 +0800\nauthor:\n  name: Ann\nauthors: [Bob]\ncategory: news\ntags: one\npublished: false\nmodified: 2024-03-09\n",
+        )
+        .expect("valid");
+        assert_eq!(fm.date.as_deref(), Some("2024-03-07 15:00:00 +0800"));
+        assert_eq!(fm.authors, vec!["Bob", "Ann"]);
+        assert_eq!(fm.categories, vec!["news"]);
+        assert_eq!(fm.tags, vec!["one"], "a single string is a list of one");
+        assert!(fm.draft, "Jekyll's published: false is a draft");
+        assert_eq!(fm.updated.as_deref(), Some("2024-03-09"));
+    }
+
+    #[test]
+    fn zola_taxonomies_table() {
+        let fm = FrontMatter::parse(Toml, "title = \"t\"\n[taxonomies]\ntags = [\"a\"]\ncategories = [\"b\"]\n")
+            .expect("valid");
+        assert_eq!((fm.tags, fm.categories), (vec!["a".to_owned()], vec!["b".to_owned()]));
+    }
+
+    #[test]
+    fn empty_front_matter_is_fine() {
+        assert_eq!(FrontMatter::parse(Yaml, "").expect("empty"), FrontMatter::default());
+        assert_eq!(FrontMatter::parse(Toml, "").expect("empty"), FrontMatter::default());
+    }
+
+    #[test]
+    fn wrong_types_say_what_is_expected_and_where() {
+        let cases = [
+            (Toml, "title = \"t\"\ndraft = \"yes\"\n", 2, "`draft` must be true or false"),
+            (Toml, "date = 12\n", 1, "`date` must be a date"),
+            (Toml, "title = \"t\"\n\ntags = [1, [2]]\n", 3, "`tags` must be a list of text"),
+            (Toml, "title = [\"a\"]\n", 1, "`title` must be text"),
+            (Yaml, "draft: yes please\n", 1, "`draft` must be true or false"),
+            (Yaml, "a: 1\nauthor: [[x]]\n", 2, "`author` must be a name"),
+        ];
+        for (kind, text, line, needle) in cases {
+            let e = FrontMatter::parse(kind, text).expect_err(text);
+            assert!(e.message.contains(needle), "{text}: {}", e.message);
+            assert_eq!(e.line, Some(line), "{text}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_carry_line_and_column() {
+        let e = FrontMatter::parse(Toml, "title = \"a\"\ndate = 2024-03-07\ntags = [\"a\"\n").expect_err("bad");
+        assert_eq!(e.line, Some(3), "{e:?}");
+        assert!(e.message.starts_with("TOML front matter"));
+        let e = FrontMatter::parse(Yaml, "title: a\ntags: [a\n").expect_err("bad");
+        assert!(e.line.is_some(), "{e:?}");
+        assert!(e.message.starts_with("YAML front matter"));
+    }
+}

@@ -1,0 +1,168 @@
+//! Story HTML made safe for feed readers: sanitised with ammonia, relative
+//! URLs made absolute, and the headline block framed (pure).
+
+use std::borrow::Cow;
+
+use url::Url;
+
+use super::text::escape;
+
+/// Tags added to ammonia's defaults (which already keep headings,
+/// paragraphs, lists, tables, figures, links, blockquotes and code).
+const EXTRA_TAGS: &[&str] = &["picture", "source", "video", "audio", "track"];
+
+/// Removes everything a reader must not run (script, style, event handlers,
+/// `javascript:`/`data:` URLs, iframes, objects, embeds, forms, meta) and
+/// resolves relative `href`, `src`, `srcset` and `poster` against `base`.
+pub fn sanitize(html: &str, base: &Url) -> String {
+    let srcset_base = base.clone();
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_tags(EXTRA_TAGS)
+        .add_tag_attributes("img", &["srcset", "sizes", "loading"])
+        .add_tag_attributes("source", &["src", "srcset", "sizes", "type", "media"])
+        .add_tag_attributes("video", &["src", "poster", "controls", "width", "height", "preload"])
+        .add_tag_attributes("audio", &["src", "controls", "preload"])
+        .add_tag_attributes("track", &["src", "kind", "srclang", "label"])
+        .add_allowed_classes("div", &["footnote-definition"])
+        .add_allowed_classes("sup", &["footnote-reference", "footnote-definition-label"])
+        .url_schemes(["http", "https", "mailto", "tel"].into_iter().collect())
+        .url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
+        .attribute_filter(move |_element, attribute, value| match attribute {
+            "srcset" => resolve_srcset(value, &srcset_base).map(Cow::Owned),
+            _ => Some(Cow::Borrowed(value)),
+        });
+    builder.clean(html).to_string()
+}
+
+/// Resolves every candidate of a `srcset` (`url [descriptor], …`), keeping
+/// only http(s) URLs. `None` when nothing is left.
+fn resolve_srcset(value: &str, base: &Url) -> Option<String> {
+    let candidates: Vec<String> = value
+        .split(',')
+        .filter_map(|candidate| {
+            let mut parts = candidate.split_whitespace();
+            let url = base.join(parts.next()?).ok().filter(|u| matches!(u.scheme(), "http" | "https"))?;
+            let descriptor: Vec<&str> = parts.collect();
+            Some(if descriptor.is_empty() { url.to_string() } else { format!("{url} {}", descriptor.join(" ")) })
+        })
+        .collect();
+    (!candidates.is_empty()).then(|| candidates.join(", "))
+}
+
+/// The headline as the paper prints it — kicker (引题), headline, subtitle
+/// (副题) — followed by the body. Without kicker and subtitle the body is
+/// returned as it is, since readers show the title themselves.
+pub fn frame(kicker: Option<&str>, title: &str, subtitle: Option<&str>, body: &str) -> String {
+    if kicker.is_none() && subtitle.is_none() {
+        return body.to_owned();
+    }
+    let mut out = String::with_capacity(body.len() + 256);
+    out.push_str("<header>");
+    if let Some(k) = kicker {
+        out.push_str("<p class=\"kicker\">");
+        out.push_str(&escape(k));
+        out.push_str("</p>");
+    }
+    out.push_str("<h1>");
+    out.push_str(&escape(title));
+    out.push_str("</h1>");
+    if let Some(s) = subtitle {
+        out.push_str("<p class=\"subtitle\">");
+        out.push_str(&escape(s));
+        out.push_str("</p>");
+    }
+    out.push_str("</header>\n");
+    out.push_str(body);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://news.example.com/duibiao/").expect("url")
+    }
+
+    #[test]
+    fn relative_urls_become_absolute() {
+        let html = sanitize(
+            r#"<a href="../other/">o</a><img src="p.jpg" srcset="p-2x.jpg 2x, /q.jpg 640w"><video poster="v.jpg" src="v.mp4"></video><a href="https://x.org/">x</a>"#,
+            &base(),
+        );
+        assert!(html.contains(r#"href="https://news.example.com/other/""#), "{html}");
+        assert!(html.contains(r#"src="https://news.example.com/duibiao/p.jpg""#), "{html}");
+        assert!(
+            html.contains(
+                r#"srcset="https://news.example.com/duibiao/p-2x.jpg 2x, https://news.example.com/q.jpg 640w""#
+            ),
+            "{html}"
+        );
+        assert!(html.contains(r#"poster="https://news.example.com/duibiao/v.jpg""#), "{html}");
+        assert!(html.contains(r#"href="https://x.org/""#), "{html}");
+    }
+
+    #[test]
+    fn dangerous_markup_is_removed() {
+        let cases = [
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<a href=\"data:text/html,<script>alert(1)</script>\">x</a>",
+            "<iframe src=\"https://evil/\"></iframe>",
+            "<object data=\"x.swf\"></object><embed src=\"x.swf\">",
+            "<form action=\"/steal\"><input name=p></form>",
+            "<meta http-equiv=refresh content=0>",
+            "<style>body{display:none}</style>",
+            "<img srcset=\"javascript:alert(1) 1x\">",
+        ];
+        for case in cases {
+            let out = sanitize(case, &base()).to_lowercase();
+            for bad in [
+                "<script",
+                "onerror",
+                "javascript:",
+                "data:",
+                "<iframe",
+                "<object",
+                "<embed",
+                "<form",
+                "<input",
+                "<meta",
+                "<style",
+                "alert(1)</",
+            ] {
+                assert!(!out.contains(bad), "{case} -> {out}");
+            }
+        }
+    }
+
+    #[test]
+    fn news_markup_survives() {
+        let html = "<figure><img src=\"https://e.com/a.jpg\" alt=\"图\"><figcaption>说明</figcaption></figure><table><tr><td>1</td></tr></table><blockquote><p>q</p></blockquote><pre><code>c</code></pre><sup class=\"footnote-reference\"><a href=\"#1\">1</a></sup>";
+        let out = sanitize(html, &base());
+        for keep in [
+            "<figure>",
+            "<figcaption>说明</figcaption>",
+            "<table>",
+            "<blockquote>",
+            "<code>c</code>",
+            "class=\"footnote-reference\"",
+            "alt=\"图\"",
+        ] {
+            assert!(out.contains(keep), "{keep} missing from {out}");
+        }
+        assert!(sanitize("<a href=\"https://e.com/\">x</a>", &base()).contains("rel=\"noopener noreferrer\""));
+    }
+
+    #[test]
+    fn frame_prints_kicker_headline_subtitle_in_order() {
+        let html = frame(Some("引题<"), "标题", Some("副题"), "<p>正文</p>");
+        assert_eq!(
+            html,
+            "<header><p class=\"kicker\">引题&lt;</p><h1>标题</h1><p class=\"subtitle\">副题</p></header>\n<p>正文</p>"
+        );
+        assert_eq!(frame(None, "标题", None, "<p>x</p>"), "<p>x</p>");
+    }
+}

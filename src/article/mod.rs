@@ -1,0 +1,477 @@
+//! A story file's text to a [`Story`] record (pure): front matter, dates,
+//! title fallbacks, identity, summary; and, on demand, its content HTML.
+//!
+//! Parsing never renders the body: the index keeps one small record per
+//! story, and only stories that make it into a feed are rendered.
+
+pub mod dates;
+pub mod decode;
+pub mod front_matter;
+pub mod html;
+pub mod markdown;
+pub mod split;
+pub mod text;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use url::Url;
+
+use crate::error::StoryError;
+use crate::slug::url_segment;
+use front_matter::FrontMatter;
+use split::Split;
+
+/// How a body is written, told by the file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Markdown,
+    Text,
+}
+
+impl Format {
+    /// The format of a story file, or `None` when the file is not a story.
+    pub fn of(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()? {
+            "md" | "markdown" => Some(Format::Markdown),
+            "txt" => Some(Format::Text),
+            _ => None,
+        }
+    }
+}
+
+/// One story's metadata: everything a feed needs except the rendered body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Story {
+    /// Path relative to the articles folder.
+    pub path: PathBuf,
+    pub format: Format,
+    /// Hash of the decoded text: a change to anything in the file changes it.
+    pub hash: u64,
+    pub id: String,
+    pub link: String,
+    pub title: String,
+    /// The title was taken from the body, which must then not repeat it.
+    pub title_from_body: bool,
+    pub kicker: Option<String>,
+    pub subtitle: Option<String>,
+    pub date: DateTime<Utc>,
+    /// `updated` as the front matter gives it.
+    pub updated: Option<DateTime<Utc>>,
+    pub authors: Vec<String>,
+    pub summary: String,
+    pub tags: Vec<String>,
+    pub categories: Vec<String>,
+    pub draft: bool,
+    pub image: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// What parsing needs to know about the site.
+#[derive(Debug, Clone, Copy)]
+pub struct Site<'a> {
+    pub base_url: &'a Url,
+    pub timezone: Tz,
+}
+
+/// A story file as read from disk.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// Relative to the articles folder; becomes [`Story::path`].
+    pub rel_path: &'a Path,
+    /// How the file is named in messages.
+    pub shown_path: &'a Path,
+    /// Decoded, BOM removed, line endings normalised.
+    pub text: &'a str,
+    /// The file's modification time, the date of last resort.
+    pub modified: Option<DateTime<Utc>>,
+}
+
+/// A parsed story and what is worth a warning about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    pub story: Story,
+    pub warnings: Vec<StoryError>,
+}
+
+/// The number of characters a derived summary keeps before `…`.
+pub const SUMMARY_CHARS: usize = 200;
+
+pub fn parse(source: Source<'_>, site: Site<'_>) -> Result<Parsed, StoryError> {
+    let path = source.shown_path;
+    let err = |message: String, hint: &str| StoryError::new(path, message, hint);
+    let format = Format::of(source.rel_path)
+        .ok_or_else(|| err("not a story file".into(), "use the .md, .markdown or .txt extension"))?;
+    let Split { front_matter, body, body_line: _ } = split::split(source.text).map_err(|u| {
+        let fence = if u.kind == split::FrontMatterKind::Toml { "+++" } else { "---" };
+        err(
+            format!("front matter opened with {fence} is never closed"),
+            &format!("add a line with {fence} after the front matter"),
+        )
+        .at(1, Some(1))
+    })?;
+    let (fm, fm_first_line, fm_text) = match &front_matter {
+        Some(f) => {
+            let parsed = FrontMatter::parse(f.kind, f.text).map_err(|e| {
+                let mut se = err(e.message, &e.hint);
+                if let Some(line) = e.line {
+                    se = se.at(f.first_line + line - 1, e.column);
+                }
+                se
+            })?;
+            (parsed, f.first_line, f.text)
+        }
+        None => (FrontMatter::default(), 1, ""),
+    };
+    let at_key = |key: &str, e: StoryError| match front_matter::key_line(fm_text, key) {
+        Some(line) => e.at(fm_first_line + line - 1, Some(1)),
+        None => e,
+    };
+
+    let (title, title_from_body, body) = match (fm.title.clone(), format) {
+        (Some(t), _) => (t, false, body.to_owned()),
+        (None, Format::Markdown) => match markdown::first_heading(body) {
+            Some((t, range)) => (t, true, format!("{}{}", &body[..range.start], &body[range.end..])),
+            None => return Err(no_title(path)),
+        },
+        (None, Format::Text) => match text::first_line(body) {
+            Some((t, rest)) => (t.to_owned(), true, rest.to_owned()),
+            None => return Err(no_title(path)),
+        },
+    };
+
+    let stem = source.rel_path.file_stem().and_then(|s| s.to_str()).unwrap_or("story");
+    let name_date = dates::filename_date(stem, site.timezone);
+    let mut warnings = Vec::new();
+    let date = match &fm.date {
+        Some(text) => dates::parse_date(text, site.timezone)
+            .ok_or_else(|| at_key("date", err(format!("invalid date {text:?}"), dates::DATE_HINT)))?,
+        None => match (&name_date, source.modified) {
+            (Some((d, _)), _) => *d,
+            (None, Some(modified)) => {
+                warnings.push(err(
+                    "no date: using the file's modification time".into(),
+                    "add `date = 2024-03-07T15:00:00+08:00` to the front matter so the date survives copies",
+                ));
+                modified
+            }
+            (None, None) => return Err(err("no date".into(), "add `date = 2024-03-07` to the front matter")),
+        },
+    };
+    let updated = match &fm.updated {
+        Some(text) => Some(dates::parse_date(text, site.timezone).ok_or_else(|| {
+            let key = ["updated", "lastmod", "modified", "last_modified_at"]
+                .into_iter()
+                .find(|k| front_matter::key_line(fm_text, k).is_some())
+                .unwrap_or("updated");
+            at_key(key, err(format!("invalid `{key}` date {text:?}"), dates::DATE_HINT))
+        })?),
+        None => None,
+    };
+
+    let slug = fm.slug.clone().unwrap_or_else(|| name_date.map_or(stem, |(_, rest)| rest).to_owned());
+    let home = site.base_url.join(&format!("{}/", url_segment(&slug))).map_err(|e| {
+        err(format!("slug {slug:?} does not make a URL: {e}"), "set `slug` to letters, digits and dashes")
+    })?;
+    let link = match &fm.link {
+        Some(l) => absolute(site.base_url, l).ok_or_else(|| {
+            at_key("link", err(format!("invalid link {l:?}"), "use an absolute URL or a path under base_url"))
+        })?,
+        None => home.to_string(),
+    };
+    let id = match &fm.id {
+        Some(id) if has_scheme(id) => id.clone(),
+        Some(id) => site.base_url.join(&url_segment(id)).map(String::from).map_err(|e| {
+            at_key("id", err(format!("id {id:?} does not make a URI: {e}"), "use a URI such as tag:example.com,2024:1"))
+        })?,
+        None => home.to_string(),
+    };
+
+    let summary = match &fm.summary {
+        Some(s) => s.trim().to_owned(),
+        None => {
+            let first = match format {
+                Format::Markdown => markdown::first_paragraph(&body),
+                Format::Text => text::paragraphs(&body).next().unwrap_or_default(),
+            };
+            cut(&first, SUMMARY_CHARS)
+        }
+    };
+
+    let mut authors = fm.authors;
+    authors.retain(|a| !a.trim().is_empty());
+    Ok(Parsed {
+        story: Story {
+            path: source.rel_path.to_owned(),
+            format,
+            hash: xxhash_rust::xxh3::xxh3_64(source.text.as_bytes()),
+            id,
+            link,
+            title,
+            title_from_body,
+            kicker: fm.kicker,
+            subtitle: fm.subtitle,
+            date,
+            updated,
+            authors,
+            summary,
+            tags: fm.tags,
+            categories: fm.categories,
+            draft: fm.draft,
+            image: fm.image,
+            lang: fm.lang,
+        },
+        warnings,
+    })
+}
+
+fn no_title(path: &Path) -> StoryError {
+    StoryError::new(
+        path,
+        "no title",
+        "add `title = \"…\"` to the front matter, or start the story with a `# heading` (Markdown) or a title line (text)",
+    )
+}
+
+/// `scheme:` at the start, as in an absolute URI or a `urn:`/`tag:` id.
+fn has_scheme(text: &str) -> bool {
+    match text.split_once(':') {
+        Some((scheme, _)) => {
+            let mut chars = scheme.chars();
+            chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => false,
+    }
+}
+
+fn absolute(base: &Url, link: &str) -> Option<String> {
+    base.join(link.trim()).ok().filter(|u| matches!(u.scheme(), "http" | "https")).map(String::from)
+}
+
+/// The story's content HTML: its body rendered, sanitised, with relative
+/// URLs resolved against its link, framed by kicker and subtitle. `text`
+/// must be the text the story was parsed from.
+pub fn content_html(story: &Story, text: &str) -> String {
+    let body = match split::split(text) {
+        Ok(s) => s.body,
+        Err(_) => text,
+    };
+    let raw = match (story.format, story.title_from_body) {
+        (Format::Markdown, true) => {
+            let body = match markdown::first_heading(body) {
+                Some((_, range)) => format!("{}{}", &body[..range.start], &body[range.end..]),
+                None => body.to_owned(),
+            };
+            markdown::to_html(&body)
+        }
+        (Format::Markdown, false) => markdown::to_html(body),
+        (Format::Text, true) => text::to_html(text::first_line(body).map_or("", |(_, rest)| rest)),
+        (Format::Text, false) => text::to_html(body),
+    };
+    let base = Url::parse(&story.link).ok();
+    let clean = match &base {
+        Some(base) => html::sanitize(&raw, base),
+        None => ammonia::clean(&raw),
+    };
+    html::frame(story.kicker.as_deref(), &story.title, story.subtitle.as_deref(), &clean)
+}
+
+/// Cuts `text` to at most `max` characters (never inside a character),
+/// preferring a word or sentence boundary near the end, and adds `…`.
+pub fn cut(text: &str, max: usize) -> String {
+    let text = text.trim();
+    let Some((end, _)) = text.char_indices().nth(max) else {
+        return text.to_owned();
+    };
+    let head = &text[..end];
+    // Back up to a space or CJK punctuation if one is near, so words stay whole.
+    let near = head
+        .char_indices()
+        .rev()
+        .take(max / 5)
+        .find(|(_, c)| c.is_whitespace() || matches!(c, '，' | '。' | '；' | '、' | '：' | ',' | ';'));
+    let head = match near {
+        Some((i, c)) if c.is_whitespace() => &head[..i],
+        Some((i, c)) => &head[..i + c.len_utf8()],
+        None => head,
+    };
+    // Never leave a joiner or variation selector dangling at the cut.
+    let head = head.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '\u{200D}' | '\u{FE0E}' | '\u{FE0F}'));
+    format!("{head}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Asia::Shanghai;
+
+    fn site_url() -> Url {
+        Url::parse("https://news.example.com/").expect("url")
+    }
+
+    fn parse_at(rel: &str, text: &str) -> Result<Parsed, StoryError> {
+        let base = site_url();
+        parse(
+            Source {
+                rel_path: Path::new(rel),
+                shown_path: &Path::new("articles").join(rel),
+                text,
+                modified: Some(DateTime::parse_from_rfc3339("2024-05-01T00:00:00Z").expect("d").with_timezone(&Utc)),
+            },
+            Site { base_url: &base, timezone: Shanghai },
+        )
+    }
+
+    fn story(rel: &str, text: &str) -> Story {
+        parse_at(rel, text).expect("valid story").story
+    }
+
+    #[test]
+    fn ids_and_links_derive_from_slug_and_base_url() {
+        let cases = [
+            (
+                "2024/a.md",
+                "+++\ntitle=\"t\"\ndate=2024-01-01\n+++\n",
+                "https://news.example.com/a/",
+                "https://news.example.com/a/",
+            ),
+            (
+                "2024-03-08-police.txt",
+                "Title\n",
+                "https://news.example.com/police/",
+                "https://news.example.com/police/",
+            ),
+            (
+                "x.md",
+                "+++\ntitle=\"t\"\nslug=\"my story\"\ndate=2024-01-01\n+++\n",
+                "https://news.example.com/my-story/",
+                "https://news.example.com/my-story/",
+            ),
+            (
+                "x.md",
+                "+++\ntitle=\"t\"\nid=\"urn:uuid:1\"\ndate=2024-01-01\n+++\n",
+                "urn:uuid:1",
+                "https://news.example.com/x/",
+            ),
+            (
+                "x.md",
+                "+++\ntitle=\"t\"\nid=\"42\"\nlink=\"/p/42.html\"\ndate=2024-01-01\n+++\n",
+                "https://news.example.com/42",
+                "https://news.example.com/p/42.html",
+            ),
+            (
+                "对标.md",
+                "+++\ntitle=\"t\"\ndate=2024-01-01\n+++\n",
+                "https://news.example.com/%E5%AF%B9%E6%A0%87/",
+                "https://news.example.com/%E5%AF%B9%E6%A0%87/",
+            ),
+        ];
+        for (rel, text, id, link) in cases {
+            let s = story(rel, text);
+            assert_eq!((s.id.as_str(), s.link.as_str()), (id, link), "{rel}");
+        }
+    }
+
+    #[test]
+    fn id_survives_edits_to_title_body_date_and_tags() {
+        let a = story("s.md", "+++\ntitle=\"一\"\ndate=2024-01-01\ntags=[\"a\"]\n+++\n正文");
+        let b = story("s.md", "+++\ntitle=\"二\"\ndate=2024-02-02\ntags=[\"b\"]\n+++\n改过的正文");
+        assert_eq!(a.id, b.id);
+        assert_ne!(a.hash, b.hash);
+    }
+
+    #[test]
+    fn title_fallbacks() {
+        let s = story("2024-01-01-a.md", "intro\n\n# 标题\n\n正文");
+        assert_eq!((s.title.as_str(), s.title_from_body), ("标题", true));
+        assert_eq!(s.summary, "intro");
+        let html = content_html(&s, "intro\n\n# 标题\n\n正文");
+        assert!(!html.contains("标题"), "the heading is not repeated: {html}");
+        let s = story("2024-01-01-a.txt", "\n  第一行 \n\n正文\n");
+        assert_eq!(s.title, "第一行");
+        assert_eq!(content_html(&s, "\n  第一行 \n\n正文\n"), "<p>正文</p>\n");
+        let e = parse_at("2024-01-01-a.md", "## not h1\n\ntext").expect_err("no title");
+        assert!(e.to_string().starts_with("articles/2024-01-01-a.md: no title — add `title"), "{e}");
+        assert!(parse_at("2024-01-01-a.txt", "\n \n").is_err());
+    }
+
+    #[test]
+    fn dates_from_front_matter_filename_or_mtime() {
+        let d = |s: &str| DateTime::parse_from_rfc3339(s).expect("d").with_timezone(&Utc);
+        assert_eq!(
+            story("2020-01-01-a.md", "+++\ntitle=\"t\"\ndate=2024-03-07T15:00:00\n+++\n").date,
+            d("2024-03-07T07:00:00Z")
+        );
+        assert_eq!(story("2020-01-01-a.md", "# t\n").date, d("2019-12-31T16:00:00Z"));
+        let p = parse_at("a.md", "# t\n").expect("valid");
+        assert_eq!(p.story.date, d("2024-05-01T00:00:00Z"));
+        assert_eq!(p.warnings.len(), 1);
+        assert!(p.warnings[0].to_string().contains("modification time"));
+        let s = story("a.md", "---\ntitle: t\ndate: 2024-03-07\nlastmod: 2024-03-09 08:00\n---\n");
+        assert_eq!(s.updated, Some(d("2024-03-09T00:00:00Z")));
+    }
+
+    #[test]
+    fn bad_front_matter_errors_point_at_the_file_line() {
+        let e = parse_at("a.md", "+++\ntitle = \"t\"\ndate = \"2024-13-01\"\n+++\n").expect_err("bad date");
+        assert_eq!(e.to_string(), format!("articles/a.md:3:1: invalid date \"2024-13-01\" — {}", dates::DATE_HINT));
+        let e = parse_at("a.md", "+++\ntitle = \"t\"\ntags = [\n+++\n").expect_err("toml");
+        assert_eq!((e.line, e.column), (Some(3), Some(9)), "{e}");
+        let e = parse_at("a.md", "---\ntitle: t\ndraft: maybe\n---\n").expect_err("type");
+        assert_eq!(e.line, Some(3), "{e}");
+        let e = parse_at("a.md", "+++\ntitle = \"t\"\n").expect_err("unclosed");
+        assert!(e.to_string().contains("never closed"), "{e}");
+    }
+
+    #[test]
+    fn summary_from_first_paragraph_cut_on_characters() {
+        let long = "永".repeat(300);
+        let s = story("a.md", &format!("# t\n\n{long}\n\nsecond"));
+        assert_eq!(s.summary.chars().count(), SUMMARY_CHARS + 1);
+        assert!(s.summary.ends_with('…'));
+        let s = story("a.md", "+++\ntitle=\"t\"\nsummary=\" given \"\n+++\nbody");
+        assert_eq!(s.summary, "given");
+        let s = story("a.md", "+++\ntitle=\"t\"\nkicker=\"引题\"\nsubtitle=\"副题\"\n+++\n正文第一段");
+        assert_eq!(s.summary, "正文第一段", "kicker and subtitle never enter the summary");
+    }
+
+    #[test]
+    fn cut_prefers_boundaries_and_never_splits_characters() {
+        assert_eq!(cut("short", 200), "short");
+        let words = "word ".repeat(60);
+        let c = cut(&words, 200);
+        assert!(c.ends_with("word…"), "{c}");
+        let cjk = format!("{}，{}", "甲".repeat(190), "乙".repeat(50));
+        assert_eq!(cut(&cjk, 200), format!("{}，…", "甲".repeat(190)));
+        let emoji = "👩‍👩‍👧".repeat(100);
+        let c = cut(&emoji, 200);
+        assert!(!c.trim_end_matches('…').ends_with('\u{200D}'));
+    }
+
+    #[test]
+    fn content_is_framed_sanitised_and_absolute() {
+        let text = "+++\ntitle=\"标题\"\nkicker=\"引题\"\nsubtitle=\"副题\"\ndate=2024-01-01\n+++\n正文 [链接](../b/) <script>x()</script>\n";
+        let s = story("a.md", text);
+        let html = content_html(&s, text);
+        assert!(
+            html.starts_with(
+                "<header><p class=\"kicker\">引题</p><h1>标题</h1><p class=\"subtitle\">副题</p></header>"
+            ),
+            "{html}"
+        );
+        assert!(html.contains("href=\"https://news.example.com/b/\""), "{html}");
+        assert!(!html.contains("script"), "{html}");
+        assert_eq!(s.title, "标题", "kicker and subtitle never enter the title");
+    }
+
+    #[test]
+    fn story_files_by_extension() {
+        assert_eq!(Format::of(Path::new("a.md")), Some(Format::Markdown));
+        assert_eq!(Format::of(Path::new("a.markdown")), Some(Format::Markdown));
+        assert_eq!(Format::of(Path::new("a.txt")), Some(Format::Text));
+        assert_eq!(Format::of(Path::new("a.html")), None);
+        assert_eq!(Format::of(Path::new("md")), None);
+    }
+}

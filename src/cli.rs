@@ -1,0 +1,65 @@
+//! Command-line flags (clap derive structs only; no behaviour).
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "feedsmith",
+    version,
+    about = "Keeps RSS 2.0, Atom 1.0 and JSON Feed 1.1 files current from a folder of stories"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Configuration file [default: ./feedsmith.toml when present, else built-in defaults]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Folder of stories (overrides `articles_dir`)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub articles: Option<PathBuf>,
+    /// Folder the feeds are written to (overrides `output_dir`)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// File remembering when stories changed (overrides `state_file`)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// More log detail (-v per-file, -vv debug)
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+    /// Less log output (-q warnings and errors only, -qq errors only)
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub quiet: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read every story once and write the feeds
+    Build,
+    /// Build, then keep the feeds current until SIGINT/SIGTERM
+    Watch(WatchArgs),
+    /// Parse everything and report every problem; write nothing
+    Check,
+    /// Create a draft story named after TITLE and print its path
+    New {
+        /// The headline
+        title: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Also serve the output folder over HTTP [default address: `serve` in the config]
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "")]
+    pub serve: Option<String>,
+    /// Poll every MS milliseconds instead of using OS notifications (network file systems)
+    #[arg(long, value_name = "MS")]
+    pub poll: Option<u64>,
+}

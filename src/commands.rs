@@ -1,0 +1,94 @@
+//! The one-shot commands: `build`, `check`, `new`. Each returns its exit
+//! status; problems with single stories are printed, never fatal.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::config::Config;
+use crate::engine::{Engine, Report};
+use crate::error::FatalError;
+use crate::slug::safe_name;
+
+/// Exit statuses (DESIGN.md, *Command line*).
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_REJECTED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+/// Reads every story and writes the feeds; 1 when some story was rejected.
+pub fn build(config: Config, now: DateTime<Utc>) -> Result<u8, FatalError> {
+    let mut engine = Engine::new(config);
+    let report = engine.scan(now)?;
+    print_report(&report);
+    let published = engine.publish(now)?;
+    tracing::info!(
+        "built {} stories into {} ({} files changed, {} removed, {} rejected)",
+        published.stories,
+        engine.config().output_dir.display(),
+        published.replaced.len(),
+        published.removed.len(),
+        report.errors.len()
+    );
+    Ok(if report.errors.is_empty() { EXIT_OK } else { EXIT_REJECTED })
+}
+
+/// Parses everything and reports every problem; writes nothing.
+pub fn check(config: Config, now: DateTime<Utc>) -> Result<u8, FatalError> {
+    let mut engine = Engine::new(config);
+    let report = engine.scan(now)?;
+    print_report(&report);
+    if report.errors.is_empty() {
+        tracing::info!("{} stories, no problems", engine.index().len());
+        Ok(EXIT_OK)
+    } else {
+        Ok(EXIT_REJECTED)
+    }
+}
+
+/// Creates a draft story named by a slug of its title and returns its path.
+pub fn new_story(config: &Config, title: &str, now: DateTime<Utc>) -> Result<PathBuf, FatalError> {
+    let dir = &config.articles_dir;
+    std::fs::create_dir_all(dir).map_err(|source| FatalError::Io { path: dir.clone(), source })?;
+    let slug = safe_name(title);
+    let date = now.with_timezone(&config.timezone).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let text = format!("+++\ntitle = {}\ndate = {date}\ndraft = true\n+++\n\n", toml_string(title));
+    for n in 1.. {
+        let name = if n == 1 { format!("{slug}.md") } else { format!("{slug}-{n}.md") };
+        let path = dir.join(name);
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut file) => {
+                use std::io::Write;
+                file.write_all(text.as_bytes()).map_err(|source| FatalError::Io { path: path.clone(), source })?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(source) => return Err(FatalError::Io { path, source }),
+        }
+    }
+    unreachable!("some numbered name is free")
+}
+
+/// A TOML basic string: quotes, backslashes and control characters escaped.
+fn toml_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// One line per problem on stderr, as `path:line:col: what — what to do`.
+pub fn print_report(report: &Report) {
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    for error in &report.errors {
+        eprintln!("{error}");
+    }
+}

@@ -1,0 +1,291 @@
+//! The site configuration: `feedsmith.toml` parsed (pure) and loaded (I/O),
+//! with command-line overrides resolved once, here.
+
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+use url::Url;
+
+use crate::error::{line_col, FatalError};
+
+/// The validated configuration the rest of the program sees.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub title: String,
+    pub description: String,
+    /// Site root, always ending in `/`.
+    pub base_url: Url,
+    /// Where `output_dir` is published, always ending in `/`.
+    pub feeds_url: Url,
+    pub language: Option<String>,
+    pub timezone: Tz,
+    pub author: Option<String>,
+    pub articles_dir: PathBuf,
+    pub output_dir: PathBuf,
+    pub state_file: PathBuf,
+    pub limit: usize,
+    pub debounce_ms: u64,
+    pub max_article_bytes: u64,
+    pub taxonomy_feeds: Vec<Taxonomy>,
+    pub websub_hubs: Vec<Url>,
+    pub serve: Option<String>,
+}
+
+/// The taxonomies that can get per-term feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Taxonomy {
+    Tags,
+    Categories,
+    Authors,
+}
+
+impl Taxonomy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Taxonomy::Tags => "tags",
+            Taxonomy::Categories => "categories",
+            Taxonomy::Authors => "authors",
+        }
+    }
+}
+
+/// Flags that override the file, already relative to the working directory.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub articles_dir: Option<PathBuf>,
+    pub output_dir: Option<PathBuf>,
+    pub state_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    title: Option<String>,
+    description: Option<String>,
+    base_url: Option<String>,
+    feeds_url: Option<String>,
+    language: Option<String>,
+    timezone: Option<String>,
+    author: Option<String>,
+    articles_dir: Option<PathBuf>,
+    output_dir: Option<PathBuf>,
+    state_file: Option<PathBuf>,
+    limit: Option<usize>,
+    debounce_ms: Option<u64>,
+    max_article_bytes: Option<u64>,
+    taxonomy_feeds: Option<Vec<Taxonomy>>,
+    websub_hubs: Option<Vec<String>>,
+    serve: Option<String>,
+}
+
+pub const DEFAULT_CONFIG_FILE: &str = "feedsmith.toml";
+
+impl Config {
+    /// The configuration when there is no file: every default, paths relative to `base_dir`.
+    pub fn defaults(base_dir: &Path) -> Config {
+        Self::from_raw(RawConfig::default(), base_dir, Path::new(DEFAULT_CONFIG_FILE)).expect("the defaults are valid")
+    }
+
+    /// Parses the text of a configuration file. `path` is only used in
+    /// messages; relative paths in the file are resolved against `base_dir`.
+    pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Config, FatalError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+            FatalError::ConfigAt {
+                path: path.to_owned(),
+                line,
+                column,
+                message: e.message().trim().replace('\n', " "),
+                hint: "fix the configuration (see the README's configuration table)".into(),
+            }
+        })?;
+        Self::from_raw(raw, base_dir, path)
+    }
+
+    /// Reads the configuration: `explicit` must exist; without it
+    /// `./feedsmith.toml` is used when present, else the defaults.
+    pub fn load(explicit: Option<&Path>, overrides: &Overrides) -> Result<Config, FatalError> {
+        let cwd = std::env::current_dir().map_err(|source| FatalError::Io { path: ".".into(), source })?;
+        let mut config = match explicit {
+            Some(path) => Self::from_file(path)?,
+            None if Path::new(DEFAULT_CONFIG_FILE).is_file() => Self::from_file(Path::new(DEFAULT_CONFIG_FILE))?,
+            None => Self::defaults(&cwd),
+        };
+        if let Some(dir) = &overrides.articles_dir {
+            config.articles_dir = cwd.join(dir);
+        }
+        if let Some(dir) = &overrides.output_dir {
+            config.output_dir = cwd.join(dir);
+        }
+        if let Some(file) = &overrides.state_file {
+            config.state_file = cwd.join(file);
+        }
+        Ok(config)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Config, FatalError> {
+        let text = std::fs::read_to_string(path).map_err(|source| FatalError::Io { path: path.to_owned(), source })?;
+        let base_dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let base_dir = std::path::absolute(&base_dir).unwrap_or(base_dir);
+        Self::parse(&text, path, &base_dir)
+    }
+
+    fn from_raw(raw: RawConfig, base_dir: &Path, path: &Path) -> Result<Config, FatalError> {
+        let invalid = |key: &str, value: &str, hint: &str| FatalError::Config {
+            path: path.to_owned(),
+            message: format!("invalid `{key}` {value:?}"),
+            hint: hint.to_owned(),
+        };
+        let base_url = site_url(raw.base_url.as_deref().unwrap_or("http://localhost:8080/")).ok_or_else(|| {
+            invalid(
+                "base_url",
+                raw.base_url.as_deref().unwrap_or(""),
+                "use an absolute http(s) URL such as \"https://news.example.com/\"",
+            )
+        })?;
+        let feeds_url = match &raw.feeds_url {
+            Some(u) => site_url(u).ok_or_else(|| {
+                invalid("feeds_url", u, "use an absolute http(s) URL such as \"https://news.example.com/feeds/\"")
+            })?,
+            None => base_url.clone(),
+        };
+        let timezone = match &raw.timezone {
+            Some(name) => name
+                .parse::<Tz>()
+                .map_err(|_| invalid("timezone", name, "use an IANA name such as \"Asia/Shanghai\" or \"UTC\""))?,
+            None => Tz::UTC,
+        };
+        let limit = raw.limit.unwrap_or(50);
+        if limit == 0 {
+            return Err(invalid("limit", "0", "use a number of stories of at least 1"));
+        }
+        let mut websub_hubs = Vec::new();
+        for hub in raw.websub_hubs.unwrap_or_default() {
+            websub_hubs.push(
+                Url::parse(&hub)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .ok_or_else(|| invalid("websub_hubs", &hub, "list absolute http(s) hub URLs"))?,
+            );
+        }
+        let mut taxonomy_feeds = raw.taxonomy_feeds.unwrap_or_else(|| vec![Taxonomy::Tags, Taxonomy::Categories]);
+        taxonomy_feeds.sort();
+        taxonomy_feeds.dedup();
+        let title = raw.title.unwrap_or_else(|| "feedsmith".to_owned());
+        Ok(Config {
+            description: raw.description.unwrap_or_else(|| title.clone()),
+            title,
+            base_url,
+            feeds_url,
+            language: raw.language.filter(|l| !l.is_empty()),
+            timezone,
+            author: raw.author.filter(|a| !a.trim().is_empty()),
+            articles_dir: base_dir.join(raw.articles_dir.unwrap_or_else(|| "articles".into())),
+            output_dir: base_dir.join(raw.output_dir.unwrap_or_else(|| "feeds".into())),
+            state_file: base_dir.join(raw.state_file.unwrap_or_else(|| ".feedsmith/state.json".into())),
+            limit,
+            debounce_ms: raw.debounce_ms.unwrap_or(100),
+            max_article_bytes: raw.max_article_bytes.unwrap_or(10 * 1024 * 1024),
+            taxonomy_feeds,
+            websub_hubs,
+            serve: raw.serve,
+        })
+    }
+}
+
+/// An absolute http(s) URL with a trailing slash, so that joining a
+/// relative path keeps its last segment.
+fn site_url(text: &str) -> Option<Url> {
+    let mut url = Url::parse(text).ok().filter(|u| matches!(u.scheme(), "http" | "https"))?;
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Some(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, FatalError> {
+        Config::parse(text, Path::new("/site/feedsmith.toml"), Path::new("/site"))
+    }
+
+    #[test]
+    fn empty_file_gives_documented_defaults() {
+        let c = parse("").expect("valid");
+        assert_eq!(c.title, "feedsmith");
+        assert_eq!(c.description, "feedsmith");
+        assert_eq!(c.base_url.as_str(), "http://localhost:8080/");
+        assert_eq!(c.feeds_url, c.base_url);
+        assert_eq!(c.timezone, Tz::UTC);
+        assert_eq!(c.articles_dir, Path::new("/site/articles"));
+        assert_eq!(c.output_dir, Path::new("/site/feeds"));
+        assert_eq!(c.state_file, Path::new("/site/.feedsmith/state.json"));
+        assert_eq!(c.limit, 50);
+        assert_eq!(c.debounce_ms, 100);
+        assert_eq!(c.max_article_bytes, 10 * 1024 * 1024);
+        assert_eq!(c.taxonomy_feeds, vec![Taxonomy::Tags, Taxonomy::Categories]);
+        assert!(c.websub_hubs.is_empty());
+        assert_eq!(c.serve, None);
+    }
+
+    #[test]
+    fn full_file_is_read() {
+        let c = parse(
+            r#"
+title = "永康日报"
+base_url = "https://news.example.com"
+feeds_url = "https://news.example.com/feeds"
+language = "zh-CN"
+timezone = "Asia/Shanghai"
+author = "永康日报社"
+articles_dir = "../stories"
+output_dir = "/srv/feeds"
+limit = 20
+taxonomy_feeds = ["authors", "tags"]
+websub_hubs = ["https://hub.example.com/"]
+serve = "127.0.0.1:9000"
+"#,
+        )
+        .expect("valid");
+        assert_eq!(c.description, "永康日报", "description defaults to the title");
+        assert_eq!(c.base_url.as_str(), "https://news.example.com/", "a trailing slash is added");
+        assert_eq!(c.feeds_url.as_str(), "https://news.example.com/feeds/");
+        assert_eq!(c.timezone, chrono_tz::Asia::Shanghai);
+        assert_eq!(c.articles_dir, Path::new("/site/../stories"));
+        assert_eq!(c.output_dir, Path::new("/srv/feeds"));
+        assert_eq!(c.taxonomy_feeds, vec![Taxonomy::Tags, Taxonomy::Authors]);
+        assert_eq!(c.serve.as_deref(), Some("127.0.0.1:9000"));
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_naming_it_and_its_line() {
+        let err = parse("title = \"x\"\ntitel = \"y\"\n").expect_err("typo must not pass");
+        let msg = err.to_string();
+        assert!(msg.contains("titel"), "{msg}");
+        assert!(msg.starts_with("/site/feedsmith.toml:2:"), "{msg}");
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        for (text, needle) in [
+            ("timezone = \"CST\"", "IANA"),
+            ("timezone = \"Mars/Olympus\"", "IANA"),
+            ("base_url = \"news.example.com\"", "absolute"),
+            ("limit = 0", "at least 1"),
+            ("limit = \"ten\"", "feedsmith.toml:1:"),
+            ("taxonomy_feeds = [\"colours\"]", "colours"),
+            ("title = ", "feedsmith.toml:1:"),
+        ] {
+            let msg = parse(text).expect_err(text).to_string();
+            assert!(msg.contains(needle), "{text}: {msg}");
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! Atom 1.0 (RFC 4287) (pure).
+
+use atom_syndication::{Category, Content, Entry, Generator, Link, Person, Text, WriteConfig};
+
+use super::{Feed, GENERATOR, VERSION};
+
+pub fn to_atom(feed: &Feed) -> String {
+    let mut links = vec![
+        link(&feed.atom_url, "self", Some("application/atom+xml")),
+        link(&feed.home_url, "alternate", Some("text/html")),
+    ];
+    links.extend(feed.hubs.iter().map(|hub| link(hub, "hub", None)));
+    let atom = atom_syndication::Feed {
+        title: Text::plain(feed.title.clone()),
+        id: feed.atom_url.clone(),
+        updated: feed.updated,
+        authors: vec![person(&feed.author)],
+        generator: Some(Generator { value: GENERATOR.into(), uri: None, version: Some(VERSION.into()) }),
+        links,
+        subtitle: (feed.description != feed.title).then(|| Text::plain(feed.description.clone())),
+        entries: feed.items.iter().map(|item| to_entry(feed, item)).collect(),
+        lang: feed.language.clone(),
+        ..atom_syndication::Feed::default()
+    };
+    let config = WriteConfig { write_document_declaration: true, indent_size: Some(2) };
+    let bytes = atom.write_with_config(Vec::new(), config).expect("writing to a Vec cannot fail");
+    String::from_utf8(bytes).expect("atom_syndication writes UTF-8") + "\n"
+}
+
+fn to_entry(feed: &Feed, item: &super::Item) -> Entry {
+    let categories = item
+        .categories
+        .iter()
+        .map(|c| Category { term: c.clone(), scheme: Some(feed.category_scheme.clone()), label: None })
+        .chain(item.tags.iter().map(|t| Category {
+            term: t.clone(),
+            scheme: Some(feed.tag_scheme.clone()),
+            label: None,
+        }))
+        .collect();
+    let mut title = Text::plain(item.title.clone());
+    title.lang = item.lang.clone();
+    Entry {
+        title,
+        id: item.id.clone(),
+        updated: item.updated,
+        published: Some(item.published),
+        authors: item.authors.iter().map(|a| person(a)).collect(),
+        categories,
+        links: vec![link(&item.link, "alternate", Some("text/html"))],
+        summary: Some(Text { lang: item.lang.clone(), ..Text::plain(item.summary.clone()) }),
+        content: Some(Content {
+            base: Some(item.link.clone()),
+            lang: item.lang.clone(),
+            value: Some(item.content_html.clone()),
+            src: None,
+            content_type: Some("html".into()),
+        }),
+        ..Entry::default()
+    }
+}
+
+fn link(href: &str, rel: &str, mime_type: Option<&str>) -> Link {
+    Link { href: href.into(), rel: rel.into(), mime_type: mime_type.map(Into::into), ..Link::default() }
+}
+
+fn person(name: &str) -> Person {
+    Person { name: name.into(), ..Person::default() }
+}

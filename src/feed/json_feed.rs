@@ -1,0 +1,84 @@
+//! JSON Feed 1.1 (https://jsonfeed.org/version/1.1) (pure).
+
+use serde::Serialize;
+
+use super::Feed;
+
+#[derive(Serialize)]
+struct JsonFeed<'a> {
+    version: &'static str,
+    title: &'a str,
+    home_page_url: &'a str,
+    feed_url: &'a str,
+    description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<&'a str>,
+    authors: Vec<Author<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hubs: Vec<Hub<'a>>,
+    items: Vec<JsonItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct Author<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Hub<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonItem<'a> {
+    id: &'a str,
+    url: &'a str,
+    title: &'a str,
+    content_html: &'a str,
+    summary: &'a str,
+    date_published: String,
+    date_modified: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<Author<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<&'a str>,
+}
+
+pub fn to_json_feed(feed: &Feed) -> String {
+    let doc = JsonFeed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: &feed.title,
+        home_page_url: &feed.home_url,
+        feed_url: &feed.json_url,
+        description: &feed.description,
+        language: feed.language.as_deref(),
+        authors: vec![Author { name: &feed.author }],
+        hubs: feed.hubs.iter().map(|url| Hub { kind: "WebSub", url }).collect(),
+        items: feed
+            .items
+            .iter()
+            .map(|item| {
+                let mut tags: Vec<&str> = item.categories.iter().chain(&item.tags).map(String::as_str).collect();
+                let mut seen = std::collections::HashSet::new();
+                tags.retain(|t| seen.insert(*t));
+                JsonItem {
+                    id: &item.id,
+                    url: &item.link,
+                    title: &item.title,
+                    content_html: &item.content_html,
+                    summary: &item.summary,
+                    date_published: item.published.to_rfc3339(),
+                    date_modified: item.updated.to_rfc3339(),
+                    authors: item.authors.iter().map(|name| Author { name }).collect(),
+                    tags,
+                    language: item.lang.as_deref(),
+                }
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&doc).expect("serializing plain structs cannot fail") + "\n"
+}

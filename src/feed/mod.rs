@@ -1,0 +1,151 @@
+//! The one feed model the three serializers share, built from selected
+//! stories (pure). Every text enters through [`xml_safe`], so what XML 1.0
+//! cannot carry never reaches any of the formats.
+
+pub mod atom;
+pub mod json_feed;
+pub mod rss;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::article::Story;
+
+pub const GENERATOR: &str = "feedsmith";
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// One feed, ready to serialize.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feed {
+    pub title: String,
+    pub description: String,
+    pub home_url: String,
+    pub rss_url: String,
+    pub atom_url: String,
+    pub json_url: String,
+    pub language: Option<String>,
+    /// Feed-level author: covers entries that name none (Atom requires one).
+    pub author: String,
+    pub hubs: Vec<String>,
+    /// Scheme URIs for tag and category terms.
+    pub tag_scheme: String,
+    pub category_scheme: String,
+    /// The newest `updated` among the items: never the wall clock.
+    pub updated: DateTime<FixedOffset>,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub id: String,
+    pub link: String,
+    pub title: String,
+    pub published: DateTime<FixedOffset>,
+    pub updated: DateTime<FixedOffset>,
+    pub authors: Vec<String>,
+    pub tags: Vec<String>,
+    pub categories: Vec<String>,
+    pub summary: String,
+    pub content_html: String,
+    pub lang: Option<String>,
+}
+
+impl Item {
+    /// RSS `isPermaLink`: the id is the story's own http(s) address.
+    pub fn is_permalink(&self) -> bool {
+        self.id == self.link && (self.id.starts_with("http://") || self.id.starts_with("https://"))
+    }
+}
+
+/// What a feed says about itself, independent of its stories.
+#[derive(Debug, Clone)]
+pub struct Head {
+    pub title: String,
+    pub description: String,
+    pub home_url: String,
+    /// The folder URL the feed files are published under, ending in `/`.
+    pub folder_url: String,
+    pub feeds_url: String,
+    pub language: Option<String>,
+    pub author: Option<String>,
+    pub hubs: Vec<String>,
+    pub timezone: Tz,
+}
+
+/// A selected story with its `updated` moment and rendered content.
+#[derive(Debug, Clone)]
+pub struct Selected<'a> {
+    pub story: &'a Story,
+    pub updated: DateTime<Utc>,
+    pub content_html: Arc<str>,
+}
+
+/// Builds the feed model. Dates are shown with the site timezone's offset.
+pub fn build(head: &Head, selected: &[Selected<'_>]) -> Feed {
+    let tz = head.timezone;
+    let local = |d: DateTime<Utc>| d.with_timezone(&tz).fixed_offset();
+    let items: Vec<Item> = selected
+        .iter()
+        .map(|s| Item {
+            id: xml_safe(&s.story.id),
+            link: xml_safe(&s.story.link),
+            title: xml_safe(&s.story.title),
+            published: local(s.story.date),
+            updated: local(s.updated),
+            authors: s.story.authors.iter().map(|a| xml_safe(a)).collect(),
+            tags: s.story.tags.iter().map(|t| xml_safe(t)).collect(),
+            categories: s.story.categories.iter().map(|t| xml_safe(t)).collect(),
+            summary: xml_safe(&s.story.summary),
+            content_html: xml_safe(&s.content_html),
+            lang: s.story.lang.as_deref().map(xml_safe),
+        })
+        .collect();
+    let updated = selected
+        .iter()
+        .map(|s| s.updated)
+        .max()
+        .map_or_else(|| Utc.timestamp_opt(0, 0).single().unwrap_or_default().with_timezone(&tz).fixed_offset(), local);
+    Feed {
+        title: xml_safe(&head.title),
+        description: xml_safe(&head.description),
+        home_url: head.home_url.clone(),
+        rss_url: format!("{}rss.xml", head.folder_url),
+        atom_url: format!("{}atom.xml", head.folder_url),
+        json_url: format!("{}feed.json", head.folder_url),
+        language: head.language.as_deref().map(xml_safe),
+        author: xml_safe(head.author.as_deref().unwrap_or(&head.title)),
+        hubs: head.hubs.clone(),
+        tag_scheme: format!("{}tags/", head.feeds_url),
+        category_scheme: format!("{}categories/", head.feeds_url),
+        updated,
+        items,
+    }
+}
+
+/// Removes what XML 1.0 cannot carry: control characters other than tab,
+/// LF and CR, and the non-characters U+FFFE and U+FFFF. (Rust strings hold
+/// no lone surrogates: decoding already replaced or rejected them.)
+pub fn xml_safe(text: &str) -> String {
+    if text.chars().all(is_xml_char) {
+        return text.to_owned();
+    }
+    text.chars().filter(|&c| is_xml_char(c)).collect()
+}
+
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_safe_drops_exactly_what_xml_cannot_carry() {
+        assert_eq!(xml_safe("a\u{0}b\u{1}\u{8}\u{B}\u{C}\u{1F}c\td\ne\rf"), "abc\td\ne\rf");
+        assert_eq!(xml_safe("x\u{FFFE}\u{FFFF}y\u{FFFD}"), "xy\u{FFFD}");
+        assert_eq!(xml_safe("中文😀\u{7F}\u{85}"), "中文😀\u{7F}\u{85}", "DEL and NEL are allowed in XML 1.0");
+    }
+}

@@ -1,0 +1,218 @@
+//! The in-memory index: one small record per story, ordered newest first
+//! by (date, id), with duplicate ids resolved deterministically (pure).
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::article::Story;
+
+/// A story in the index, with when a change to it was first seen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub story: Story,
+    pub changed: Option<DateTime<Utc>>,
+}
+
+impl Entry {
+    /// Front matter `updated`, else the last change seen, else `date`; never
+    /// before `date`.
+    pub fn updated(&self) -> DateTime<Utc> {
+        self.story.updated.or(self.changed).unwrap_or(self.story.date).max(self.story.date)
+    }
+}
+
+type OrderKey = (Reverse<DateTime<Utc>>, String, PathBuf);
+
+#[derive(Debug, Default)]
+pub struct Index {
+    by_path: HashMap<PathBuf, Entry>,
+    /// Every path claiming an id; the first (smallest path) wins.
+    by_id: HashMap<String, BTreeSet<PathBuf>>,
+    /// Every non-draft story, newest first; ties broken by id, then path.
+    order: BTreeSet<OrderKey>,
+}
+
+fn key(story: &Story) -> OrderKey {
+    (Reverse(story.date), story.id.clone(), story.path.clone())
+}
+
+impl Index {
+    pub fn len(&self) -> usize {
+        self.by_path.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_path.is_empty()
+    }
+
+    pub fn get(&self, path: &Path) -> Option<&Entry> {
+        self.by_path.get(path)
+    }
+
+    pub fn paths(&self) -> impl Iterator<Item = &PathBuf> {
+        self.by_path.keys()
+    }
+
+    /// Adds or replaces the story at `entry.story.path`; returns the old entry.
+    pub fn insert(&mut self, entry: Entry) -> Option<Entry> {
+        let old = self.remove(&entry.story.path);
+        let path = entry.story.path.clone();
+        self.by_id.entry(entry.story.id.clone()).or_default().insert(path.clone());
+        if !entry.story.draft {
+            self.order.insert(key(&entry.story));
+        }
+        self.by_path.insert(path, entry);
+        old
+    }
+
+    pub fn remove(&mut self, path: &Path) -> Option<Entry> {
+        let old = self.by_path.remove(path)?;
+        self.order.remove(&key(&old.story));
+        if let Some(paths) = self.by_id.get_mut(&old.story.id) {
+            paths.remove(path);
+            if paths.is_empty() {
+                self.by_id.remove(&old.story.id);
+            }
+        }
+        Some(old)
+    }
+
+    /// Whether this story is the one published under its id.
+    pub fn is_winner(&self, story: &Story) -> bool {
+        self.by_id.get(&story.id).and_then(|p| p.first()) == Some(&story.path)
+    }
+
+    /// Stories that lost their id to another file: (loser, winner).
+    pub fn duplicates(&self) -> Vec<(&Path, &Path)> {
+        let mut out: Vec<(&Path, &Path)> = self
+            .by_id
+            .values()
+            .filter(|paths| paths.len() > 1)
+            .flat_map(|paths| {
+                let winner = paths.first().map(PathBuf::as_path).unwrap_or(Path::new(""));
+                paths.iter().skip(1).map(move |loser| (loser.as_path(), winner))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Published stories (not drafts, not in the future, not shadowed by a
+    /// duplicate id), newest first, that pass `keep`.
+    pub fn published<'a>(
+        &'a self,
+        now: DateTime<Utc>,
+        keep: impl Fn(&Entry) -> bool + 'a,
+    ) -> impl Iterator<Item = &'a Entry> + 'a {
+        let first_past = (Reverse(now), String::new(), PathBuf::new());
+        self.order
+            .range(first_past..)
+            .filter_map(|(_, _, path)| self.by_path.get(path))
+            .filter(move |e| self.is_winner(&e.story) && keep(e))
+    }
+
+    /// The earliest publication date after `now`: when the feeds next change
+    /// without any file event.
+    pub fn next_scheduled(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let first_past = (Reverse(now), String::new(), PathBuf::new());
+        self.order.range(..first_past).next_back().map(|(Reverse(d), _, _)| *d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::Format;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).expect("date").with_timezone(&Utc)
+    }
+
+    fn entry(path: &str, id: &str, date: &str) -> Entry {
+        Entry {
+            story: Story {
+                path: path.into(),
+                format: Format::Markdown,
+                hash: 0,
+                id: id.into(),
+                link: id.into(),
+                title: path.into(),
+                title_from_body: false,
+                kicker: None,
+                subtitle: None,
+                date: t(date),
+                updated: None,
+                authors: vec![],
+                summary: String::new(),
+                tags: vec![],
+                categories: vec![],
+                draft: false,
+                image: None,
+                lang: None,
+            },
+            changed: None,
+        }
+    }
+
+    fn ids(index: &Index, now: &str) -> Vec<String> {
+        index.published(t(now), |_| true).map(|e| e.story.id.clone()).collect()
+    }
+
+    #[test]
+    fn newest_first_ties_by_id_future_and_drafts_hidden() {
+        let mut index = Index::default();
+        index.insert(entry("b.md", "b", "2024-01-02T00:00:00Z"));
+        index.insert(entry("a.md", "a", "2024-01-02T00:00:00Z"));
+        index.insert(entry("c.md", "c", "2024-01-01T00:00:00Z"));
+        index.insert(entry("f.md", "f", "2030-01-01T00:00:00Z"));
+        let mut draft = entry("d.md", "d", "2024-01-03T00:00:00Z");
+        draft.story.draft = true;
+        index.insert(draft);
+        assert_eq!(ids(&index, "2025-01-01T00:00:00Z"), ["a", "b", "c"]);
+        assert_eq!(ids(&index, "2030-01-01T00:00:00Z"), ["f", "a", "b", "c"], "due at exactly its date");
+        assert_eq!(index.next_scheduled(t("2025-01-01T00:00:00Z")), Some(t("2030-01-01T00:00:00Z")));
+        assert_eq!(index.next_scheduled(t("2030-01-01T00:00:00Z")), None);
+    }
+
+    #[test]
+    fn replace_and_remove_keep_the_order_consistent() {
+        let mut index = Index::default();
+        index.insert(entry("a.md", "a", "2024-01-01T00:00:00Z"));
+        index.insert(entry("b.md", "b", "2024-01-02T00:00:00Z"));
+        assert!(index.insert(entry("a.md", "a", "2024-01-03T00:00:00Z")).is_some());
+        assert_eq!(ids(&index, "2025-01-01T00:00:00Z"), ["a", "b"]);
+        index.remove(Path::new("a.md"));
+        assert_eq!(ids(&index, "2025-01-01T00:00:00Z"), ["b"]);
+        assert_eq!(index.len(), 1);
+    }
+
+    #[test]
+    fn duplicate_ids_smallest_path_wins() {
+        let mut index = Index::default();
+        index.insert(entry("z/x.md", "same", "2024-01-02T00:00:00Z"));
+        index.insert(entry("a/x.md", "same", "2024-01-01T00:00:00Z"));
+        assert_eq!(
+            index.published(t("2025-01-01T00:00:00Z"), |_| true).map(|e| e.story.path.clone()).collect::<Vec<_>>(),
+            [PathBuf::from("a/x.md")]
+        );
+        assert_eq!(index.duplicates(), [(Path::new("z/x.md"), Path::new("a/x.md"))]);
+        index.remove(Path::new("a/x.md"));
+        assert_eq!(ids(&index, "2025-01-01T00:00:00Z"), ["same"], "the other file takes over");
+        assert!(index.duplicates().is_empty());
+    }
+
+    #[test]
+    fn updated_is_front_matter_then_change_then_date() {
+        let mut e = entry("a.md", "a", "2024-01-02T00:00:00Z");
+        assert_eq!(e.updated(), t("2024-01-02T00:00:00Z"));
+        e.changed = Some(t("2024-02-01T00:00:00Z"));
+        assert_eq!(e.updated(), t("2024-02-01T00:00:00Z"));
+        e.story.updated = Some(t("2024-01-05T00:00:00Z"));
+        assert_eq!(e.updated(), t("2024-01-05T00:00:00Z"));
+        e.story.updated = Some(t("2023-01-01T00:00:00Z"));
+        assert_eq!(e.updated(), t("2024-01-02T00:00:00Z"), "never before date");
+    }
+}

@@ -1,0 +1,152 @@
+//! Finding and reading story files (I/O): the walk, the size cap, symlink
+//! and special-file rules, decoding; parsing is delegated to `article`.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+
+use crate::article::{self, decode, Parsed, Site, Source};
+use crate::error::{FatalError, StoryError};
+use crate::paths;
+
+/// What reading needs to know.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_bytes: u64,
+}
+
+/// A story read and parsed, with the text it came from.
+#[derive(Debug, Clone)]
+pub struct StoryFile {
+    pub parsed: Parsed,
+    pub text: String,
+}
+
+/// Every story path under `dir` (relative to it), sorted, and the problems
+/// met on the way (unreadable folders, symlinks leading out).
+pub fn discover(dir: &Path) -> Result<(Vec<PathBuf>, Vec<StoryError>), FatalError> {
+    let root = fs::canonicalize(dir).map_err(|source| FatalError::Io { path: dir.to_owned(), source })?;
+    if !root.is_dir() {
+        return Err(FatalError::Other(format!(
+            "{}: not a folder — set `articles_dir` to the folder of stories",
+            dir.display()
+        )));
+    }
+    let mut found = Vec::new();
+    let mut problems = Vec::new();
+    let mut visited = vec![root.clone()];
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel_dir) = stack.pop() {
+        let entries = match fs::read_dir(dir.join(&rel_dir)) {
+            Ok(entries) => entries,
+            Err(e) => {
+                problems.push(StoryError::new(
+                    dir.join(&rel_dir),
+                    format!("cannot read folder: {e}"),
+                    "check its permissions",
+                ));
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name_str) = name.to_str() else { continue };
+            if paths::is_ignored_name(name_str) {
+                continue;
+            }
+            let rel = rel_dir.join(&name);
+            let Ok(file_type) = entry.file_type() else { continue };
+            if file_type.is_dir() {
+                stack.push(rel);
+            } else if file_type.is_symlink() {
+                // Follow a link to a folder only inside the articles folder, once.
+                match fs::canonicalize(entry.path()) {
+                    Ok(target) if target.is_dir() => {
+                        if !target.starts_with(&root) {
+                            problems.push(outside(&dir.join(&rel)));
+                        } else if !visited.contains(&target) && !root.starts_with(&target) {
+                            visited.push(target);
+                            stack.push(rel);
+                        }
+                    }
+                    _ if paths::is_story_path(&rel) => found.push(rel),
+                    _ => {}
+                }
+            } else if paths::is_story_path(&rel) {
+                found.push(rel);
+            }
+        }
+    }
+    found.sort();
+    Ok((found, problems))
+}
+
+fn outside(path: &Path) -> StoryError {
+    StoryError::new(
+        path,
+        "symlink points outside the articles folder",
+        "copy the file into the articles folder instead of linking to it",
+    )
+}
+
+/// Reads, decodes and parses one story. `dir` is the articles folder.
+pub fn read_story(dir: &Path, rel: &Path, limits: Limits, site: Site<'_>) -> Result<StoryFile, StoryError> {
+    let path = dir.join(rel);
+    let fail = |message: String, hint: &str| StoryError::new(&path, message, hint);
+    let link = fs::symlink_metadata(&path)
+        .map_err(|e| fail(format!("cannot read: {e}"), "check that the file exists and is readable"))?;
+    if link.file_type().is_symlink() {
+        let root = fs::canonicalize(dir).map_err(|e| fail(format!("cannot resolve the articles folder: {e}"), ""))?;
+        let target = fs::canonicalize(&path)
+            .map_err(|e| fail(format!("broken symlink: {e}"), "point it at an existing file or delete it"))?;
+        if !target.starts_with(&root) {
+            return Err(outside(&path));
+        }
+    }
+    let meta = fs::metadata(&path)
+        .map_err(|e| fail(format!("cannot read: {e}"), "check that the file exists and is readable"))?;
+    if !meta.is_file() {
+        return Err(fail("not a regular file".into(), "stories must be regular files (not FIFOs, sockets or devices)"));
+    }
+    if meta.len() > limits.max_bytes {
+        return Err(too_big(&path, meta.len(), limits));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    fs::File::open(&path)
+        .and_then(|f| f.take(limits.max_bytes + 1).read_to_end(&mut bytes))
+        .map_err(|e| fail(format!("cannot read: {e}"), "check the file's permissions"))?;
+    if bytes.len() as u64 > limits.max_bytes {
+        return Err(too_big(&path, bytes.len() as u64, limits));
+    }
+    let (text, how) = decode::decode(&bytes).map_err(|e| match e {
+        decode::NotText::Binary { offset } => {
+            fail(format!("binary file (NUL byte at offset {offset})"), "stories must be text: save it as UTF-8")
+        }
+        decode::NotText::Undecodable { offset } => {
+            fail(format!("not UTF-8, UTF-16 or GB18030 text (bad byte at offset {offset})"), "save the file as UTF-8")
+        }
+    })?;
+    let modified = meta.modified().ok().map(DateTime::<Utc>::from);
+    let mut parsed = article::parse(Source { rel_path: rel, shown_path: &path, text: &text, modified }, site)?;
+    if how == decode::Decoded::Gb18030 {
+        parsed.warnings.push(fail("read as GB18030 (not valid UTF-8)".into(), "save the file as UTF-8"));
+    }
+    Ok(StoryFile { parsed, text })
+}
+
+fn too_big(path: &Path, len: u64, limits: Limits) -> StoryError {
+    StoryError::new(
+        path,
+        format!("file is {len} bytes, over the {} byte limit", limits.max_bytes),
+        "split the story or raise `max_article_bytes` in feedsmith.toml",
+    )
+}
+
+/// Reads many stories in parallel, keeping only their records (bodies are
+/// read again when rendered); results in the order of `rels`.
+pub fn read_all(dir: &Path, rels: &[PathBuf], limits: Limits, site: Site<'_>) -> Vec<Result<Parsed, StoryError>> {
+    rels.par_iter().map(|rel| read_story(dir, rel, limits, site).map(|f| f.parsed)).collect()
+}

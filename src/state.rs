@@ -1,0 +1,106 @@
+//! What feedsmith remembers between runs: for each story id, the hash of
+//! its text and when a change to it was first seen. This is what lets
+//! `updated` move on an edit and stay put on a mere `touch`.
+//!
+//! Kept in a small JSON file outside the output folder (`state_file`,
+//! default `.feedsmith/state.json` beside the configuration). A missing or
+//! corrupt file is rebuilt: the worst case is that edits made while the
+//! daemon was down are dated by front matter or `date` only.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    #[serde(default)]
+    stories: BTreeMap<String, Seen>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Seen {
+    /// xxh3 of the story's decoded text, in hex.
+    hash: String,
+    /// When a change to the story was last first seen; `None` until one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    changed: Option<DateTime<Utc>>,
+}
+
+impl State {
+    /// Records the story's current text. Returns when its latest change was
+    /// first seen: `now` if the text differs from what was remembered, the
+    /// remembered moment if it does not, `None` for a story never changed
+    /// (including one seen for the first time).
+    pub fn observe(&mut self, id: &str, hash: u64, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let hex = format!("{hash:016x}");
+        match self.stories.get_mut(id) {
+            Some(seen) if seen.hash == hex => seen.changed,
+            Some(seen) => {
+                seen.hash = hex;
+                seen.changed = Some(now);
+                seen.changed
+            }
+            None => {
+                self.stories.insert(id.to_owned(), Seen { hash: hex, changed: None });
+                None
+            }
+        }
+    }
+
+    /// Reads the state file; a missing or unreadable one gives an empty
+    /// state (and a warning for a corrupt one).
+    pub fn load(path: &Path) -> State {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                tracing::warn!(
+                    "{}: corrupt state file ({e}); starting afresh — edits made while stopped keep their old dates",
+                    path.display()
+                );
+                State::default()
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
+            Err(e) => {
+                tracing::warn!("{}: cannot read state file ({e}); starting afresh", path.display());
+                State::default()
+            }
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).expect("date").with_timezone(&Utc)
+    }
+
+    #[test]
+    fn first_sight_is_not_a_change_and_touch_changes_nothing() {
+        let mut s = State::default();
+        assert_eq!(s.observe("a", 1, t("2024-01-01T00:00:00Z")), None);
+        assert_eq!(s.observe("a", 1, t("2024-01-02T00:00:00Z")), None, "same text");
+        assert_eq!(s.observe("a", 2, t("2024-01-03T00:00:00Z")), Some(t("2024-01-03T00:00:00Z")), "edited");
+        assert_eq!(s.observe("a", 2, t("2024-01-04T00:00:00Z")), Some(t("2024-01-03T00:00:00Z")), "remembered");
+    }
+
+    #[test]
+    fn round_trips_through_json_and_survives_corruption() {
+        let mut s = State::default();
+        s.observe("a", 1, t("2024-01-01T00:00:00Z"));
+        s.observe("a", 2, t("2024-01-03T00:00:00Z"));
+        let back: State = serde_json::from_str(&s.to_json()).expect("json");
+        assert_eq!(back, s);
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("state.json");
+        assert_eq!(State::load(&path), State::default(), "missing");
+        std::fs::write(&path, "{not json").expect("write");
+        assert_eq!(State::load(&path), State::default(), "corrupt");
+    }
+}
