@@ -32,6 +32,21 @@ pub fn build(config: Config, now: DateTime<Utc>) -> Result<u8, FatalError> {
     Ok(if report.errors.is_empty() { EXIT_OK } else { EXIT_REJECTED })
 }
 
+/// Builds, then keeps the feeds current until SIGINT/SIGTERM.
+pub fn watch(
+    config: Config,
+    args: &crate::cli::WatchArgs,
+    reload: impl Fn() -> Result<Config, FatalError>,
+) -> Result<u8, FatalError> {
+    if args.serve.is_some() {
+        return Err(FatalError::Other("--serve: serving over HTTP is not built yet (issue 6)".into()));
+    }
+    let (tx, rx) = crate::watch::channel();
+    crate::watch::forward_signals(tx.clone()).map_err(|e| FatalError::Other(format!("cannot handle signals: {e}")))?;
+    crate::watch::run(config, crate::watch::Options { poll_ms: args.poll }, reload, tx, rx)?;
+    Ok(EXIT_OK)
+}
+
 /// Parses everything and reports every problem; writes nothing.
 pub fn check(config: Config, now: DateTime<Utc>) -> Result<u8, FatalError> {
     let mut engine = Engine::new(config);

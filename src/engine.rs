@@ -120,6 +120,16 @@ impl Engine {
         report
     }
 
+    /// Every path the index holds under `prefix` plus every story file now
+    /// under it: what to re-read when a folder appears, moves or vanishes.
+    pub fn paths_under(&self, prefix: &Path) -> Vec<PathBuf> {
+        let (mut paths, _) = load::discover_under(&self.config.articles_dir, prefix);
+        paths.extend(self.index.paths().filter(|p| p.starts_with(prefix)).cloned());
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
     fn forget(&mut self, path: &Path) -> bool {
         self.rendered.remove(path);
         self.index.remove(path).is_some()

@@ -19,3 +19,4 @@ pub mod paths;
 pub mod publish;
 pub mod slug;
 pub mod state;
+pub mod watch;

@@ -35,10 +35,20 @@ pub fn discover(dir: &Path) -> Result<(Vec<PathBuf>, Vec<StoryError>), FatalErro
             dir.display()
         )));
     }
+    Ok(discover_under(dir, Path::new("")))
+}
+
+/// Like [`discover`], for the subfolder `sub` of the articles folder `dir`
+/// only (paths still relative to `dir`). A missing subfolder holds nothing.
+pub fn discover_under(dir: &Path, sub: &Path) -> (Vec<PathBuf>, Vec<StoryError>) {
     let mut found = Vec::new();
     let mut problems = Vec::new();
+    let Ok(root) = fs::canonicalize(dir) else { return (found, problems) };
+    if !paths::is_story_dir(sub) || !dir.join(sub).is_dir() {
+        return (found, problems);
+    }
     let mut visited = vec![root.clone()];
-    let mut stack = vec![PathBuf::new()];
+    let mut stack = vec![sub.to_owned()];
     while let Some(rel_dir) = stack.pop() {
         let entries = match fs::read_dir(dir.join(&rel_dir)) {
             Ok(entries) => entries,
@@ -81,7 +91,7 @@ pub fn discover(dir: &Path) -> Result<(Vec<PathBuf>, Vec<StoryError>), FatalErro
         }
     }
     found.sort();
-    Ok((found, problems))
+    (found, problems)
 }
 
 fn outside(path: &Path) -> StoryError {

@@ -30,9 +30,10 @@ fn main() -> ExitCode {
             println!("{}", path.display());
             EXIT_OK
         }),
-        Command::Watch(_) => {
-            eprintln!("watch is not implemented yet");
-            Ok(EXIT_USAGE)
+        Command::Watch(args) => {
+            let explicit = cli.global.config.clone();
+            let reload = move || Config::load(explicit.as_deref(), &overrides);
+            commands::watch(config, &args, reload)
         }
     };
     match result {
