@@ -15,6 +15,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_REJECTED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
+/// Where `watch --serve` listens when neither the flag nor the file says.
+pub const DEFAULT_SERVE: &str = "127.0.0.1:8080";
+
 /// Reads every story and writes the feeds; 1 when some story was rejected.
 pub fn build(config: Config, now: DateTime<Utc>) -> Result<u8, FatalError> {
     let mut engine = Engine::new(config);
@@ -38,12 +41,22 @@ pub fn watch(
     args: &crate::cli::WatchArgs,
     reload: impl Fn() -> Result<Config, FatalError>,
 ) -> Result<u8, FatalError> {
-    if args.serve.is_some() {
-        return Err(FatalError::Other("--serve: serving over HTTP is not built yet (issue 6)".into()));
-    }
+    let server = match &args.serve {
+        Some(addr) => {
+            let addr = match addr.as_str() {
+                "" => config.serve.clone().unwrap_or_else(|| DEFAULT_SERVE.to_owned()),
+                addr => addr.to_owned(),
+            };
+            Some(crate::serve::start(&addr, &config.output_dir, config.cache_max_age)?)
+        }
+        None => None,
+    };
     let (tx, rx) = crate::watch::channel();
     crate::watch::forward_signals(tx.clone()).map_err(|e| FatalError::Other(format!("cannot handle signals: {e}")))?;
     crate::watch::run(config, crate::watch::Options { poll_ms: args.poll }, reload, tx, rx)?;
+    if let Some(server) = server {
+        server.stop();
+    }
     Ok(EXIT_OK)
 }
 

@@ -30,6 +30,8 @@ pub struct Config {
     pub taxonomy_feeds: Vec<Taxonomy>,
     pub websub_hubs: Vec<Url>,
     pub serve: Option<String>,
+    /// `Cache-Control: max-age` of served files, in seconds.
+    pub cache_max_age: u64,
 }
 
 /// The taxonomies that can get per-term feeds.
@@ -78,6 +80,7 @@ struct RawConfig {
     taxonomy_feeds: Option<Vec<Taxonomy>>,
     websub_hubs: Option<Vec<String>>,
     serve: Option<String>,
+    cache_max_age: Option<u64>,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "feedsmith.toml";
@@ -194,6 +197,7 @@ impl Config {
             taxonomy_feeds,
             websub_hubs,
             serve: raw.serve,
+            cache_max_age: raw.cache_max_age.unwrap_or(60),
         })
     }
 }

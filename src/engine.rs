@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use crate::article::{self, text::escape, Site, Story};
 use crate::config::{Config, Taxonomy};
 use crate::error::{FatalError, StoryError};
+use crate::feed::index_page::{index_html, Listed};
 use crate::feed::{self, Head, Selected};
 use crate::index::{Entry, Index};
 use crate::load::{self, Limits};
@@ -195,8 +196,13 @@ impl Engine {
                 feeds.push((folder, self.head(Some(&term), &url_folder), entries));
             }
         }
+        let listed: Vec<Listed> = feeds
+            .iter()
+            .skip(1)
+            .map(|(folder, head, _)| Listed { title: head.title.clone(), folder: format!("{}/", folder.display()) })
+            .collect();
         let mut used = HashMap::new();
-        let mut out = Vec::with_capacity(feeds.len() * 3);
+        let mut out = Vec::with_capacity(feeds.len() * 3 + 1);
         for (folder, head, entries) in feeds {
             let selected: Vec<Selected<'_>> = entries
                 .iter()
@@ -207,6 +213,9 @@ impl Engine {
                 })
                 .collect();
             let model = feed::build(&head, &selected);
+            if folder.as_os_str().is_empty() {
+                out.push((PathBuf::from("index.html"), index_html(&model, &listed)));
+            }
             out.push((folder.join("rss.xml"), feed::rss::to_rss(&model)));
             out.push((folder.join("atom.xml"), feed::atom::to_atom(&model)));
             out.push((folder.join("feed.json"), feed::json_feed::to_json_feed(&model)));

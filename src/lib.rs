@@ -17,6 +17,8 @@ pub mod index;
 pub mod load;
 pub mod paths;
 pub mod publish;
+pub mod serve;
 pub mod slug;
 pub mod state;
 pub mod watch;
+pub mod websub;

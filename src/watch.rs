@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::engine::{Engine, Report};
 use crate::error::FatalError;
 use crate::paths;
+use crate::websub::Pinger;
 
 /// What the loop is told. Nothing of notify's event zoo gets past `translate`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +85,7 @@ pub fn run(
         started.elapsed().as_millis()
     );
     let mut watch = start_watch(engine.config(), &mut options, &tx)?;
+    let mut pinger = Pinger::start(hub_urls(engine.config()));
     let mut root_id = folder_id(&engine.config().articles_dir);
     systemd_ready(published.stories);
     let watchdog = systemd_watchdog();
@@ -140,6 +142,7 @@ pub fn run(
                         engine.save_state();
                         engine = Engine::new(config);
                         watch = start_watch(engine.config(), &mut options, &tx)?;
+                        pinger = Pinger::start(hub_urls(engine.config()));
                         root_id = folder_id(&engine.config().articles_dir);
                         rescan = Some("configuration reloaded".into());
                     }
@@ -195,6 +198,9 @@ pub fn run(
             match engine.publish(now) {
                 Ok(p) => {
                     last_publish = now;
+                    if let Some(pinger) = &pinger {
+                        pinger.ping(changed_feed_urls(engine.config(), &p.replaced));
+                    }
                     for path in &report.changed {
                         tracing::debug!("changed: {}", path.display());
                     }
@@ -222,6 +228,22 @@ pub fn run(
     engine.save_state();
     let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
     Ok(())
+}
+
+fn hub_urls(config: &Config) -> Vec<String> {
+    config.websub_hubs.iter().map(ToString::to_string).collect()
+}
+
+/// The self URLs of the feed files among `replaced` (relative output paths).
+pub fn changed_feed_urls(config: &Config, replaced: &[PathBuf]) -> Vec<String> {
+    replaced
+        .iter()
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| crate::engine::FEED_FILES.contains(&n)))
+        .map(|p| {
+            let segments: Vec<String> = p.iter().map(|s| crate::slug::url_segment(&s.to_string_lossy())).collect();
+            format!("{}{}", config.feeds_url, segments.join("/"))
+        })
+        .collect()
 }
 
 /// Starts watching the articles folder (recursively), with OS notifications

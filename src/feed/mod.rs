@@ -3,6 +3,7 @@
 //! cannot carry never reaches any of the formats.
 
 pub mod atom;
+pub mod index_page;
 pub mod json_feed;
 pub mod rss;
 
@@ -50,6 +51,9 @@ pub struct Item {
     pub summary: String,
     pub content_html: String,
     pub lang: Option<String>,
+    /// Shown on the index page; the feeds carry them inside `content_html`.
+    pub kicker: Option<String>,
+    pub subtitle: Option<String>,
 }
 
 impl Item {
@@ -100,6 +104,8 @@ pub fn build(head: &Head, selected: &[Selected<'_>]) -> Feed {
             summary: xml_safe(&s.story.summary),
             content_html: xml_safe(&s.content_html),
             lang: s.story.lang.as_deref().map(xml_safe),
+            kicker: s.story.kicker.as_deref().map(xml_safe),
+            subtitle: s.story.subtitle.as_deref().map(xml_safe),
         })
         .collect();
     let updated = selected

@@ -1,0 +1,79 @@
+//! `index.html`: a page for people, listing the feeds (with autodiscovery
+//! links) and the latest stories. Deterministic, no JavaScript (pure).
+
+use super::Feed;
+use crate::article::text::escape;
+
+/// A feed folder to list: its title and its path under the output folder
+/// (`""` for the main feeds, `"tags/ba-ba/"` for a term).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub title: String,
+    pub folder: String,
+}
+
+const STYLE: &str = "body{font:16px/1.7 system-ui,-apple-system,\"PingFang SC\",\"Noto Sans CJK SC\",\"Microsoft YaHei\",sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#222;background:#fff}\
+h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.2rem;margin:1.5rem 0 .5rem;border-bottom:1px solid #ddd}\
+article{margin:1.2rem 0}article h3{font-size:1.15rem;margin:.1rem 0}.kicker,.subtitle{margin:0;color:#555;font-size:.95rem}\
+time{color:#777;font-size:.85rem}ul{padding-left:1.2rem}a{color:#0645ad}\
+@media(prefers-color-scheme:dark){body{background:#111;color:#ddd}.kicker,.subtitle{color:#aaa}a{color:#8ab4f8}}";
+
+/// Links in the page are relative, so it works wherever the folder is served.
+pub fn index_html(main: &Feed, taxonomies: &[Listed]) -> String {
+    let title = escape(&main.title);
+    let mut out = String::with_capacity(4096 + main.items.len() * 512);
+    out.push_str("<!DOCTYPE html>\n");
+    match &main.language {
+        Some(lang) => out.push_str(&format!("<html lang=\"{}\">\n", escape(lang))),
+        None => out.push_str("<html>\n"),
+    }
+    out.push_str(
+        "<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
+    );
+    out.push_str(&format!("<title>{title}</title>\n"));
+    for (kind, file, label) in FORMATS {
+        out.push_str(&format!(
+            "<link rel=\"alternate\" type=\"{kind}\" title=\"{title} ({label})\" href=\"{file}\">\n"
+        ));
+    }
+    out.push_str(&format!("<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n"));
+    if main.description != main.title {
+        out.push_str(&format!("<p>{}</p>\n", escape(&main.description)));
+    }
+    out.push_str("</header>\n<nav>\n<h2>订阅 Subscribe</h2>\n<ul>\n");
+    out.push_str(&feed_item(&main.title, ""));
+    for listed in taxonomies {
+        out.push_str(&feed_item(&listed.title, &listed.folder));
+    }
+    out.push_str("</ul>\n</nav>\n<main>\n<h2>最新 Latest</h2>\n");
+    for item in &main.items {
+        out.push_str("<article>\n");
+        if let Some(kicker) = &item.kicker {
+            out.push_str(&format!("<p class=\"kicker\">{}</p>\n", escape(kicker)));
+        }
+        out.push_str(&format!("<h3><a href=\"{}\">{}</a></h3>\n", escape(&item.link), escape(&item.title)));
+        if let Some(subtitle) = &item.subtitle {
+            out.push_str(&format!("<p class=\"subtitle\">{}</p>\n", escape(subtitle)));
+        }
+        out.push_str(&format!(
+            "<time datetime=\"{}\">{}</time>\n<p>{}</p>\n</article>\n",
+            item.published.to_rfc3339(),
+            item.published.format("%Y-%m-%d %H:%M"),
+            escape(&item.summary)
+        ));
+    }
+    out.push_str("</main>\n</body>\n</html>\n");
+    out
+}
+
+const FORMATS: [(&str, &str, &str); 3] = [
+    ("application/rss+xml", "rss.xml", "RSS"),
+    ("application/atom+xml", "atom.xml", "Atom"),
+    ("application/feed+json", "feed.json", "JSON Feed"),
+];
+
+fn feed_item(title: &str, folder: &str) -> String {
+    let links: Vec<String> =
+        FORMATS.iter().map(|(_, file, label)| format!("<a href=\"{}{file}\">{label}</a>", escape(folder))).collect();
+    format!("<li>{} — {}</li>\n", escape(title), links.join(" · "))
+}
