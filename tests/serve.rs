@@ -1,0 +1,346 @@
+//! `feedsmith watch --serve`: the real binary serving a temp site over
+//! loopback — types, validators, conditional GET, gzip, path safety, whole
+//! versions during rebuilds, the index page and WebSub pings.
+
+#[path = "watch_support/mod.rs"]
+mod watch_support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use watch_support::{story, Daemon, Site, DATE};
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().into()
+}
+
+/// Starts `watch --serve 127.0.0.1:0` and returns the daemon and its base URL.
+fn serve(site: &Site, extra: &[&str]) -> (Daemon, String) {
+    let mut args = vec!["--serve", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let daemon = site.start(&args);
+    daemon.wait_log("serving ");
+    let log = daemon.log();
+    let url = log
+        .lines()
+        .find_map(|l| l.split(" at ").nth(1).filter(|u| u.starts_with("http://")))
+        .expect("the log names the address")
+        .trim()
+        .to_owned();
+    (daemon, url)
+}
+
+fn site_with_story() -> Site {
+    let site = Site::new("title = \"永康日报\"\nlanguage = \"zh-CN\"\ncache_max_age = 120");
+    site.write(
+        "a.md",
+        "+++\ntitle = \"对标奋进 对表攻坚\"\nkicker = \"胡勇春强调\"\nsubtitle = \"以工作主动性赢得发展主动权\"\ndate = 2024-03-07\ntags = [\"八八战略\"]\n+++\n\n本报讯 正文。\n",
+    );
+    site
+}
+
+struct Got {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Got {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+#[track_caller]
+fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Got {
+    let agent = agent();
+    let mut response = match method {
+        "GET" => {
+            let mut r = agent.get(url);
+            for (k, v) in headers {
+                r = r.header(*k, *v);
+            }
+            r.call()
+        }
+        "HEAD" => {
+            let mut r = agent.head(url);
+            for (k, v) in headers {
+                r = r.header(*k, *v);
+            }
+            r.call()
+        }
+        _ => agent.post(url).send_empty(),
+    }
+    .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    let status = response.status().as_u16();
+    let body = response.body_mut().read_to_vec().unwrap_or_default();
+    Got { status, headers, body }
+}
+
+#[test]
+fn feeds_are_served_with_types_validators_and_conditional_get() {
+    let site = site_with_story();
+    let (_daemon, base) = serve(&site, &[]);
+    for (path, kind) in [
+        ("rss.xml", "application/rss+xml; charset=utf-8"),
+        ("atom.xml", "application/atom+xml; charset=utf-8"),
+        ("feed.json", "application/feed+json; charset=utf-8"),
+        ("", "text/html; charset=utf-8"),
+        ("index.html", "text/html; charset=utf-8"),
+        ("tags/ba-ba-zhan-lue/rss.xml", "application/rss+xml; charset=utf-8"),
+    ] {
+        let url = format!("{base}{path}");
+        let got = request("GET", &url, &[]);
+        assert_eq!(got.status, 200, "{url}");
+        assert_eq!(got.header("content-type"), Some(kind), "{url}");
+        assert_eq!(got.header("cache-control"), Some("public, max-age=120"), "{url}");
+        assert_eq!(got.header("vary"), Some("Accept-Encoding"), "{url}");
+        let on_disk = std::fs::read(site.out().join(if path.is_empty() { "index.html" } else { path })).expect("file");
+        assert_eq!(got.body, on_disk, "{url} serves the file's bytes");
+        let etag = got.header("etag").expect("etag").to_owned();
+        assert!(etag.starts_with('"') && !etag.starts_with("W/"), "strong ETag: {etag}");
+        let last_modified = got.header("last-modified").expect("last-modified").to_owned();
+
+        let head = request("HEAD", &url, &[]);
+        assert_eq!((head.status, head.body.len()), (200, 0), "HEAD {url}");
+        assert_eq!(head.header("etag"), Some(etag.as_str()));
+        assert_eq!(head.header("content-length"), Some(on_disk.len().to_string().as_str()));
+
+        let again = request("GET", &url, &[("If-None-Match", &etag)]);
+        assert_eq!((again.status, again.body.len()), (304, 0), "If-None-Match {url}");
+        let again = request("GET", &url, &[("If-None-Match", "\"other\", W/".to_owned().as_str())]);
+        assert_eq!(again.status, 200, "a different tag gets the body");
+        let again = request("GET", &url, &[("If-Modified-Since", &last_modified)]);
+        assert_eq!(again.status, 304, "If-Modified-Since {url}");
+        let again = request("GET", &url, &[("If-Modified-Since", "Mon, 01 Jan 2001 00:00:00 GMT")]);
+        assert_eq!(again.status, 200, "modified since 2001");
+    }
+}
+
+#[test]
+fn gzip_when_asked() {
+    let site = site_with_story();
+    let (_daemon, base) = serve(&site, &[]);
+    let url = format!("{base}rss.xml");
+    let plain = request("GET", &url, &[]);
+    let got = request("GET", &url, &[("Accept-Encoding", "br;q=1, gzip;q=0.8")]);
+    assert_eq!(got.status, 200);
+    assert_eq!(got.header("content-encoding"), Some("gzip"));
+    assert_ne!(got.header("etag"), plain.header("etag"), "each encoding has its own strong ETag");
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(&got.body[..]).read_to_end(&mut unzipped).expect("valid gzip");
+    assert_eq!(unzipped, plain.body);
+    let etag = got.header("etag").expect("etag").to_owned();
+    let again = request("GET", &url, &[("Accept-Encoding", "gzip"), ("If-None-Match", &etag)]);
+    assert_eq!(again.status, 304);
+    let refused = request("GET", &url, &[("Accept-Encoding", "gzip;q=0")]);
+    assert_eq!(refused.header("content-encoding"), None);
+}
+
+#[test]
+fn nothing_outside_the_output_folder_is_reachable() {
+    let site = site_with_story();
+    std::fs::write(site.root().join("secret.txt"), "secret").expect("write");
+    let (_daemon, base) = serve(&site, &[]);
+    let base = base.trim_end_matches('/');
+    for path in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/secret.txt",
+        "/%252e%252e/secret.txt",
+        "/..%2fsecret.txt",
+        "/..%5csecret.txt",
+        "/%5c..%5csecret.txt",
+        "/tags/../../secret.txt",
+        "/%00rss.xml",
+        "/rss.xml%00",
+        "//etc/passwd",
+        "/state.json",
+        "/nope.xml",
+        "/tags/",
+    ] {
+        // Send the path as is: no client-side normalisation of `..`.
+        let got = raw_get(base, path);
+        assert!(got.starts_with("HTTP/1.1 404") || got.starts_with("HTTP/1.1 400"), "{path}: {got}");
+        assert!(!got.contains("secret\n") && !got.ends_with("secret"), "{path} leaked");
+    }
+    let got = request("POST", &format!("{base}/rss.xml"), &[]);
+    assert_eq!(got.status, 405);
+    assert_eq!(got.header("allow"), Some("GET, HEAD"));
+}
+
+/// A GET written by hand, so the path reaches the server unchanged.
+fn raw_get(base: &str, path: &str) -> String {
+    let addr = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("send");
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response
+}
+
+#[test]
+fn index_page_lists_feeds_with_autodiscovery_and_latest_stories() {
+    let site = site_with_story();
+    let (_daemon, base) = serve(&site, &[]);
+    let html = String::from_utf8(request("GET", &base, &[]).body).expect("utf-8");
+    for needle in [
+        "<html lang=\"zh-CN\">",
+        "<title>永康日报</title>",
+        "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"永康日报 (RSS)\" href=\"rss.xml\">",
+        "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"永康日报 (Atom)\" href=\"atom.xml\">",
+        "<link rel=\"alternate\" type=\"application/feed+json\" title=\"永康日报 (JSON Feed)\" href=\"feed.json\">",
+        "<a href=\"tags/ba-ba-zhan-lue/rss.xml\">RSS</a>",
+        "<p class=\"kicker\">胡勇春强调</p>",
+        ">对标奋进 对表攻坚</a></h3>",
+        "<p class=\"subtitle\">以工作主动性赢得发展主动权</p>",
+        "<time datetime=\"2024-03-07T00:00:00+08:00\">2024-03-07 00:00</time>",
+        "本报讯 正文。",
+    ] {
+        assert!(html.contains(needle), "index.html lacks {needle}:\n{html}");
+    }
+    assert!(!html.contains("<script"), "no JavaScript needed");
+    // Every autodiscovery link resolves to its feed.
+    for (file, kind) in [("rss.xml", "application/rss+xml"), ("atom.xml", "application/atom+xml"), ("feed.json", "application/feed+json")] {
+        let got = request("GET", &format!("{base}{file}"), &[]);
+        assert_eq!(got.status, 200);
+        assert!(got.header("content-type").is_some_and(|t| t.starts_with(kind)));
+    }
+}
+
+#[test]
+fn a_download_during_rebuilds_is_always_one_whole_version() {
+    let site = site_with_story();
+    let (daemon, base) = serve(&site, &[]);
+    let url = format!("{base}rss.xml");
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut checked = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let got = request("GET", &url, &[]);
+                assert_eq!(got.status, 200);
+                let etag = got.header("etag").expect("etag").trim_matches('"').to_owned();
+                assert_eq!(etag, format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&got.body)), "ETag matches the bytes");
+                feed_rs::parser::parse(&got.body[..]).expect("a whole, parsable feed");
+                checked += 1;
+            }
+            checked
+        })
+    };
+    for i in 0..200 {
+        site.write("a.md", &story(&format!("版本 {i}"), DATE, &"长文。".repeat(200 + i)));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    daemon.wait("the last version is served", || site.titles().first().is_some_and(|t| t == "版本 199"));
+    stop.store(true, Ordering::Relaxed);
+    let checked = reader.join().expect("reader saw only whole versions");
+    assert!(checked > 10, "the reader made {checked} requests");
+}
+
+#[test]
+fn an_address_that_cannot_be_bound_is_a_usage_error() {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let site = site_with_story();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_feedsmith"))
+        .args(["watch", "--serve", &addr, "--config"])
+        .arg(site.config_path())
+        .arg("--output")
+        .arg(site.out())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&addr) && stderr.contains("cannot listen"), "{stderr}");
+}
+
+/// A stand-in WebSub hub on loopback that records every POST body.
+struct Hub {
+    url: String,
+    pings: Arc<Mutex<Vec<String>>>,
+}
+
+impl Hub {
+    fn start() -> Hub {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/hub", listener.local_addr().expect("addr"));
+        let pings = Arc::new(Mutex::new(Vec::new()));
+        let sink = pings.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(stream);
+                let mut length = 0;
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    line.clear();
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                sink.lock().expect("lock").push(String::from_utf8_lossy(&body).into_owned());
+                let _ = reader.get_mut().write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            }
+        });
+        Hub { url, pings }
+    }
+
+    fn pings(&self) -> Vec<String> {
+        self.pings.lock().expect("lock").clone()
+    }
+}
+
+#[test]
+fn websub_hubs_are_advertised_and_pinged_only_for_changed_feeds() {
+    let hub = Hub::start();
+    let site = Site::new(&format!(
+        "feeds_url = \"https://news.example.com/feeds/\"\nwebsub_hubs = [\"{}\"]",
+        hub.url
+    ));
+    site.write("a.md", &story("一", DATE, "正文"));
+    site.write("b.md", &watch_support::tagged("二", DATE, &["要闻"], "正文"));
+    let daemon = site.start(&[]);
+    // Advertised in all three formats.
+    let rss = std::fs::read_to_string(site.out().join("rss.xml")).expect("rss");
+    assert!(rss.contains(&format!("<atom:link href=\"{}\" rel=\"hub\"/>", hub.url)), "{rss}");
+    let atom = std::fs::read_to_string(site.out().join("atom.xml")).expect("atom");
+    assert!(atom.contains(&format!("<link href=\"{}\" rel=\"hub\"/>", hub.url)), "{atom}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.out().join("feed.json")).expect("json")).expect("valid json");
+    assert_eq!(json["hubs"], serde_json::json!([{"type": "WebSub", "url": hub.url}]));
+
+    // An edit to an untagged story changes the three main feeds only.
+    site.write("a.md", &story("一（改）", DATE, "正文"));
+    daemon.wait("three pings", || hub.pings().len() >= 3);
+    let enc = |u: &str| u.replace(':', "%3A").replace('/', "%2F");
+    let mut pings = hub.pings();
+    pings.sort();
+    let mut want: Vec<String> = ["atom.xml", "feed.json", "rss.xml"]
+        .iter()
+        .map(|f| format!("hub.mode=publish&hub.url={}", enc(&format!("https://news.example.com/feeds/{f}"))))
+        .collect();
+    want.sort();
+    assert_eq!(pings, want);
+
+    // A touch changes no feed: no ping (prove liveness with a later real edit).
+    let before = hub.pings().len();
+    let file = std::fs::File::options().append(true).open(site.a("a.md")).expect("open");
+    file.set_modified(std::time::SystemTime::now()).expect("touch");
+    site.write("b.md", &watch_support::tagged("二（改）", DATE, &["要闻"], "正文"));
+    daemon.wait("pings for b", || hub.pings().len() >= before + 6);
+    std::thread::sleep(Duration::from_millis(300));
+    let after: Vec<String> = hub.pings()[before..].to_vec();
+    assert_eq!(after.len(), 6, "main feeds and the tag's feeds, nothing for the touch: {after:?}");
+    assert!(after.iter().any(|p| p.ends_with(&enc("https://news.example.com/feeds/tags/yao-wen/rss.xml"))), "{after:?}");
+}
