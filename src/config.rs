@@ -32,6 +32,10 @@ pub struct Config {
     pub serve: Option<String>,
     /// `Cache-Control: max-age` of served files, in seconds.
     pub cache_max_age: u64,
+    /// Monthly archive documents (RFC 5005) under `archive/YYYY-MM/`.
+    pub archives: bool,
+    /// Archives carry full content, not only summaries and links.
+    pub archive_full_content: bool,
 }
 
 /// The taxonomies that can get per-term feeds.
@@ -81,6 +85,8 @@ struct RawConfig {
     websub_hubs: Option<Vec<String>>,
     serve: Option<String>,
     cache_max_age: Option<u64>,
+    archives: Option<bool>,
+    archive_full_content: Option<bool>,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "feedsmith.toml";
@@ -198,6 +204,8 @@ impl Config {
             websub_hubs,
             serve: raw.serve,
             cache_max_age: raw.cache_max_age.unwrap_or(60),
+            archives: raw.archives.unwrap_or(true),
+            archive_full_content: raw.archive_full_content.unwrap_or(false),
         })
     }
 }

@@ -2,7 +2,7 @@
 //! between runs, and the rendered bodies of the stories in feeds. `build`
 //! uses it once; `watch` keeps it and feeds it changed paths.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -13,10 +13,9 @@ use crate::config::{Config, Taxonomy};
 use crate::error::{FatalError, StoryError};
 use crate::feed::index_page::{index_html, Listed};
 use crate::feed::{self, Head, Selected};
-use crate::index::{Entry, Index};
+use crate::index::{Entry, Index, Month};
 use crate::load::{self, Limits};
 use crate::publish::{write_if_changed, Written};
-use crate::slug::safe_name;
 use crate::state::State;
 
 /// The three files every feed folder holds.
@@ -32,6 +31,46 @@ pub struct Engine {
     failing: BTreeMap<PathBuf, StoryError>,
     /// Feed files written by the last publish, relative to the output folder.
     written: BTreeSet<PathBuf>,
+    /// What each feed folder was last rendered from, to skip unchanged feeds.
+    digests: HashMap<PathBuf, u64>,
+    /// The feeds the index page listed last time.
+    listed: Vec<Listed>,
+}
+
+/// One feed to render.
+struct Plan<'a> {
+    /// Relative to the output folder (empty for the main feeds).
+    folder: PathBuf,
+    head: Head,
+    entries: Vec<&'a Entry>,
+    /// Full content HTML, or summaries only (archives by default).
+    full_content: bool,
+}
+
+impl Plan<'_> {
+    /// A hash of everything the feed's bytes depend on.
+    fn digest(&self) -> u64 {
+        let mut text = format!("{:?}{}", self.head, self.full_content);
+        for e in &self.entries {
+            text.push_str(&format!(
+                "\n{}\t{:x}\t{}\t{}",
+                e.story.id,
+                e.story.hash,
+                e.updated(),
+                e.story.path.display()
+            ));
+        }
+        xxhash_rust::xxh3::xxh3_64(text.as_bytes())
+    }
+}
+
+/// What a render produced.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    /// Every file that should exist in the output folder now.
+    pub expected: BTreeSet<PathBuf>,
+    /// The files rendered this time (feeds whose inputs changed).
+    pub files: Vec<(PathBuf, String)>,
 }
 
 /// What a scan or update found.
@@ -56,12 +95,14 @@ impl Engine {
     pub fn new(config: Config) -> Engine {
         let state = State::load(&config.state_file);
         Engine {
+            index: Index::new(config.timezone),
             config,
-            index: Index::default(),
             state,
             rendered: HashMap::new(),
             failing: BTreeMap::new(),
             written: BTreeSet::new(),
+            digests: HashMap::new(),
+            listed: Vec::new(),
         }
     }
 
@@ -155,6 +196,13 @@ impl Engine {
                 self.index.insert(Entry { story, changed });
                 report.changed.push(path.to_owned());
             }
+            Err(_) if std::fs::symlink_metadata(self.config.articles_dir.join(path)).is_err() => {
+                // Deleted between listing and reading: simply gone.
+                if self.forget(path) {
+                    report.changed.push(path.to_owned());
+                }
+                self.failing.remove(path);
+            }
             Err(error) => {
                 if self.index.get(path).is_some() {
                     tracing::warn!("{}: keeping its last good version in the feeds", path.display());
@@ -184,74 +232,113 @@ impl Engine {
         self.failing.values()
     }
 
-    /// Renders every feed: `(path relative to the output folder, bytes)`.
-    pub fn render(&mut self, now: DateTime<Utc>) -> Vec<(PathBuf, String)> {
-        let limit = self.config.limit;
-        let main: Vec<Entry> = self.index.published(now, |_| true).take(limit).cloned().collect();
-        let mut feeds = vec![(PathBuf::new(), self.head(None, ""), main)];
-        for &taxonomy in &self.config.taxonomy_feeds {
-            for (slug, (term, entries)) in self.terms(taxonomy, now) {
-                let folder = Path::new(taxonomy.name()).join(&slug);
-                let url_folder = format!("{}/{slug}/", taxonomy.name());
-                feeds.push((folder, self.head(Some(&term), &url_folder), entries));
+    /// Plans every feed: its folder, what it says about itself, its stories.
+    fn plan(&self, now: DateTime<Utc>) -> Vec<Plan<'_>> {
+        let c = &self.config;
+        let limit = c.limit;
+        // Months with a published story, oldest first: the archive chain.
+        let months: Vec<Month> = if c.archives {
+            self.index
+                .months()
+                .iter()
+                .filter(|(_, set)| self.index.published_in(set, now).next().is_some())
+                .map(|(m, _)| *m)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let archive_folder = |m: &Month| format!("archive/{:04}-{:02}/", m.0, m.1);
+        let mut main_head = self.head(None, "");
+        main_head.prev_archive = months.last().map(|m| format!("{}{}", c.feeds_url, archive_folder(m)));
+        let mut plans = vec![Plan {
+            folder: PathBuf::new(),
+            head: main_head,
+            entries: self.index.published(now).take(limit).collect(),
+            full_content: true,
+        }];
+        for ((taxonomy, slug), term) in self.index.terms() {
+            if !c.taxonomy_feeds.contains(taxonomy) {
+                continue;
             }
+            let entries: Vec<&Entry> = self.index.published_in(&term.stories, now).take(limit).collect();
+            if entries.is_empty() {
+                continue;
+            }
+            let folder = format!("{}/{slug}/", taxonomy.name());
+            plans.push(Plan {
+                folder: PathBuf::from(&folder),
+                head: self.head(Some(term.name()), &folder),
+                entries,
+                full_content: true,
+            });
         }
-        let listed: Vec<Listed> = feeds
+        for (i, month) in months.iter().enumerate() {
+            let folder = archive_folder(month);
+            let mut head = self.head(None, &folder);
+            head.title = format!("{} — {:04}-{:02}", c.title, month.0, month.1);
+            head.archive = true;
+            head.current = Some(c.feeds_url.to_string());
+            head.prev_archive = i.checked_sub(1).map(|j| format!("{}{}", c.feeds_url, archive_folder(&months[j])));
+            head.next_archive = months.get(i + 1).map(|m| format!("{}{}", c.feeds_url, archive_folder(m)));
+            let entries = self.index.published_in(&self.index.months()[month], now).collect();
+            plans.push(Plan { folder: PathBuf::from(&folder), head, entries, full_content: c.archive_full_content });
+        }
+        plans
+    }
+
+    /// Renders the feeds whose inputs changed since the last render (all of
+    /// them the first time). Returns every feed file that should exist and
+    /// the bytes of those rendered.
+    pub fn render(&mut self, now: DateTime<Utc>) -> Rendered {
+        let plans = self.plan(now);
+        let listed: Vec<Listed> = plans
             .iter()
             .skip(1)
-            .map(|(folder, head, _)| Listed { title: head.title.clone(), folder: format!("{}/", folder.display()) })
+            .filter(|p| !p.head.archive)
+            .map(|p| Listed { title: p.head.title.clone(), folder: p.folder.display().to_string() })
             .collect();
-        let mut used = HashMap::new();
-        let mut out = Vec::with_capacity(feeds.len() * 3 + 1);
-        for (folder, head, entries) in feeds {
-            let selected: Vec<Selected<'_>> = entries
+        let mut rendered = Rendered::default();
+        let mut digests = HashMap::with_capacity(plans.len());
+        let mut in_feeds = HashSet::new();
+        let mut new_bodies = HashMap::new();
+        for plan in &plans {
+            let files: Vec<PathBuf> = FEED_FILES.iter().map(|f| plan.folder.join(f)).collect();
+            rendered.expected.extend(files.iter().cloned());
+            if plan.full_content {
+                in_feeds.extend(plan.entries.iter().map(|e| e.story.path.clone()));
+            }
+            let digest = plan.digest();
+            digests.insert(plan.folder.clone(), digest);
+            let is_main = plan.folder.as_os_str().is_empty();
+            let unchanged = self.digests.get(&plan.folder) == Some(&digest)
+                && files.iter().all(|f| self.config.output_dir.join(f).is_file());
+            if unchanged && !(is_main && listed != self.listed) {
+                continue;
+            }
+            let selected: Vec<Selected<'_>> = plan
+                .entries
                 .iter()
                 .map(|e| Selected {
                     story: &e.story,
                     updated: e.updated(),
-                    content_html: self.content(&e.story, &mut used),
+                    content_html: plan.full_content.then(|| self.content(&e.story, &mut new_bodies)),
                 })
                 .collect();
-            let model = feed::build(&head, &selected);
-            if folder.as_os_str().is_empty() {
-                out.push((PathBuf::from("index.html"), index_html(&model, &listed)));
+            let model = feed::build(&plan.head, &selected);
+            if is_main {
+                rendered.files.push((PathBuf::from("index.html"), index_html(&model, &listed)));
             }
-            out.push((folder.join("rss.xml"), feed::rss::to_rss(&model)));
-            out.push((folder.join("atom.xml"), feed::atom::to_atom(&model)));
-            out.push((folder.join("feed.json"), feed::json_feed::to_json_feed(&model)));
+            rendered.files.push((files[0].clone(), feed::rss::to_rss(&model)));
+            rendered.files.push((files[1].clone(), feed::atom::to_atom(&model)));
+            rendered.files.push((files[2].clone(), feed::json_feed::to_json_feed(&model)));
         }
-        // Keep only the bodies still in a feed, so memory stays flat.
-        self.rendered = used;
-        out
-    }
-
-    /// The stories of each term of a taxonomy, newest `limit` first, by the
-    /// term's safe name. Terms that slug alike share one feed, titled by the
-    /// first spelling in sort order.
-    fn terms(&self, taxonomy: Taxonomy, now: DateTime<Utc>) -> BTreeMap<String, (String, Vec<Entry>)> {
-        let mut terms: BTreeMap<String, (String, Vec<Entry>)> = BTreeMap::new();
-        for entry in self.index.published(now, |_| true) {
-            let names = match taxonomy {
-                Taxonomy::Tags => &entry.story.tags,
-                Taxonomy::Categories => &entry.story.categories,
-                Taxonomy::Authors => &entry.story.authors,
-            };
-            let mut seen = BTreeSet::new();
-            for name in names {
-                let slug = safe_name(name);
-                if !seen.insert(slug.clone()) {
-                    continue;
-                }
-                let (title, entries) = terms.entry(slug).or_insert_with(|| (name.clone(), Vec::new()));
-                if name < title {
-                    *title = name.clone();
-                }
-                if entries.len() < self.config.limit {
-                    entries.push(entry.clone());
-                }
-            }
-        }
-        terms
+        rendered.expected.insert(PathBuf::from("index.html"));
+        // Keep the bodies of stories still in a feed, so memory stays flat.
+        self.rendered.retain(|p, _| in_feeds.contains(p));
+        self.rendered.extend(new_bodies);
+        self.digests = digests;
+        self.listed = listed;
+        rendered
     }
 
     fn head(&self, term: Option<&str>, url_folder: &str) -> Head {
@@ -270,16 +357,18 @@ impl Engine {
             author: c.author.clone(),
             hubs: c.websub_hubs.iter().map(ToString::to_string).collect(),
             timezone: c.timezone,
+            archive: false,
+            current: None,
+            prev_archive: None,
+            next_archive: None,
         }
     }
 
     /// A story's content HTML, rendered once per version of its text.
-    fn content(&self, story: &Story, used: &mut HashMap<PathBuf, (u64, Arc<str>)>) -> Arc<str> {
-        if let Some((hash, html)) = used.get(&story.path).or_else(|| self.rendered.get(&story.path)) {
+    fn content(&self, story: &Story, fresh: &mut HashMap<PathBuf, (u64, Arc<str>)>) -> Arc<str> {
+        if let Some((hash, html)) = fresh.get(&story.path).or_else(|| self.rendered.get(&story.path)) {
             if *hash == story.hash {
-                let html = html.clone();
-                used.insert(story.path.clone(), (story.hash, html.clone()));
-                return html;
+                return html.clone();
             }
         }
         let site = Site { base_url: &self.config.base_url, timezone: self.config.timezone };
@@ -291,7 +380,7 @@ impl Engine {
                 format!("<p>{}</p>", escape(&story.summary)).into()
             }
         };
-        used.insert(story.path.clone(), (story.hash, html.clone()));
+        fresh.insert(story.path.clone(), (story.hash, html.clone()));
         html
     }
 
@@ -299,20 +388,18 @@ impl Engine {
     /// feeds of terms that no longer exist, and saves the state.
     pub fn publish(&mut self, now: DateTime<Utc>) -> Result<Published, FatalError> {
         let out_dir = self.config.output_dir.clone();
-        let files = self.render(now);
-        let mut published = Published { stories: self.index.published(now, |_| true).count(), ..Published::default() };
-        let mut produced = BTreeSet::new();
-        for (rel, bytes) in files {
+        let rendered = self.render(now);
+        let mut published = Published { stories: self.index.published(now).count(), ..Published::default() };
+        for (rel, bytes) in rendered.files {
             let path = out_dir.join(&rel);
             let written =
                 write_if_changed(&path, bytes.as_bytes()).map_err(|source| FatalError::Io { path, source })?;
             if written == Written::Replaced {
-                published.replaced.push(rel.clone());
+                published.replaced.push(rel);
             }
-            produced.insert(rel);
         }
-        published.removed = remove_stale(&out_dir, &produced, &self.written);
-        self.written = produced;
+        published.removed = remove_stale(&out_dir, &rendered.expected, &self.written);
+        self.written = rendered.expected;
         self.save_state();
         Ok(published)
     }
@@ -333,11 +420,11 @@ impl Engine {
 fn remove_stale(out_dir: &Path, produced: &BTreeSet<PathBuf>, previous: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
     let mut candidates: BTreeSet<PathBuf> = previous.clone();
     if previous.is_empty() {
-        for taxonomy in [Taxonomy::Tags, Taxonomy::Categories, Taxonomy::Authors] {
-            let Ok(entries) = std::fs::read_dir(out_dir.join(taxonomy.name())) else { continue };
+        for folder in [Taxonomy::Tags.name(), Taxonomy::Categories.name(), Taxonomy::Authors.name(), "archive"] {
+            let Ok(entries) = std::fs::read_dir(out_dir.join(folder)) else { continue };
             for entry in entries.flatten() {
                 for file in FEED_FILES {
-                    candidates.insert(Path::new(taxonomy.name()).join(entry.file_name()).join(file));
+                    candidates.insert(Path::new(folder).join(entry.file_name()).join(file));
                 }
             }
         }

@@ -2,12 +2,15 @@
 //! by (date, id), with duplicate ids resolved deterministically (pure).
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Tz;
 
 use crate::article::Story;
+use crate::config::Taxonomy;
+use crate::slug::safe_name;
 
 /// A story in the index, with when a change to it was first seen.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,22 +27,86 @@ impl Entry {
     }
 }
 
-type OrderKey = (Reverse<DateTime<Utc>>, String, PathBuf);
+pub type OrderKey = (Reverse<DateTime<Utc>>, String, PathBuf);
 
-#[derive(Debug, Default)]
+/// A taxonomy term by its safe name (`tags`, `ba-ba-zhan-lue`).
+pub type TermKey = (Taxonomy, String);
+
+/// A calendar month in the site's timezone.
+pub type Month = (i32, u32);
+
+#[derive(Debug)]
 pub struct Index {
+    timezone: Tz,
     by_path: HashMap<PathBuf, Entry>,
     /// Every path claiming an id; the first (smallest path) wins.
     by_id: HashMap<String, BTreeSet<PathBuf>>,
     /// Every non-draft story, newest first; ties broken by id, then path.
     order: BTreeSet<OrderKey>,
+    /// The same, per taxonomy term, with every spelling seen (and how often).
+    terms: BTreeMap<TermKey, Term>,
+    /// The same, per month of `date`.
+    months: BTreeMap<Month, BTreeSet<OrderKey>>,
+}
+
+#[derive(Debug, Default)]
+pub struct Term {
+    pub stories: BTreeSet<OrderKey>,
+    spellings: BTreeMap<String, usize>,
+}
+
+impl Term {
+    /// The name shown for the term: the first spelling in sort order.
+    pub fn name(&self) -> &str {
+        self.spellings.keys().next().map_or("", String::as_str)
+    }
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Index::new(Tz::UTC)
+    }
 }
 
 fn key(story: &Story) -> OrderKey {
     (Reverse(story.date), story.id.clone(), story.path.clone())
 }
 
+/// The terms of one taxonomy a story carries, by safe name, each once.
+pub fn story_terms(story: &Story, taxonomy: Taxonomy) -> BTreeMap<String, &str> {
+    let names = match taxonomy {
+        Taxonomy::Tags => &story.tags,
+        Taxonomy::Categories => &story.categories,
+        Taxonomy::Authors => &story.authors,
+    };
+    let mut terms = BTreeMap::new();
+    for name in names {
+        terms.entry(safe_name(name)).or_insert(name.as_str());
+    }
+    terms
+}
+
+const TAXONOMIES: [Taxonomy; 3] = [Taxonomy::Tags, Taxonomy::Categories, Taxonomy::Authors];
+
 impl Index {
+    /// An empty index whose months are calendar months in `timezone`.
+    pub fn new(timezone: Tz) -> Index {
+        Index {
+            timezone,
+            by_path: HashMap::new(),
+            by_id: HashMap::new(),
+            order: BTreeSet::new(),
+            terms: BTreeMap::new(),
+            months: BTreeMap::new(),
+        }
+    }
+
+    /// The month of a moment in the site's timezone.
+    pub fn month_of(&self, date: DateTime<Utc>) -> Month {
+        let local = date.with_timezone(&self.timezone);
+        (local.year(), local.month())
+    }
+
     pub fn len(&self) -> usize {
         self.by_path.len()
     }
@@ -62,7 +129,17 @@ impl Index {
         let path = entry.story.path.clone();
         self.by_id.entry(entry.story.id.clone()).or_default().insert(path.clone());
         if !entry.story.draft {
-            self.order.insert(key(&entry.story));
+            let k = key(&entry.story);
+            for taxonomy in TAXONOMIES {
+                for (slug, name) in story_terms(&entry.story, taxonomy) {
+                    let term = self.terms.entry((taxonomy, slug)).or_default();
+                    term.stories.insert(k.clone());
+                    *term.spellings.entry(name.to_owned()).or_default() += 1;
+                }
+            }
+            let month = self.month_of(entry.story.date);
+            self.months.entry(month).or_default().insert(k.clone());
+            self.order.insert(k);
         }
         self.by_path.insert(path, entry);
         old
@@ -70,7 +147,32 @@ impl Index {
 
     pub fn remove(&mut self, path: &Path) -> Option<Entry> {
         let old = self.by_path.remove(path)?;
-        self.order.remove(&key(&old.story));
+        let k = key(&old.story);
+        if self.order.remove(&k) {
+            for taxonomy in TAXONOMIES {
+                for (slug, name) in story_terms(&old.story, taxonomy) {
+                    let term_key = (taxonomy, slug);
+                    let Some(term) = self.terms.get_mut(&term_key) else { continue };
+                    term.stories.remove(&k);
+                    if let Some(n) = term.spellings.get_mut(name) {
+                        *n -= 1;
+                        if *n == 0 {
+                            term.spellings.remove(name);
+                        }
+                    }
+                    if term.stories.is_empty() {
+                        self.terms.remove(&term_key);
+                    }
+                }
+            }
+            let month = self.month_of(old.story.date);
+            if let Some(set) = self.months.get_mut(&month) {
+                set.remove(&k);
+                if set.is_empty() {
+                    self.months.remove(&month);
+                }
+            }
+        }
         if let Some(paths) = self.by_id.get_mut(&old.story.id) {
             paths.remove(path);
             if paths.is_empty() {
@@ -101,17 +203,31 @@ impl Index {
     }
 
     /// Published stories (not drafts, not in the future, not shadowed by a
-    /// duplicate id), newest first, that pass `keep`.
-    pub fn published<'a>(
+    /// duplicate id), newest first.
+    pub fn published(&self, now: DateTime<Utc>) -> impl Iterator<Item = &Entry> + '_ {
+        self.published_in(&self.order, now)
+    }
+
+    /// The published stories of one ordered set (the whole index, a term, a month).
+    pub fn published_in<'a>(
         &'a self,
+        set: &'a BTreeSet<OrderKey>,
         now: DateTime<Utc>,
-        keep: impl Fn(&Entry) -> bool + 'a,
     ) -> impl Iterator<Item = &'a Entry> + 'a {
         let first_past = (Reverse(now), String::new(), PathBuf::new());
-        self.order
-            .range(first_past..)
+        set.range(first_past..)
             .filter_map(|(_, _, path)| self.by_path.get(path))
-            .filter(move |e| self.is_winner(&e.story) && keep(e))
+            .filter(move |e| self.is_winner(&e.story))
+    }
+
+    /// Every term of every taxonomy, in order.
+    pub fn terms(&self) -> &BTreeMap<TermKey, Term> {
+        &self.terms
+    }
+
+    /// Every month holding a non-draft story, oldest first.
+    pub fn months(&self) -> &BTreeMap<Month, BTreeSet<OrderKey>> {
+        &self.months
     }
 
     /// The earliest publication date after `now`: when the feeds next change
@@ -158,7 +274,7 @@ mod tests {
     }
 
     fn ids(index: &Index, now: &str) -> Vec<String> {
-        index.published(t(now), |_| true).map(|e| e.story.id.clone()).collect()
+        index.published(t(now)).map(|e| e.story.id.clone()).collect()
     }
 
     #[test]
@@ -195,13 +311,36 @@ mod tests {
         index.insert(entry("z/x.md", "same", "2024-01-02T00:00:00Z"));
         index.insert(entry("a/x.md", "same", "2024-01-01T00:00:00Z"));
         assert_eq!(
-            index.published(t("2025-01-01T00:00:00Z"), |_| true).map(|e| e.story.path.clone()).collect::<Vec<_>>(),
+            index.published(t("2025-01-01T00:00:00Z")).map(|e| e.story.path.clone()).collect::<Vec<_>>(),
             [PathBuf::from("a/x.md")]
         );
         assert_eq!(index.duplicates(), [(Path::new("z/x.md"), Path::new("a/x.md"))]);
         index.remove(Path::new("a/x.md"));
         assert_eq!(ids(&index, "2025-01-01T00:00:00Z"), ["same"], "the other file takes over");
         assert!(index.duplicates().is_empty());
+    }
+
+    #[test]
+    fn terms_and_months_follow_inserts_and_removals() {
+        let mut index = Index::new(chrono_tz::Asia::Shanghai);
+        let mut a = entry("a.md", "a", "2024-02-29T16:30:00Z");
+        a.story.tags = vec!["八八战略".into(), "Eight".into()];
+        let mut b = entry("b.md", "b", "2024-02-10T00:00:00Z");
+        b.story.tags = vec!["八八 战略".into()];
+        index.insert(a);
+        index.insert(b);
+        let term = &index.terms()[&(Taxonomy::Tags, "ba-ba-zhan-lue".to_owned())];
+        assert_eq!(term.stories.len(), 2, "spellings that slug alike share a term");
+        assert_eq!(term.name(), "八八 战略", "named by the first spelling in sort order");
+        assert_eq!(
+            index.months().keys().copied().collect::<Vec<_>>(),
+            [(2024, 2), (2024, 3)],
+            "months in the site's zone"
+        );
+        index.remove(Path::new("b.md"));
+        assert_eq!(index.terms()[&(Taxonomy::Tags, "ba-ba-zhan-lue".to_owned())].name(), "八八战略");
+        index.remove(Path::new("a.md"));
+        assert!(index.terms().is_empty() && index.months().is_empty());
     }
 
     #[test]

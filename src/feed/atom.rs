@@ -1,8 +1,10 @@
 //! Atom 1.0 (RFC 4287) (pure).
 
+use std::collections::BTreeMap;
+
 use atom_syndication::{Category, Content, Entry, Generator, Link, Person, Text, WriteConfig};
 
-use super::{Feed, GENERATOR, VERSION};
+use super::{Feed, GENERATOR, HISTORY_NS, VERSION};
 
 pub fn to_atom(feed: &Feed) -> String {
     let mut links = vec![
@@ -10,6 +12,13 @@ pub fn to_atom(feed: &Feed) -> String {
         link(&feed.home_url, "alternate", Some("text/html")),
     ];
     links.extend(feed.hubs.iter().map(|hub| link(hub, "hub", None)));
+    for (rel, folder) in super::history_links(feed) {
+        links.push(link(&format!("{folder}atom.xml"), rel, Some("application/atom+xml")));
+    }
+    let mut namespaces = BTreeMap::new();
+    if feed.archive {
+        namespaces.insert("fh".to_owned(), HISTORY_NS.to_owned());
+    }
     let atom = atom_syndication::Feed {
         title: Text::plain(feed.title.clone()),
         id: feed.atom_url.clone(),
@@ -20,11 +29,20 @@ pub fn to_atom(feed: &Feed) -> String {
         subtitle: (feed.description != feed.title).then(|| Text::plain(feed.description.clone())),
         entries: feed.items.iter().map(|item| to_entry(feed, item)).collect(),
         lang: feed.language.clone(),
+        namespaces,
         ..atom_syndication::Feed::default()
     };
     let config = WriteConfig { write_document_declaration: true, indent_size: Some(2) };
     let bytes = atom.write_with_config(Vec::new(), config).expect("writing to a Vec cannot fail");
-    String::from_utf8(bytes).expect("atom_syndication writes UTF-8") + "\n"
+    let mut xml = String::from_utf8(bytes).expect("atom_syndication writes UTF-8") + "\n";
+    if feed.archive {
+        // atom_syndication writes feed extensions after the entries, which
+        // RFC 4287's schema forbids (atom:entry* comes last): put
+        // `fh:archive` before the first entry ourselves.
+        let at = xml.find("\n  <entry>").or_else(|| xml.rfind("\n</feed>")).unwrap_or(xml.len());
+        xml.insert_str(at, "\n  <fh:archive/>");
+    }
+    xml
 }
 
 fn to_entry(feed: &Feed, item: &super::Item) -> Entry {
@@ -49,10 +67,10 @@ fn to_entry(feed: &Feed, item: &super::Item) -> Entry {
         categories,
         links: vec![link(&item.link, "alternate", Some("text/html"))],
         summary: Some(Text { lang: item.lang.clone(), ..Text::plain(item.summary.clone()) }),
-        content: Some(Content {
+        content: item.content_html.as_ref().map(|html| Content {
             base: Some(item.link.clone()),
             lang: item.lang.clone(),
-            value: Some(item.content_html.clone()),
+            value: Some(html.clone()),
             src: None,
             content_type: Some("html".into()),
         }),

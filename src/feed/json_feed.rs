@@ -14,6 +14,8 @@ struct JsonFeed<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     language: Option<&'a str>,
     authors: Vec<Author<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_url: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     hubs: Vec<Hub<'a>>,
     items: Vec<JsonItem<'a>>,
@@ -36,7 +38,10 @@ struct JsonItem<'a> {
     id: &'a str,
     url: &'a str,
     title: &'a str,
-    content_html: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_html: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_text: Option<&'a str>,
     summary: &'a str,
     date_published: String,
     date_modified: String,
@@ -57,6 +62,8 @@ pub fn to_json_feed(feed: &Feed) -> String {
         description: &feed.description,
         language: feed.language.as_deref(),
         authors: vec![Author { name: &feed.author }],
+        // Paging back through history: the next older archive page.
+        next_url: feed.prev_archive.as_ref().map(|folder| format!("{folder}feed.json")),
         hubs: feed.hubs.iter().map(|url| Hub { kind: "WebSub", url }).collect(),
         items: feed
             .items
@@ -69,7 +76,9 @@ pub fn to_json_feed(feed: &Feed) -> String {
                     id: &item.id,
                     url: &item.link,
                     title: &item.title,
-                    content_html: &item.content_html,
+                    content_html: item.content_html.as_deref(),
+                    // JSON Feed needs content: a summary-only entry carries its summary.
+                    content_text: item.content_html.is_none().then_some(item.summary.as_str()),
                     summary: &item.summary,
                     date_published: item.published.to_rfc3339(),
                     date_modified: item.updated.to_rfc3339(),

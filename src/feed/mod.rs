@@ -14,6 +14,9 @@ use chrono_tz::Tz;
 
 use crate::article::Story;
 
+/// RFC 5005's namespace.
+pub const HISTORY_NS: &str = "http://purl.org/syndication/history/1.0";
+
 pub const GENERATOR: &str = "feedsmith";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -36,6 +39,13 @@ pub struct Feed {
     /// The newest `updated` among the items: never the wall clock.
     pub updated: DateTime<FixedOffset>,
     pub items: Vec<Item>,
+    /// RFC 5005: this document is an archive (`fh:archive`).
+    pub archive: bool,
+    /// RFC 5005 links, as folder URLs ending in `/`: each format appends
+    /// its own file name. `current` is the subscription feed's folder.
+    pub current: Option<String>,
+    pub prev_archive: Option<String>,
+    pub next_archive: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -49,7 +59,8 @@ pub struct Item {
     pub tags: Vec<String>,
     pub categories: Vec<String>,
     pub summary: String,
-    pub content_html: String,
+    /// `None` in summary-only archives.
+    pub content_html: Option<String>,
     pub lang: Option<String>,
     /// Shown on the index page; the feeds carry them inside `content_html`.
     pub kicker: Option<String>,
@@ -76,6 +87,10 @@ pub struct Head {
     pub author: Option<String>,
     pub hubs: Vec<String>,
     pub timezone: Tz,
+    pub archive: bool,
+    pub current: Option<String>,
+    pub prev_archive: Option<String>,
+    pub next_archive: Option<String>,
 }
 
 /// A selected story with its `updated` moment and rendered content.
@@ -83,7 +98,8 @@ pub struct Head {
 pub struct Selected<'a> {
     pub story: &'a Story,
     pub updated: DateTime<Utc>,
-    pub content_html: Arc<str>,
+    /// `None` for a summary-only entry.
+    pub content_html: Option<Arc<str>>,
 }
 
 /// Builds the feed model. Dates are shown with the site timezone's offset.
@@ -102,7 +118,7 @@ pub fn build(head: &Head, selected: &[Selected<'_>]) -> Feed {
             tags: s.story.tags.iter().map(|t| xml_safe(t)).collect(),
             categories: s.story.categories.iter().map(|t| xml_safe(t)).collect(),
             summary: xml_safe(&s.story.summary),
-            content_html: xml_safe(&s.content_html),
+            content_html: s.content_html.as_deref().map(xml_safe),
             lang: s.story.lang.as_deref().map(xml_safe),
             kicker: s.story.kicker.as_deref().map(xml_safe),
             subtitle: s.story.subtitle.as_deref().map(xml_safe),
@@ -127,7 +143,19 @@ pub fn build(head: &Head, selected: &[Selected<'_>]) -> Feed {
         category_scheme: format!("{}categories/", head.feeds_url),
         updated,
         items,
+        archive: head.archive,
+        current: head.current.clone(),
+        prev_archive: head.prev_archive.clone(),
+        next_archive: head.next_archive.clone(),
     }
+}
+
+/// The RFC 5005 links a feed carries, as (rel, folder URL).
+pub fn history_links(feed: &Feed) -> Vec<(&'static str, &str)> {
+    [("current", &feed.current), ("prev-archive", &feed.prev_archive), ("next-archive", &feed.next_archive)]
+        .into_iter()
+        .filter_map(|(rel, folder)| folder.as_deref().map(|f| (rel, f)))
+        .collect()
 }
 
 /// Removes what XML 1.0 cannot carry: control characters other than tab,

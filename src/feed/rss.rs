@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 
 use ::rss::extension::atom::{AtomExtension, Link};
 use ::rss::extension::dublincore::DublinCoreExtension;
+use ::rss::extension::{Extension, ExtensionMap};
 use ::rss::{Category, Channel, Guid, Item as RssItem};
 
-use super::{Feed, GENERATOR, VERSION};
+use super::{Feed, GENERATOR, HISTORY_NS, VERSION};
 
 pub fn to_rss(feed: &Feed) -> String {
     let mut links = vec![Link {
@@ -16,11 +17,25 @@ pub fn to_rss(feed: &Feed) -> String {
         ..Link::default()
     }];
     links.extend(feed.hubs.iter().map(|hub| Link { href: hub.clone(), rel: "hub".into(), ..Link::default() }));
-    let namespaces = BTreeMap::from([
+    for (rel, folder) in super::history_links(feed) {
+        links.push(Link {
+            href: format!("{folder}rss.xml"),
+            rel: rel.into(),
+            mime_type: Some("application/rss+xml".into()),
+            ..Link::default()
+        });
+    }
+    let mut namespaces = BTreeMap::from([
         ("atom".to_owned(), "http://www.w3.org/2005/Atom".to_owned()),
         ("content".to_owned(), "http://purl.org/rss/1.0/modules/content/".to_owned()),
         ("dc".to_owned(), "http://purl.org/dc/elements/1.1/".to_owned()),
     ]);
+    let mut extensions = ExtensionMap::default();
+    if feed.archive {
+        namespaces.insert("fh".into(), HISTORY_NS.into());
+        let archive = Extension { name: "fh:archive".into(), ..Extension::default() };
+        extensions.insert("fh".into(), BTreeMap::from([("archive".to_owned(), vec![archive])]));
+    }
     let channel = Channel {
         title: feed.title.clone(),
         link: feed.home_url.clone(),
@@ -31,6 +46,7 @@ pub fn to_rss(feed: &Feed) -> String {
         docs: Some("https://www.rssboard.org/rss-specification".into()),
         items: feed.items.iter().map(|item| to_item(feed, item)).collect(),
         atom_ext: Some(AtomExtension { links }),
+        extensions,
         namespaces,
         ..Channel::default()
     };
@@ -53,7 +69,7 @@ fn to_item(feed: &Feed, item: &super::Item) -> RssItem {
         categories,
         guid: Some(Guid { value: item.id.clone(), permalink: item.is_permalink() }),
         pub_date: Some(item.published.to_rfc2822()),
-        content: Some(item.content_html.clone()),
+        content: item.content_html.clone(),
         dublin_core_ext: Some(DublinCoreExtension { creators, ..DublinCoreExtension::default() }),
         ..RssItem::default()
     }
