@@ -13,7 +13,7 @@ use crate::config::{Config, Taxonomy};
 use crate::error::{FatalError, StoryError};
 use crate::feed::index_page::{index_html, Listed};
 use crate::feed::{self, Head, Selected};
-use crate::index::{Entry, Index, Month};
+use crate::index::{story_terms, Entry, Index, Month};
 use crate::load::{self, Limits};
 use crate::publish::{write_if_changed, Written};
 use crate::state::State;
@@ -31,16 +31,47 @@ pub struct Engine {
     failing: BTreeMap<PathBuf, StoryError>,
     /// Feed files written by the last publish, relative to the output folder.
     written: BTreeSet<PathBuf>,
-    /// What each feed folder was last rendered from, to skip unchanged feeds.
-    digests: HashMap<PathBuf, u64>,
+    /// What each feed was last rendered from, to skip unchanged feeds.
+    digests: HashMap<FeedKey, u64>,
+    /// Feeds that changes since the last render may have affected.
+    dirty: Dirty,
     /// The feeds the index page listed last time.
     listed: Vec<Listed>,
 }
 
+/// A feed: the main one, a taxonomy term's, or a month's archive.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FeedKey {
+    Main,
+    Term(Taxonomy, String),
+    Month(Month),
+}
+
+impl FeedKey {
+    /// Its folder, relative to the output folder.
+    pub fn folder(&self) -> PathBuf {
+        match self {
+            FeedKey::Main => PathBuf::new(),
+            FeedKey::Term(taxonomy, slug) => Path::new(taxonomy.name()).join(slug),
+            FeedKey::Month((year, month)) => PathBuf::from(format!("archive/{year:04}-{month:02}")),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Dirty {
+    all: bool,
+    feeds: BTreeSet<FeedKey>,
+}
+
+impl Default for Dirty {
+    fn default() -> Self {
+        Dirty { all: false, feeds: BTreeSet::new() }
+    }
+}
+
 /// One feed to render.
 struct Plan<'a> {
-    /// Relative to the output folder (empty for the main feeds).
-    folder: PathBuf,
     head: Head,
     entries: Vec<&'a Entry>,
     /// Full content HTML, or summaries only (archives by default).
@@ -102,6 +133,7 @@ impl Engine {
             failing: BTreeMap::new(),
             written: BTreeSet::new(),
             digests: HashMap::new(),
+            dirty: Dirty { all: true, feeds: BTreeSet::new() },
             listed: Vec::new(),
         }
     }
@@ -174,7 +206,13 @@ impl Engine {
 
     fn forget(&mut self, path: &Path) -> bool {
         self.rendered.remove(path);
-        self.index.remove(path).is_some()
+        match self.index.remove(path) {
+            Some(old) => {
+                self.mark(&old.story);
+                true
+            }
+            None => false,
+        }
     }
 
     fn apply(
@@ -193,7 +231,10 @@ impl Engine {
                     return;
                 }
                 let changed = self.state.observe(&story.id, story.hash, now);
-                self.index.insert(Entry { story, changed });
+                self.mark(&story);
+                if let Some(old) = self.index.insert(Entry { story, changed }) {
+                    self.mark(&old.story);
+                }
                 report.changed.push(path.to_owned());
             }
             Err(_) if std::fs::symlink_metadata(self.config.articles_dir.join(path)).is_err() => {
@@ -232,89 +273,145 @@ impl Engine {
         self.failing.values()
     }
 
-    /// Plans every feed: its folder, what it says about itself, its stories.
-    fn plan(&self, now: DateTime<Utc>) -> Vec<Plan<'_>> {
-        let c = &self.config;
-        let limit = c.limit;
-        // Months with a published story, oldest first: the archive chain.
-        let months: Vec<Month> = if c.archives {
-            self.index
-                .months()
-                .iter()
-                .filter(|(_, set)| self.index.published_in(set, now).next().is_some())
-                .map(|(m, _)| *m)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let archive_folder = |m: &Month| format!("archive/{:04}-{:02}/", m.0, m.1);
-        let mut main_head = self.head(None, "");
-        main_head.prev_archive = months.last().map(|m| format!("{}{}", c.feeds_url, archive_folder(m)));
-        let mut plans = vec![Plan {
-            folder: PathBuf::new(),
-            head: main_head,
-            entries: self.index.published(now).take(limit).collect(),
-            full_content: true,
-        }];
+    /// Every feed that exists now: the main one, each term of a configured
+    /// taxonomy, each month with a published story.
+    fn feed_keys(&self, now: DateTime<Utc>) -> Vec<FeedKey> {
+        let mut keys = vec![FeedKey::Main];
         for ((taxonomy, slug), term) in self.index.terms() {
-            if !c.taxonomy_feeds.contains(taxonomy) {
-                continue;
+            if self.config.taxonomy_feeds.contains(taxonomy)
+                && self.index.published_in(&term.stories, now).next().is_some()
+            {
+                keys.push(FeedKey::Term(*taxonomy, slug.clone()));
             }
-            let entries: Vec<&Entry> = self.index.published_in(&term.stories, now).take(limit).collect();
-            if entries.is_empty() {
-                continue;
-            }
-            let folder = format!("{}/{slug}/", taxonomy.name());
-            plans.push(Plan {
-                folder: PathBuf::from(&folder),
-                head: self.head(Some(term.name()), &folder),
-                entries,
-                full_content: true,
-            });
         }
-        for (i, month) in months.iter().enumerate() {
-            let folder = archive_folder(month);
-            let mut head = self.head(None, &folder);
-            head.title = format!("{} — {:04}-{:02}", c.title, month.0, month.1);
-            head.archive = true;
-            head.current = Some(c.feeds_url.to_string());
-            head.prev_archive = i.checked_sub(1).map(|j| format!("{}{}", c.feeds_url, archive_folder(&months[j])));
-            head.next_archive = months.get(i + 1).map(|m| format!("{}{}", c.feeds_url, archive_folder(m)));
-            let entries = self.index.published_in(&self.index.months()[month], now).collect();
-            plans.push(Plan { folder: PathBuf::from(&folder), head, entries, full_content: c.archive_full_content });
-        }
-        plans
+        keys.extend(self.archive_months(now).into_iter().map(FeedKey::Month));
+        keys
     }
 
-    /// Renders the feeds whose inputs changed since the last render (all of
-    /// them the first time). Returns every feed file that should exist and
-    /// the bytes of those rendered.
-    pub fn render(&mut self, now: DateTime<Utc>) -> Rendered {
-        let plans = self.plan(now);
-        let listed: Vec<Listed> = plans
+    /// Months with a published story, oldest first: the archive chain.
+    fn archive_months(&self, now: DateTime<Utc>) -> Vec<Month> {
+        if !self.config.archives {
+            return Vec::new();
+        }
+        self.index
+            .months()
             .iter()
-            .skip(1)
-            .filter(|p| !p.head.archive)
-            .map(|p| Listed { title: p.head.title.clone(), folder: p.folder.display().to_string() })
-            .collect();
-        let mut rendered = Rendered::default();
-        let mut digests = HashMap::with_capacity(plans.len());
-        let mut in_feeds = HashSet::new();
-        let mut new_bodies = HashMap::new();
-        for plan in &plans {
-            let files: Vec<PathBuf> = FEED_FILES.iter().map(|f| plan.folder.join(f)).collect();
-            rendered.expected.extend(files.iter().cloned());
-            if plan.full_content {
-                in_feeds.extend(plan.entries.iter().map(|e| e.story.path.clone()));
+            .filter(|(_, set)| self.index.published_in(set, now).next().is_some())
+            .map(|(m, _)| *m)
+            .collect()
+    }
+
+    /// Plans one feed; `None` when it has no published story (so it goes).
+    fn plan(&self, key: &FeedKey, now: DateTime<Utc>, months: &[Month]) -> Option<Plan<'_>> {
+        let c = &self.config;
+        let month_url = |m: &Month| format!("{}{}", c.feeds_url, FeedKey::Month(*m).folder().display());
+        match key {
+            FeedKey::Main => {
+                let mut head = self.head(None, "");
+                head.prev_archive = months.last().map(month_url);
+                Some(Plan { head, entries: self.index.published(now).take(c.limit).collect(), full_content: true })
             }
+            FeedKey::Term(taxonomy, slug) => {
+                let term = self.index.terms().get(&(*taxonomy, slug.clone()))?;
+                let entries: Vec<&Entry> = self.index.published_in(&term.stories, now).take(c.limit).collect();
+                if entries.is_empty() || !c.taxonomy_feeds.contains(taxonomy) {
+                    return None;
+                }
+                let head = self.head(Some(term.name()), &format!("{}/", key.folder().display()));
+                Some(Plan { head, entries, full_content: true })
+            }
+            FeedKey::Month(month) => {
+                let i = months.iter().position(|m| m == month)?;
+                let mut head = self.head(None, &format!("{}/", key.folder().display()));
+                head.title = format!("{} — {:04}-{:02}", c.title, month.0, month.1);
+                head.archive = true;
+                head.current = Some(c.feeds_url.to_string());
+                head.prev_archive = i.checked_sub(1).map(|j| month_url(&months[j]));
+                head.next_archive = months.get(i + 1).map(month_url);
+                let entries = self.index.published_in(&self.index.months()[month], now).collect();
+                Some(Plan { head, entries, full_content: c.archive_full_content })
+            }
+        }
+    }
+
+    /// Marks the feeds a story is (or was) in as needing a new render.
+    fn mark(&mut self, story: &Story) {
+        if self.dirty.all {
+            return;
+        }
+        self.dirty.feeds.insert(FeedKey::Main);
+        for taxonomy in [Taxonomy::Tags, Taxonomy::Categories, Taxonomy::Authors] {
+            for slug in story_terms(story, taxonomy).into_keys() {
+                self.dirty.feeds.insert(FeedKey::Term(taxonomy, slug));
+            }
+        }
+        // Its month, and the months beside it, whose history links may change.
+        let month = self.index.month_of(story.date);
+        self.dirty.feeds.insert(FeedKey::Month(month));
+        let months = self.index.months();
+        if let Some(before) = months.range(..month).next_back() {
+            self.dirty.feeds.insert(FeedKey::Month(*before.0));
+        }
+        if let Some(after) = months.range((std::ops::Bound::Excluded(month), std::ops::Bound::Unbounded)).next() {
+            self.dirty.feeds.insert(FeedKey::Month(*after.0));
+        }
+    }
+
+    /// Every feed is rendered again at the next publish (output deleted,
+    /// configuration changed).
+    pub fn mark_all(&mut self) {
+        self.dirty = Dirty { all: true, feeds: BTreeSet::new() };
+    }
+
+    /// Marks the feeds of stories whose date came in `(since, now]`.
+    pub fn mark_due(&mut self, since: DateTime<Utc>, now: DateTime<Utc>) {
+        let due: Vec<Story> = self.index.dated_between(since, now).map(|e| e.story.clone()).collect();
+        for story in &due {
+            self.mark(story);
+        }
+    }
+
+    /// Renders the feeds marked since the last render whose inputs changed
+    /// (all of them the first time). Returns every feed file that should
+    /// exist and the bytes of those rendered.
+    pub fn render(&mut self, now: DateTime<Utc>) -> Rendered {
+        let dirty = std::mem::take(&mut self.dirty);
+        let months = self.archive_months(now);
+        let all_keys = self.feed_keys(now);
+        let keys: Vec<FeedKey> = if dirty.all { all_keys.clone() } else { dirty.feeds.into_iter().collect() };
+        let listed: Vec<Listed> = all_keys
+            .iter()
+            .filter_map(|k| match k {
+                FeedKey::Term(taxonomy, slug) => Some(Listed {
+                    title: format!("{} — {}", self.config.title, self.index.terms()[&(*taxonomy, slug.clone())].name()),
+                    folder: format!("{}/", k.folder().display()),
+                }),
+                _ => None,
+            })
+            .collect();
+        let mut rendered =
+            Rendered { expected: if dirty.all { BTreeSet::new() } else { self.written.clone() }, files: Vec::new() };
+        rendered.expected.insert(PathBuf::from("index.html"));
+        let mut new_bodies = HashMap::new();
+        let mut digests = Vec::new();
+        for key in &keys {
+            let files: Vec<PathBuf> = FEED_FILES.iter().map(|f| key.folder().join(f)).collect();
+            let Some(plan) = self.plan(key, now, &months) else {
+                for f in &files {
+                    rendered.expected.remove(f);
+                }
+                self.digests.remove(key);
+                continue;
+            };
+            rendered.expected.extend(files.iter().cloned());
             let digest = plan.digest();
-            digests.insert(plan.folder.clone(), digest);
-            let is_main = plan.folder.as_os_str().is_empty();
-            let unchanged = self.digests.get(&plan.folder) == Some(&digest)
+            let is_main = *key == FeedKey::Main;
+            let unchanged = self.digests.get(key) == Some(&digest)
                 && files.iter().all(|f| self.config.output_dir.join(f).is_file());
             if unchanged && !(is_main && listed != self.listed) {
                 continue;
             }
+            digests.push((key.clone(), digest));
             let selected: Vec<Selected<'_>> = plan
                 .entries
                 .iter()
@@ -332,11 +429,18 @@ impl Engine {
             rendered.files.push((files[1].clone(), feed::atom::to_atom(&model)));
             rendered.files.push((files[2].clone(), feed::json_feed::to_json_feed(&model)));
         }
-        rendered.expected.insert(PathBuf::from("index.html"));
-        // Keep the bodies of stories still in a feed, so memory stays flat.
-        self.rendered.retain(|p, _| in_feeds.contains(p));
+        self.digests.extend(digests);
         self.rendered.extend(new_bodies);
-        self.digests = digests;
+        if dirty.all {
+            // Keep only the bodies of stories still in a full-content feed, so memory stays flat.
+            let in_feeds: HashSet<PathBuf> = all_keys
+                .iter()
+                .filter_map(|k| self.plan(k, now, &months))
+                .filter(|p| p.full_content)
+                .flat_map(|p| p.entries.into_iter().map(|e| e.story.path.clone()))
+                .collect();
+            self.rendered.retain(|p, _| in_feeds.contains(p));
+        }
         self.listed = listed;
         rendered
     }

@@ -220,6 +220,13 @@ impl Index {
             .filter(move |e| self.is_winner(&e.story))
     }
 
+    /// Non-draft stories dated in `(since, until]`, oldest first.
+    pub fn dated_between(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> impl Iterator<Item = &Entry> + '_ {
+        let from = (Reverse(until), String::new(), PathBuf::new());
+        let to = (Reverse(since), String::new(), PathBuf::new());
+        self.order.range(from..to).rev().filter_map(|(_, _, path)| self.by_path.get(path))
+    }
+
     /// Every term of every taxonomy, in order.
     pub fn terms(&self) -> &BTreeMap<TermKey, Term> {
         &self.terms

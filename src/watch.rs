@@ -194,7 +194,15 @@ pub fn run(
 
         // A story whose date has come since the last publish goes live now.
         let scheduled = engine.index().next_scheduled(last_publish).is_some_and(|d| d <= now);
-        if !report.changed.is_empty() || scheduled || output_missing(engine.config()) {
+        if scheduled {
+            engine.mark_due(last_publish, now);
+        }
+        let missing = output_missing(engine.config());
+        if missing {
+            tracing::warn!("{}: feeds missing; writing them again", engine.config().output_dir.display());
+            engine.mark_all();
+        }
+        if !report.changed.is_empty() || scheduled || missing {
             match engine.publish(now) {
                 Ok(p) => {
                     last_publish = now;

@@ -320,14 +320,17 @@ fn websub_hubs_are_advertised_and_pinged_only_for_changed_feeds() {
         serde_json::from_slice(&std::fs::read(site.out().join("feed.json")).expect("json")).expect("valid json");
     assert_eq!(json["hubs"], serde_json::json!([{"type": "WebSub", "url": hub.url}]));
 
-    // An edit to an untagged story changes the three main feeds only.
+    // An edit to an untagged story changes the main feeds and its month's
+    // archive, not the tag's feeds.
     site.write("a.md", &story("一（改）", DATE, "正文"));
-    daemon.wait("three pings", || hub.pings().len() >= 3);
+    daemon.wait("six pings", || hub.pings().len() >= 6);
+    std::thread::sleep(Duration::from_millis(300));
     let enc = |u: &str| u.replace(':', "%3A").replace('/', "%2F");
     let mut pings = hub.pings();
     pings.sort();
-    let mut want: Vec<String> = ["atom.xml", "feed.json", "rss.xml"]
+    let mut want: Vec<String> = ["", "archive/2024-03/"]
         .iter()
+        .flat_map(|folder| ["atom.xml", "feed.json", "rss.xml"].map(|f| format!("{folder}{f}")))
         .map(|f| format!("hub.mode=publish&hub.url={}", enc(&format!("https://news.example.com/feeds/{f}"))))
         .collect();
     want.sort();
@@ -338,9 +341,9 @@ fn websub_hubs_are_advertised_and_pinged_only_for_changed_feeds() {
     let file = std::fs::File::options().append(true).open(site.a("a.md")).expect("open");
     file.set_modified(std::time::SystemTime::now()).expect("touch");
     site.write("b.md", &watch_support::tagged("二（改）", DATE, &["要闻"], "正文"));
-    daemon.wait("pings for b", || hub.pings().len() >= before + 6);
+    daemon.wait("pings for b", || hub.pings().len() >= before + 9);
     std::thread::sleep(Duration::from_millis(300));
     let after: Vec<String> = hub.pings()[before..].to_vec();
-    assert_eq!(after.len(), 6, "main feeds and the tag's feeds, nothing for the touch: {after:?}");
+    assert_eq!(after.len(), 9, "main, archive and the tag's feeds, nothing for the touch: {after:?}");
     assert!(after.iter().any(|p| p.ends_with(&enc("https://news.example.com/feeds/tags/yao-wen/rss.xml"))), "{after:?}");
 }
