@@ -58,16 +58,10 @@ impl FeedKey {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Dirty {
     all: bool,
     feeds: BTreeSet<FeedKey>,
-}
-
-impl Default for Dirty {
-    fn default() -> Self {
-        Dirty { all: false, feeds: BTreeSet::new() }
-    }
 }
 
 /// One feed to render.
@@ -304,7 +298,7 @@ impl Engine {
     /// Plans one feed; `None` when it has no published story (so it goes).
     fn plan(&self, key: &FeedKey, now: DateTime<Utc>, months: &[Month]) -> Option<Plan<'_>> {
         let c = &self.config;
-        let month_url = |m: &Month| format!("{}{}", c.feeds_url, FeedKey::Month(*m).folder().display());
+        let month_url = |m: &Month| format!("{}{}/", c.feeds_url, FeedKey::Month(*m).folder().display());
         match key {
             FeedKey::Main => {
                 let mut head = self.head(None, "");
