@@ -72,6 +72,9 @@ pub fn run(
     let mut options = options;
     remove_temp_files(&config.output_dir);
     let mut engine = Engine::new(config);
+    // Watch before the first scan, so a change made during it is not lost
+    // (its events wait in the channel and are applied right after).
+    let mut watch = start_watch(engine.config(), &mut options, &tx)?;
     let started = Instant::now();
     let now = Utc::now();
     let report = engine.scan(now)?;
@@ -84,7 +87,6 @@ pub fn run(
         published.replaced.len(),
         started.elapsed().as_millis()
     );
-    let mut watch = start_watch(engine.config(), &mut options, &tx)?;
     let mut pinger = Pinger::start(hub_urls(engine.config()));
     let mut root_id = folder_id(&engine.config().articles_dir);
     systemd_ready(published.stories);

@@ -5,6 +5,7 @@
 //! keys (other generators' `layout`, `weight`, `extra`…) are ignored.
 
 use super::split::FrontMatterKind;
+use crate::chars::one_line;
 
 /// A front matter value, whichever dialect it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +21,8 @@ pub enum Value {
     Table(Vec<(String, Value)>),
 }
 
-/// The keys feedsmith reads, with their types checked.
+/// The keys feedsmith reads, with their types checked. Every text is one
+/// line of XML-safe characters (see [`one_line`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FrontMatter {
     pub title: Option<String>,
@@ -130,7 +132,7 @@ impl Fields<'_> {
         match self.get(names) {
             None => Ok(None),
             Some(v) => scalar_text(v)
-                .map(|s| Some(s).filter(|s| !s.trim().is_empty()))
+                .map(|s| Some(one_line(&s)).filter(|s| !s.is_empty()))
                 .ok_or_else(|| self.wrong(names, "text")),
         }
     }
@@ -192,11 +194,11 @@ fn scalar_text(v: &Value) -> Option<String> {
     }
 }
 
-/// Trims, drops empties and duplicates, keeps the first order.
+/// One line each, drops empties and duplicates, keeps the first order.
 fn clean_list(items: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(items.len());
     for item in items {
-        let item = item.trim().to_owned();
+        let item = one_line(&item);
         if !item.is_empty() && !out.contains(&item) {
             out.push(item);
         }
@@ -247,7 +249,9 @@ fn parse_yaml(text: &str) -> Result<Vec<(String, Value)>, FrontMatterError> {
         FrontMatterError {
             line: location.as_ref().map(|l| l.line()),
             column: location.as_ref().map(|l| l.column()),
-            message: format!("YAML front matter: {e}"),
+            // The position is reported as the file's line and column; the
+            // parser's own "at line N" counts from the front matter.
+            message: format!("YAML front matter: {}", e.to_string().split(" at line ").next().unwrap_or("")),
             hint: "fix the YAML syntax between the --- lines (quote text containing `: ` or `#`)".into(),
         }
     })?;

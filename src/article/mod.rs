@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use url::Url;
 
+use crate::chars::one_line;
 use crate::error::StoryError;
 use crate::slug::url_segment;
 use front_matter::FrontMatter;
@@ -132,14 +133,17 @@ pub fn parse(source: Source<'_>, site: Site<'_>) -> Result<Parsed, StoryError> {
     let (title, title_from_body, body) = match (fm.title.clone(), format) {
         (Some(t), _) => (t, false, body.to_owned()),
         (None, Format::Markdown) => match markdown::first_heading(body) {
-            Some((t, range)) => (t, true, format!("{}{}", &body[..range.start], &body[range.end..])),
+            Some((t, range)) => (one_line(&t), true, format!("{}{}", &body[..range.start], &body[range.end..])),
             None => return Err(no_title(path)),
         },
         (None, Format::Text) => match text::first_line(body) {
-            Some((t, rest)) => (t.to_owned(), true, rest.to_owned()),
+            Some((t, rest)) => (one_line(t), true, rest.to_owned()),
             None => return Err(no_title(path)),
         },
     };
+    if title.is_empty() {
+        return Err(no_title(path));
+    }
 
     let stem = source.rel_path.file_stem().and_then(|s| s.to_str()).unwrap_or("story");
     let name_date = dates::filename_date(stem, site.timezone);
@@ -189,13 +193,13 @@ pub fn parse(source: Source<'_>, site: Site<'_>) -> Result<Parsed, StoryError> {
     };
 
     let summary = match &fm.summary {
-        Some(s) => s.trim().to_owned(),
+        Some(s) => s.clone(),
         None => {
             let first = match format {
                 Format::Markdown => markdown::first_paragraph(&body),
                 Format::Text => text::paragraphs(&body).next().unwrap_or_default(),
             };
-            cut(&first, SUMMARY_CHARS)
+            cut(&one_line(&first), SUMMARY_CHARS)
         }
     };
 

@@ -158,28 +158,4 @@ pub fn history_links(feed: &Feed) -> Vec<(&'static str, &str)> {
         .collect()
 }
 
-/// Removes what XML 1.0 cannot carry: control characters other than tab,
-/// LF and CR, and the non-characters U+FFFE and U+FFFF. (Rust strings hold
-/// no lone surrogates: decoding already replaced or rejected them.)
-pub fn xml_safe(text: &str) -> String {
-    if text.chars().all(is_xml_char) {
-        return text.to_owned();
-    }
-    text.chars().filter(|&c| is_xml_char(c)).collect()
-}
-
-pub fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn xml_safe_drops_exactly_what_xml_cannot_carry() {
-        assert_eq!(xml_safe("a\u{0}b\u{1}\u{8}\u{B}\u{C}\u{1F}c\td\ne\rf"), "abc\td\ne\rf");
-        assert_eq!(xml_safe("x\u{FFFE}\u{FFFF}y\u{FFFD}"), "xy\u{FFFD}");
-        assert_eq!(xml_safe("中文😀\u{7F}\u{85}"), "中文😀\u{7F}\u{85}", "DEL and NEL are allowed in XML 1.0");
-    }
-}
+pub use crate::chars::{is_xml_char, xml_safe};

@@ -7,6 +7,8 @@ use ::rss::extension::dublincore::DublinCoreExtension;
 use ::rss::extension::{Extension, ExtensionMap};
 use ::rss::{Category, Channel, Guid, Item as RssItem};
 
+use crate::article::text::escape;
+
 use super::{Feed, GENERATOR, HISTORY_NS, VERSION};
 
 pub fn to_rss(feed: &Feed) -> String {
@@ -65,7 +67,8 @@ fn to_item(feed: &Feed, item: &super::Item) -> RssItem {
     RssItem {
         title: Some(item.title.clone()),
         link: Some(item.link.clone()),
-        description: Some(item.summary.clone()),
+        // RSS descriptions are HTML: the plain-text summary is escaped.
+        description: Some(escape(&item.summary)),
         categories,
         guid: Some(Guid { value: item.id.clone(), permalink: item.is_permalink() }),
         pub_date: Some(item.published.to_rfc2822()),

@@ -1,0 +1,50 @@
+//! Text that every output format can carry (pure): the one place that
+//! decides which characters XML 1.0 refuses.
+
+/// Removes what XML 1.0 cannot carry: control characters other than tab,
+/// LF and CR, and the non-characters U+FFFE and U+FFFF. (Rust strings hold
+/// no lone surrogates: decoding already replaced or rejected them.)
+pub fn xml_safe(text: &str) -> String {
+    if text.chars().all(is_xml_char) {
+        return text.to_owned();
+    }
+    text.chars().filter(|&c| is_xml_char(c)).collect()
+}
+
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// A one-line field (title, kicker, tag, author): what XML cannot carry
+/// removed, every run of whitespace (tabs, line breaks) made one space,
+/// trimmed.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in xml_safe(text).split(char::is_whitespace).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_safe_drops_exactly_what_xml_cannot_carry() {
+        assert_eq!(xml_safe("a\u{0}b\u{1}\u{8}\u{B}\u{C}\u{1F}c\td\ne\rf"), "abc\td\ne\rf");
+        assert_eq!(xml_safe("x\u{FFFE}\u{FFFF}y\u{FFFD}"), "xy\u{FFFD}");
+        assert_eq!(xml_safe("中文😀\u{7F}\u{85}"), "中文😀\u{7F}\u{85}", "DEL and NEL are allowed in XML 1.0");
+    }
+
+    #[test]
+    fn one_line_fields() {
+        assert_eq!(one_line("  a\tb\r\nc  "), "a b c");
+        assert_eq!(one_line("\u{1}\u{7}"), "");
+        assert_eq!(one_line("对标\u{7}奋进"), "对标奋进", "control characters are removed");
+        assert_eq!(one_line("\u{200F}RTL\u{202E} 文"), "\u{200F}RTL\u{202E} 文", "bidi marks are text");
+    }
+}

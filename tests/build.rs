@@ -1,0 +1,454 @@
+//! `feedsmith build`, `check` and `new` run as a user runs them: golden
+//! fixtures, the committed sample, exit statuses, determinism, `updated`
+//! tracking across runs and per-term feeds (DESIGN.md *Command line*,
+//! *Articles*, *Feeds*, *Publishing*, *More feeds*).
+//!
+//! Golden files: each `tests/fixtures/<case>/` holds `feedsmith.toml`,
+//! `articles/` and `expected/` (every file `build` writes). To regenerate
+//! `expected/` after an intended change, run
+//!
+//! ```sh
+//! FEEDSMITH_BLESS=1 cargo test --test build
+//! ```
+//!
+//! then READ the diff: the golden files are the specification, and a wrong
+//! one is a bug. `scripts/conformance.sh tests/fixtures` checks them too.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use common::*;
+use regex::Regex;
+
+/// Builds a fixture and compares (or, with `FEEDSMITH_BLESS=1`, rewrites)
+/// its `expected/` folder: same files, same bytes, nothing extra or missing.
+#[track_caller]
+fn golden(case: &str, code: i32) -> (Scratch, Run) {
+    let (s, run) = build_fixture(case, code);
+    let expected = fixture(case).join("expected");
+    if std::env::var_os("FEEDSMITH_BLESS").is_some_and(|v| v == "1") {
+        if expected.exists() {
+            std::fs::remove_dir_all(&expected).expect("remove old expected/");
+        }
+        copy_dir(&s.out, &expected);
+        eprintln!("blessed {}", expected.display());
+    } else {
+        assert!(expected.is_dir(), "{} is missing: run FEEDSMITH_BLESS=1 cargo test --test build", expected.display());
+        assert_same_tree(&s.out, &expected);
+    }
+    (s, run)
+}
+
+/// Every output file as text, for "must not appear anywhere" checks.
+fn all_output_text(out: &Path) -> String {
+    read_tree(out)
+        .into_iter()
+        .map(|(name, bytes)| format!("== {name}\n{}\n", String::from_utf8_lossy(&bytes)))
+        .collect()
+}
+
+// ---------------------------------------------------------------- golden ---
+
+#[test]
+fn rich_fixture_matches_its_golden_files() {
+    let (s, run) = golden("rich", 0);
+    assert!(run.problem_lines().is_empty(), "a clean fixture reports nothing:\n{}", run.stderr);
+    let files: Vec<String> = read_tree(&s.out).into_keys().collect();
+    for folder in [
+        "",
+        "tags/ba-ba-zhan-lue-zai-shen-bian/",
+        "tags/rust-xml/",
+        "tags/biao-qing-grinning/",
+        "categories/yao-wen/",
+        "categories/english/",
+        "authors/chen-xiao-su/",
+    ] {
+        for file in ["rss.xml", "atom.xml", "feed.json"] {
+            let name = format!("{folder}{file}");
+            assert!(files.contains(&name), "{name} missing from {files:?}");
+        }
+    }
+}
+
+#[test]
+fn rich_fixture_leaves_out_drafts_future_stories_and_editor_noise() {
+    let root = fixture("rich").join("articles");
+    // The noise must really be in the fixture, or this test proves nothing.
+    let noise =
+        ["_private.md", "a.md~", ".#a.md", "4913", "a.md.swp", "#a.md#", "a.md.tmp", "_drafts/x.md", ".hidden/x.md"];
+    for name in noise {
+        assert!(root.join(name).is_file(), "fixture file {name} is missing (a .gitignore may have eaten it)");
+    }
+    let (s, _) = build_fixture("rich", 0);
+    let text = all_output_text(&s.out);
+    for needle in ["NOISE", "DRAFT must not appear", "FUTURE must not appear", "draft-only", "future-only"] {
+        assert!(!text.contains(needle), "{needle:?} was published");
+    }
+    let dirs = read_dirs(&s.out);
+    assert!(!dirs.iter().any(|d| d.contains("draft") || d.contains("future")), "{dirs:?}");
+}
+
+#[test]
+fn errors_fixture_matches_its_golden_files_and_publishes_the_good_story() {
+    let (s, _) = golden("errors", 1);
+    let feed = parse_feed("errors rss.xml", &std::fs::read(s.out.join("rss.xml")).expect("rss.xml"));
+    let titles: Vec<String> = feed.entries.iter().filter_map(|e| e.title.as_ref().map(|t| t.content.clone())).collect();
+    assert_eq!(titles, ["The one good story 好", "Duplicate id, first file (published)"]);
+}
+
+/// One expected rejection: file name, `Some((line, column))` when the parser
+/// knows where, and words the message must contain.
+type Rejection = (&'static str, Option<(usize, usize)>, &'static str);
+
+const REJECTED: &[Rejection] = &[
+    ("bad-toml.md", Some((4, 17)), "TOML"),
+    ("bad-yaml.md", None, "YAML"),
+    ("bad-date.md", Some((4, 1)), "2024-13-01"),
+    ("no-title.md", None, "no title"),
+    ("unclosed.md", Some((1, 1)), "never closed"),
+    ("binary.md", None, "binary"),
+    ("big.md", None, "1024"),
+    ("dup-b.md", None, "dup-a.md"),
+];
+
+#[track_caller]
+fn assert_every_rejection_reported(run: &Run) {
+    let line_re = Regex::new(
+        r"^(?P<path>.*articles/(?P<file>[^/:]+))(?::(?P<line>\d+):(?P<col>\d+))?: (?P<msg>.+) — (?P<hint>.+)$",
+    )
+    .expect("regex");
+    let problems = run.problem_lines();
+    for (file, at, needle) in REJECTED {
+        let matching: Vec<_> =
+            problems.iter().filter_map(|l| line_re.captures(l)).filter(|c| &c["file"] == *file).collect();
+        assert_eq!(
+            matching.len(),
+            1,
+            "{file}: want exactly one `path:line:col: message — hint` line in\n{}",
+            run.stderr
+        );
+        let c = &matching[0];
+        assert!(c["msg"].contains(needle), "{file}: message lacks {needle:?}: {}", &c[0]);
+        assert!(!c["hint"].trim().is_empty(), "{file}: no hint: {}", &c[0]);
+        match at {
+            Some((line, col)) => {
+                let got = c.name("line").map(|m| m.as_str().parse::<usize>().expect("line"));
+                let got_col = c.name("col").map(|m| m.as_str().parse::<usize>().expect("col"));
+                assert_eq!((got, got_col), (Some(*line), Some(*col)), "{file}: position in {}", &c[0]);
+            }
+            None if *file == "bad-yaml.md" => {
+                // The flow list opens on line 4; YAML notices at the end of the
+                // front matter (line 5, the closing fence). Either is fair.
+                let line = c.name("line").map(|m| m.as_str().parse::<usize>().expect("line"));
+                assert!(matches!(line, Some(4 | 5)), "{file}: want a line in the file: {}", &c[0]);
+            }
+            None => {}
+        }
+    }
+    for good in ["good.md", "dup-a.md"] {
+        assert!(
+            !problems.iter().any(|l| l.contains(&format!("articles/{good}:")) && !l.contains("is also used by")),
+            "{good} is fine but was reported:\n{}",
+            run.stderr
+        );
+    }
+    let unexpected: Vec<_> = problems
+        .iter()
+        .filter(|l| !l.starts_with("warning:"))
+        .filter(|l| !REJECTED.iter().any(|(f, _, _)| l.contains(&format!("articles/{f}"))))
+        .collect();
+    assert!(unexpected.is_empty(), "unexpected stderr lines: {unexpected:?}");
+}
+
+#[test]
+fn errors_fixture_names_every_rejected_file_with_line_and_hint() {
+    let (_, run) = build_fixture("errors", 1);
+    assert_every_rejection_reported(&run);
+}
+
+/// Bug: YAML parse errors repeat serde_norway's own positions inside the
+/// message, counted from the first line *inside* the front matter, so the
+/// message contradicts the file position it starts with.
+#[test]
+fn yaml_error_message_positions_are_file_lines() {
+    let (_, run) = build_fixture("errors", 1);
+    let line = run.problem_lines().into_iter().find(|l| l.contains("bad-yaml.md")).expect("bad-yaml.md reported");
+    // `summary: [unclosed` is file line 4, column 10; the front matter's
+    // own line 3. Any "line N" the message mentions must be a file line.
+    let re = Regex::new(r"line (\d+) column (\d+)").expect("regex");
+    for c in re.captures_iter(line) {
+        let n: usize = c[1].parse().expect("n");
+        assert!(n >= 4, "message points at line {n}, which is not where the problem is: {line}");
+    }
+}
+
+// ---------------------------------------------------- the committed sample ---
+
+#[test]
+fn committed_sample_feeds_are_what_build_makes() {
+    let s = scratch();
+    let run = s.build(&repo_root().join("feedsmith.toml"));
+    run.assert_code(0);
+    // Not blessable: feeds/ is regenerated with `feedsmith build` and committed.
+    assert_same_tree(&s.out, &repo_root().join("feeds"));
+}
+
+// ----------------------------------------------------------- exit statuses ---
+
+#[test]
+fn unknown_config_key_is_a_usage_error_naming_it_and_writes_nothing() {
+    let s = scratch();
+    let config =
+        write_site(s.dir.path(), "titel = \"typo\"\n", &[("a.md", "+++\ntitle = \"A\"\ndate = 2024-03-07\n+++\nx\n")]);
+    let run = s.build(&config);
+    run.assert_code(2);
+    assert!(run.stderr.contains("titel"), "stderr must name the key: {}", run.stderr);
+    assert!(run.stderr.contains("feedsmith.toml:6:"), "stderr must name the file and line: {}", run.stderr);
+    assert!(!s.out.exists(), "nothing may be written on a usage error");
+    assert!(!s.state.exists(), "not even the state file");
+}
+
+#[test]
+fn missing_config_file_is_a_usage_error_and_writes_nothing() {
+    let s = scratch();
+    let missing = s.dir.path().join("no-such-feedsmith.toml");
+    let run = s.build(&missing);
+    run.assert_code(2);
+    assert!(run.stderr.contains("no-such-feedsmith.toml"), "stderr must name the file: {}", run.stderr);
+    assert!(!s.out.exists() && !s.state.exists(), "nothing may be written");
+}
+
+#[test]
+fn check_is_clean_on_the_sample_and_writes_nothing() {
+    let s = scratch();
+    let run = run_with("check", &repo_root().join("feedsmith.toml"), &s.out, &s.state, &[]);
+    run.assert_code(0);
+    assert!(run.problem_lines().is_empty(), "{}", run.stderr);
+    assert!(!s.out.exists(), "check must not create the output folder");
+    assert!(!s.state.exists(), "check must not write the state file");
+}
+
+#[test]
+fn check_reports_every_problem_of_the_errors_fixture_and_writes_nothing() {
+    let s = scratch();
+    let run = run_with("check", &fixture("errors").join("feedsmith.toml"), &s.out, &s.state, &[]);
+    run.assert_code(1);
+    assert_every_rejection_reported(&run);
+    assert!(!s.out.exists(), "check must not create the output folder");
+    assert!(!s.state.exists(), "check must not write the state file");
+}
+
+#[test]
+fn new_creates_a_draft_named_by_the_slug_that_build_does_not_publish() {
+    let s = scratch();
+    let config = write_site(
+        s.dir.path(),
+        "",
+        &[("existing.md", "+++\ntitle = \"Existing story\"\ndate = 2024-03-07\n+++\nBody.\n")],
+    );
+    let before = chrono::Utc::now();
+    let title = "对标奋进 对表攻坚";
+    let run = run_with("new", &config, &s.out, &s.state, &[title]);
+    run.assert_code(0);
+    let path = s.dir.path().join("articles").join("dui-biao-fen-jin-dui-biao-gong-jian.md");
+    assert!(path.is_file(), "{} not created; stdout: {}", path.display(), run.stdout);
+    assert_eq!(Path::new(run.stdout.trim_end()), path, "new prints the path it created");
+
+    let text = read_text(&path);
+    let front =
+        text.strip_prefix("+++\n").and_then(|t| t.split_once("\n+++")).map(|(fm, _)| fm).expect("TOML front matter");
+    let table: toml::Table = front.parse().expect("front matter is valid TOML");
+    assert_eq!(table.get("title").and_then(|v| v.as_str()), Some(title));
+    assert_eq!(table.get("draft").and_then(|v| v.as_bool()), Some(true));
+    let date = Regex::new(r"(?m)^date = (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?\+08:00)$").expect("regex");
+    let date = date.captures(front).unwrap_or_else(|| panic!("date with the site's +08:00 offset: {front}"));
+    let date = chrono::DateTime::parse_from_rfc3339(&date[1]).expect("RFC 3339 date");
+    assert!((date.to_utc() - before).num_seconds().abs() < 120, "date is now: {date} vs {before}");
+
+    let run = s.build(&config);
+    run.assert_code(0);
+    let text = all_output_text(&s.out);
+    assert!(text.contains("Existing story"));
+    assert!(!text.contains(title), "the draft made by `new` was published");
+}
+
+#[test]
+fn new_escapes_the_title_and_never_overwrites() {
+    let s = scratch();
+    let config = write_site(s.dir.path(), "", &[]);
+    let title = "He said \"hi\" \\ then\tleft";
+    let first = run_with("new", &config, &s.out, &s.state, &[title]);
+    first.assert_code(0);
+    let second = run_with("new", &config, &s.out, &s.state, &[title]);
+    second.assert_code(0);
+    assert_ne!(first.stdout, second.stdout, "a second story with the same title gets its own file");
+    for out in [&first.stdout, &second.stdout] {
+        let text = read_text(Path::new(out.trim_end()));
+        let front = text.strip_prefix("+++\n").and_then(|t| t.split_once("\n+++")).map(|(fm, _)| fm).expect("fm");
+        let table: toml::Table = front.parse().expect("valid TOML");
+        assert_eq!(table.get("title").and_then(|v| v.as_str()), Some(title));
+    }
+}
+
+// ------------------------------------------------------------ determinism ---
+
+#[test]
+fn two_builds_into_different_folders_give_identical_bytes() {
+    let (a, _) = build_fixture("rich", 0);
+    let (b, _) = build_fixture("rich", 0);
+    assert_same_tree(&a.out, &b.out);
+}
+
+#[test]
+fn rebuilding_unchanged_stories_rewrites_nothing() {
+    let (s, _) = build_fixture("rich", 0);
+    let before = read_tree(&s.out);
+    let long_ago = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    set_mtimes(&s.out, long_ago);
+    s.build(&fixture("rich").join("feedsmith.toml")).assert_code(0);
+    assert_eq!(read_tree(&s.out), before, "same stories, same bytes");
+    for (name, t) in mtimes(&s.out) {
+        assert_eq!(t, long_ago, "{name} was rewritten although its bytes did not change");
+    }
+}
+
+// --------------------------------------------------------- updated tracking ---
+
+/// `(id, published, updated)` of the one entry of an Atom feed, as written.
+#[track_caller]
+fn atom_entry_dates(out: &Path) -> (String, String, String) {
+    let text = read_text(&out.join("atom.xml"));
+    let doc = parse_xml("atom.xml", &text);
+    let entry = doc.descendants().find(|n| n.has_tag_name("entry")).expect("one entry");
+    let child = |name: &str| {
+        entry
+            .children()
+            .find(|n| n.has_tag_name(name))
+            .and_then(|n| n.text())
+            .unwrap_or_else(|| panic!("entry has no {name}"))
+            .to_owned()
+    };
+    (child("id"), child("published"), child("updated"))
+}
+
+#[track_caller]
+fn json_item_dates(out: &Path) -> (String, String, String) {
+    let json: serde_json::Value = serde_json::from_str(&read_text(&out.join("feed.json"))).expect("json");
+    let item = &json["items"][0];
+    let s = |k: &str| item[k].as_str().unwrap_or_else(|| panic!("item has no {k}")).to_owned();
+    (s("id"), s("date_published"), s("date_modified"))
+}
+
+#[test]
+fn updated_moves_on_an_edit_is_remembered_and_ignores_touch() {
+    let s = scratch();
+    let story = "+++\ntitle = \"Story\"\ndate = 2024-03-07T15:00:00+08:00\n+++\n\nFirst version.\n";
+    let config = write_site(s.dir.path(), "", &[("story.md", story)]);
+    let article = s.dir.path().join("articles/story.md");
+
+    // First sight is not a change: updated == date.
+    s.build(&config).assert_code(0);
+    let (id, published, updated) = atom_entry_dates(&s.out);
+    assert_eq!(published, "2024-03-07T15:00:00+08:00");
+    assert_eq!(updated, published, "first build: updated == date");
+    let (json_id, json_published, json_updated) = json_item_dates(&s.out);
+    assert_eq!((json_id.as_str(), json_updated.as_str()), (id.as_str(), json_published.as_str()));
+
+    // Touch only: nothing changes, nothing is rewritten.
+    let bytes = read_tree(&s.out);
+    let long_ago = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    set_mtimes(&s.out, long_ago);
+    std::fs::File::options()
+        .write(true)
+        .open(&article)
+        .and_then(|f| f.set_modified(SystemTime::now() + Duration::from_secs(3600)))
+        .expect("touch");
+    s.build(&config).assert_code(0);
+    assert_eq!(read_tree(&s.out), bytes, "touching a file changes nothing");
+    assert!(mtimes(&s.out).values().all(|t| *t == long_ago), "touching a file rewrites nothing");
+
+    // An edit (title and body): updated moves to the moment it was seen, id stays.
+    std::fs::write(
+        &article,
+        story.replace("First version.", "Second version.").replace("\"Story\"", "\"Story, edited\""),
+    )
+    .expect("edit");
+    let t0 = chrono::Utc::now() - chrono::Duration::seconds(1);
+    s.build(&config).assert_code(0);
+    let t1 = chrono::Utc::now() + chrono::Duration::seconds(1);
+    let (id2, published2, updated2) = atom_entry_dates(&s.out);
+    assert_eq!(id2, id, "editing never changes the id");
+    assert_eq!(published2, published, "editing never changes published");
+    assert!(updated2.ends_with("+08:00"), "updated in the site's offset: {updated2}");
+    let moved = chrono::DateTime::parse_from_rfc3339(&updated2).expect("RFC 3339").to_utc();
+    assert!(t0 <= moved && moved <= t1, "updated {updated2} is when the edit was seen ({t0}..{t1})");
+    let (_, _, json_updated2) = json_item_dates(&s.out);
+    assert_eq!(json_updated2, updated2, "JSON date_modified agrees with Atom");
+    let rss = read_text(&s.out.join("rss.xml"));
+    assert!(rss.contains(&format!("<guid>{id}</guid>")), "RSS guid unchanged: {rss}");
+
+    // Remembered across runs: building again keeps that moment.
+    std::thread::sleep(Duration::from_millis(1100));
+    s.build(&config).assert_code(0);
+    assert_eq!(atom_entry_dates(&s.out).2, updated2, "the edit time is remembered in the state file");
+}
+
+// ---------------------------------------------------------- per-term feeds ---
+
+#[test]
+fn term_feeds_exist_and_leave_with_their_last_story() {
+    let s = scratch();
+    let a = "+++\ntitle = \"A\"\ndate = 2024-03-07\ntags = [\"八八战略\", \"Shared\"]\n+++\nA.\n";
+    let b = "+++\ntitle = \"B\"\ndate = 2024-03-06\ntags = [\"Shared\"]\ncategories = [\"要闻\"]\n+++\nB.\n";
+    let config = write_site(s.dir.path(), "", &[("a.md", a), ("b.md", b)]);
+    s.build(&config).assert_code(0);
+    for folder in ["tags/ba-ba-zhan-lue", "tags/shared", "categories/yao-wen"] {
+        for file in ["rss.xml", "atom.xml", "feed.json"] {
+            assert!(s.out.join(folder).join(file).is_file(), "{folder}/{file} missing");
+        }
+    }
+    let term = parse_feed("tag atom", &std::fs::read(s.out.join("tags/ba-ba-zhan-lue/atom.xml")).expect("read"));
+    assert_eq!(term.title.map(|t| t.content).as_deref(), Some("Scratch site — 八八战略"));
+    assert_eq!(term.entries.len(), 1);
+    let shared = parse_feed("shared", &std::fs::read(s.out.join("tags/shared/feed.json")).expect("read"));
+    assert_eq!(shared.entries.len(), 2);
+
+    // The last story of 八八战略 goes: its folder goes on the next build.
+    std::fs::remove_file(s.dir.path().join("articles/a.md")).expect("rm a.md");
+    s.build(&config).assert_code(0);
+    assert!(!s.out.join("tags/ba-ba-zhan-lue").exists(), "{:?}", read_dirs(&s.out));
+    let shared = parse_feed("shared", &std::fs::read(s.out.join("tags/shared/feed.json")).expect("read"));
+    assert_eq!(shared.entries.len(), 1, "the removed story left the shared tag's feed");
+
+    // The last category goes: its folder and the empty `categories/` go.
+    std::fs::write(s.dir.path().join("articles/b.md"), b.replace("categories = [\"要闻\"]\n", "")).expect("edit b.md");
+    s.build(&config).assert_code(0);
+    let dirs: Vec<String> = read_dirs(&s.out)
+        .into_iter()
+        .filter(|d| ["tags", "categories", "authors"].iter().any(|t| d == t || d.starts_with(&format!("{t}/"))))
+        .collect();
+    assert_eq!(dirs, ["tags", "tags/shared"], "only live term folders remain");
+}
+
+#[test]
+fn limit_keeps_the_newest_stories_ties_broken_by_id() {
+    let s = scratch();
+    let story = |title: &str, date: &str| format!("+++\ntitle = \"{title}\"\ndate = {date}\n+++\n{title}.\n");
+    let config = write_site(
+        s.dir.path(),
+        "limit = 2\n",
+        &[
+            ("old.md", &story("Old", "2024-03-01")),
+            ("zeta.md", &story("Zeta", "2024-03-07T15:00:00+08:00")),
+            ("alpha.md", &story("Alpha", "2024-03-07T15:00:00+08:00")),
+        ],
+    );
+    s.build(&config).assert_code(0);
+    for file in ["rss.xml", "atom.xml", "feed.json"] {
+        let feed = parse_feed(file, &std::fs::read(s.out.join(file)).expect("read"));
+        let titles: Vec<_> = feed.entries.iter().map(|e| e.title.as_ref().map(|t| t.content.as_str())).collect();
+        assert_eq!(titles, [Some("Alpha"), Some("Zeta")], "{file}: newest two, same date ordered by id");
+    }
+}
