@@ -52,8 +52,10 @@ pub fn watch(
         None => None,
     };
     let (tx, rx) = crate::watch::channel();
-    crate::watch::forward_signals(tx.clone()).map_err(|e| FatalError::Other(format!("cannot handle signals: {e}")))?;
-    crate::watch::run(config, crate::watch::Options { poll_ms: args.poll }, reload, tx, rx)?;
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    crate::watch::forward_signals(tx.clone(), cancel.clone())
+        .map_err(|e| FatalError::Other(format!("cannot handle signals: {e}")))?;
+    crate::watch::run(config, crate::watch::Options { poll_ms: args.poll }, reload, (tx, rx), cancel)?;
     if let Some(server) = server {
         server.stop();
     }

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -15,7 +16,7 @@ use crate::feed::index_page::{index_html, Listed};
 use crate::feed::{self, Head, Selected};
 use crate::index::{story_terms, Entry, Index, Month};
 use crate::load::{self, Limits};
-use crate::publish::{write_if_changed, Written};
+use crate::publish::{write_all_if_changed, write_if_changed};
 use crate::state::State;
 
 /// The three files every feed folder holds.
@@ -35,6 +36,8 @@ pub struct Engine {
     digests: HashMap<FeedKey, u64>,
     /// Feeds that changes since the last render may have affected.
     dirty: Dirty,
+    /// Set by SIGINT/SIGTERM: abandon the work in progress.
+    cancel: Option<Arc<AtomicBool>>,
     /// The feeds the index page listed last time.
     listed: Vec<Listed>,
 }
@@ -128,6 +131,7 @@ impl Engine {
             written: BTreeSet::new(),
             digests: HashMap::new(),
             dirty: Dirty { all: true, feeds: BTreeSet::new() },
+            cancel: None,
             listed: Vec::new(),
         }
     }
@@ -149,7 +153,12 @@ impl Engine {
     pub fn scan(&mut self, now: DateTime<Utc>) -> Result<Report, FatalError> {
         let (paths, problems) = load::discover(&self.config.articles_dir)?;
         let site = Site { base_url: &self.config.base_url, timezone: self.config.timezone };
-        let results = load::read_all(&self.config.articles_dir, &paths, self.limits(), site);
+        let never = AtomicBool::new(false);
+        let cancel = self.cancel.as_deref().unwrap_or(&never);
+        let results = load::read_all(&self.config.articles_dir, &paths, self.limits(), site, cancel);
+        if self.cancelled() {
+            return Err(FatalError::Cancelled);
+        }
         let mut report = Report { errors: problems, ..Report::default() };
         let present: BTreeSet<&PathBuf> = paths.iter().collect();
         let gone: Vec<PathBuf> = self.index.paths().filter(|p| !present.contains(p)).cloned().collect();
@@ -167,25 +176,72 @@ impl Engine {
 
     /// Re-reads the given paths (relative to the articles folder): a path
     /// that is no longer a readable story file leaves the index, a story
-    /// that became malformed keeps its last good version.
+    /// that became malformed keeps its last good version, and a path that
+    /// turns out to be a folder (even one named like a story, `2024.md/`)
+    /// stands for everything under it.
     pub fn update(&mut self, paths: &[PathBuf], now: DateTime<Utc>) -> Report {
         let mut report = Report::default();
         let base_url = self.config.base_url.clone();
         let site = Site { base_url: &base_url, timezone: self.config.timezone };
         let dir = self.config.articles_dir.clone();
-        for path in paths {
-            if !dir.join(path).exists() || !crate::paths::is_story_path(path) {
-                if self.forget(path) {
+        let mut queue: Vec<PathBuf> = paths.to_vec();
+        let mut expanded = BTreeSet::new();
+        while let Some(path) = queue.pop() {
+            if self.cancelled() {
+                break;
+            }
+            let full = dir.join(&path);
+            let in_index = self.index.get(&path).is_some();
+            if (full.is_dir() || (!full.exists() && !in_index)) && expanded.insert(path.clone()) {
+                queue.extend(self.paths_under(&path).into_iter().filter(|p| *p != path));
+                if !full.exists() {
+                    continue;
+                }
+            }
+            if !full.is_file() || !crate::paths::is_story_path(&path) {
+                if self.forget(&path) {
                     report.changed.push(path.clone());
                 }
-                self.failing.remove(path);
+                self.failing.remove(&path);
                 continue;
             }
-            let result = load::read_story(&dir, path, self.limits(), site).map(|f| f.parsed);
-            self.apply(path, result, now, &mut report);
+            let result = load::read_story(&dir, &path, self.limits(), site).map(|f| f.parsed);
+            self.apply(&path, result, now, &mut report);
         }
         self.report_duplicates(&mut report);
         report
+    }
+
+    /// Swaps in a new configuration: everything is read again, but a story
+    /// that is malformed right now keeps its last good version.
+    pub fn reconfigure(&mut self, config: Config, now: DateTime<Utc>) -> Result<Report, FatalError> {
+        self.save_state();
+        let mut fresh = Engine::new(config);
+        fresh.cancel = self.cancel.clone();
+        let report = fresh.scan(now)?;
+        let failing: Vec<PathBuf> = fresh.failing.keys().cloned().collect();
+        for path in failing {
+            if let Some(entry) = self.index.get(&path) {
+                fresh.index.insert(entry.clone());
+            }
+            if let Some(body) = self.rendered.get(&path) {
+                fresh.rendered.insert(path, body.clone());
+            }
+        }
+        // Files the old configuration wrote and the new one does not are removed.
+        fresh.written = std::mem::take(&mut self.written);
+        *self = fresh;
+        Ok(report)
+    }
+
+    /// Lets a signal abandon a long scan or render; nothing half-written
+    /// reaches the output folder.
+    pub fn set_cancel(&mut self, cancel: Arc<AtomicBool>) {
+        self.cancel = Some(cancel);
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
     }
 
     /// Every path the index holds under `prefix` plus every story file now
@@ -389,6 +445,9 @@ impl Engine {
         let mut new_bodies = HashMap::new();
         let mut digests = Vec::new();
         for key in &keys {
+            if self.cancelled() {
+                break;
+            }
             let files: Vec<PathBuf> = FEED_FILES.iter().map(|f| key.folder().join(f)).collect();
             let Some(plan) = self.plan(key, now, &months) else {
                 for f in &files {
@@ -433,7 +492,9 @@ impl Engine {
                 .filter(|p| p.full_content)
                 .flat_map(|p| p.entries.into_iter().map(|e| e.story.path.clone()))
                 .collect();
-            self.rendered.retain(|p, _| in_feeds.contains(p));
+            // A story that is malformed now keeps its last good body.
+            let failing = &self.failing;
+            self.rendered.retain(|p, _| in_feeds.contains(p) || failing.contains_key(p));
         }
         self.listed = listed;
         rendered
@@ -487,15 +548,16 @@ impl Engine {
     pub fn publish(&mut self, now: DateTime<Utc>) -> Result<Published, FatalError> {
         let out_dir = self.config.output_dir.clone();
         let rendered = self.render(now);
-        let mut published = Published { stories: self.index.published(now).count(), ..Published::default() };
-        for (rel, bytes) in rendered.files {
-            let path = out_dir.join(&rel);
-            let written =
-                write_if_changed(&path, bytes.as_bytes()).map_err(|source| FatalError::Io { path, source })?;
-            if written == Written::Replaced {
-                published.replaced.push(rel);
-            }
+        if self.cancelled() {
+            return Err(FatalError::Cancelled);
         }
+        let mut published = Published { stories: self.index.published(now).count(), ..Published::default() };
+        let files: Vec<(PathBuf, String)> =
+            rendered.files.into_iter().map(|(rel, bytes)| (out_dir.join(rel), bytes)).collect();
+        let replaced =
+            write_all_if_changed(&files).map_err(|source| FatalError::Io { path: out_dir.clone(), source })?;
+        published.replaced =
+            replaced.into_iter().filter_map(|p| p.strip_prefix(&out_dir).ok().map(Path::to_path_buf)).collect();
         published.removed = remove_stale(&out_dir, &rendered.expected, &self.written);
         self.written = rendered.expected;
         self.save_state();

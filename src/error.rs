@@ -63,6 +63,9 @@ pub enum FatalError {
     },
     #[error("{0}")]
     Other(String),
+    /// A signal asked to stop while work was in progress.
+    #[error("stopped by a signal")]
+    Cancelled,
 }
 
 /// Converts a byte offset in `text` to a 1-based (line, column), counting

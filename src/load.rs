@@ -6,6 +6,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rayon::prelude::*;
 
 use crate::article::{self, decode, Parsed, Site, Source};
@@ -157,6 +159,21 @@ fn too_big(path: &Path, len: u64, limits: Limits) -> StoryError {
 
 /// Reads many stories in parallel, keeping only their records (bodies are
 /// read again when rendered); results in the order of `rels`.
-pub fn read_all(dir: &Path, rels: &[PathBuf], limits: Limits, site: Site<'_>) -> Vec<Result<Parsed, StoryError>> {
-    rels.par_iter().map(|rel| read_story(dir, rel, limits, site).map(|f| f.parsed)).collect()
+/// Once `cancel` is set the remaining files are skipped (reported as
+/// cancelled), so a signal is answered within moments.
+pub fn read_all(
+    dir: &Path,
+    rels: &[PathBuf],
+    limits: Limits,
+    site: Site<'_>,
+    cancel: &AtomicBool,
+) -> Vec<Result<Parsed, StoryError>> {
+    rels.par_iter()
+        .map(|rel| {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(StoryError::new(dir.join(rel), "not read: stopping", ""));
+            }
+            read_story(dir, rel, limits, site).map(|f| f.parsed)
+        })
+        .collect()
 }

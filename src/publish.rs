@@ -3,7 +3,9 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
 
 /// What happened to a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,24 +17,46 @@ pub enum Written {
 /// Replaces `path` with `bytes` unless it already holds exactly them.
 /// A reader sees the old file or the new one, never a part of either.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<Written> {
-    if let Ok(old) = fs::read(path) {
-        if old == bytes {
-            return Ok(Written::Unchanged);
+    let replaced = write_all_if_changed(&[(path.to_owned(), bytes)])?;
+    Ok(if replaced.is_empty() { Written::Unchanged } else { Written::Replaced })
+}
+
+/// Replaces many files, each atomically, with one round of syncs: every
+/// changed file is written to a temp file beside it, then all are synced
+/// (in parallel, so the file system commits them together), then renamed
+/// over their targets, then their folders are synced. Returns the paths
+/// that changed.
+pub fn write_all_if_changed<B: AsRef<[u8]> + Sync>(files: &[(PathBuf, B)]) -> std::io::Result<Vec<PathBuf>> {
+    let mut pending = Vec::new();
+    for (path, bytes) in files {
+        let bytes = bytes.as_ref();
+        if fs::read(path).is_ok_and(|old| old == bytes) {
+            continue;
         }
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        fs::create_dir_all(dir)?;
+        // The temp name starts with `.` so servers and globs skip it.
+        let mut tmp = tempfile::Builder::new().prefix(".feedsmith-").suffix(".tmp").tempfile_in(dir)?;
+        tmp.write_all(bytes)?;
+        pending.push((tmp, path.clone(), dir.to_owned()));
     }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
-    // The temp name starts with `.` so servers and globs skip it.
-    let mut tmp = tempfile::Builder::new().prefix(".feedsmith-").suffix(".tmp").tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    let file = tmp.persist(path).map_err(|e| e.error)?;
-    drop(file);
-    // Make the rename itself durable.
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
+    pending.par_iter().try_for_each(|(tmp, _, _)| tmp.as_file().sync_all())?;
+    let mut dirs = Vec::new();
+    let mut replaced = Vec::with_capacity(pending.len());
+    for (tmp, path, dir) in pending {
+        tmp.persist(&path).map_err(|e| e.error)?;
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+        replaced.push(path);
     }
-    Ok(Written::Replaced)
+    // Make the renames themselves durable.
+    dirs.par_iter().for_each(|dir| {
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    });
+    Ok(replaced)
 }
 
 #[cfg(test)]
@@ -53,5 +77,16 @@ mod tests {
         let leftovers: Vec<_> =
             fs::read_dir(dir.path().join("sub")).expect("dir").flatten().map(|e| e.file_name()).collect();
         assert_eq!(leftovers, ["rss.xml"], "no temp file left behind");
+    }
+
+    #[test]
+    fn many_files_at_once_report_only_the_changed() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let a = dir.path().join("a/rss.xml");
+        let b = dir.path().join("b/rss.xml");
+        write_if_changed(&a, b"a").expect("write");
+        let changed = write_all_if_changed(&[(a.clone(), "a"), (b.clone(), "b")]).expect("write");
+        assert_eq!(changed, std::slice::from_ref(&b));
+        assert_eq!(fs::read(&b).expect("read"), b"b");
     }
 }

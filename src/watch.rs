@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
 use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, Debouncer, FileIdMap, RecommendedCache};
 
@@ -61,183 +64,276 @@ enum Watch {
 }
 
 /// Builds, then keeps the feeds current until a shutdown message.
-/// `reload` re-reads the configuration on SIGHUP.
+/// `reload` re-reads the configuration on SIGHUP; `cancel` is set by
+/// SIGINT/SIGTERM so that a long scan or render is abandoned at once.
 pub fn run(
     config: Config,
     options: Options,
     reload: impl Fn() -> Result<Config, FatalError>,
-    tx: Sender<Message>,
-    rx: Receiver<Message>,
+    channel: (Sender<Message>, Receiver<Message>),
+    cancel: Arc<AtomicBool>,
 ) -> Result<(), FatalError> {
-    let mut options = options;
-    remove_temp_files(&config.output_dir);
-    let mut engine = Engine::new(config);
-    // Watch before the first scan, so a change made during it is not lost
-    // (its events wait in the channel and are applied right after).
-    let mut watch = start_watch(engine.config(), &mut options, &tx)?;
-    let started = Instant::now();
-    let now = Utc::now();
-    let report = engine.scan(now)?;
-    log_problems(&report);
-    let published = engine.publish(now)?;
-    tracing::info!(
-        "watching {}: {} stories published, {} files written in {} ms",
-        engine.config().articles_dir.display(),
-        published.stories,
-        published.replaced.len(),
-        started.elapsed().as_millis()
-    );
-    let mut pinger = Pinger::start(hub_urls(engine.config()));
-    let mut root_id = folder_id(&engine.config().articles_dir);
-    systemd_ready(published.stories);
-    let watchdog = systemd_watchdog();
-    let mut last_ping = Instant::now();
-    let mut last_publish = now;
+    let (tx, rx) = channel;
+    let mut daemon = match Daemon::start(config, options, tx, cancel) {
+        Err(FatalError::Cancelled) => return Ok(()),
+        other => other?,
+    };
+    while let Some(batch) = daemon.next_batch(&rx) {
+        if batch.contains(&Message::Shutdown) || daemon.handle(batch, &reload).is_err() {
+            break;
+        }
+        daemon.ping_watchdog();
+    }
+    tracing::info!("stopping");
+    daemon.engine.save_state();
+    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
+    Ok(())
+}
 
-    loop {
+/// The loop's state: the engine (which owns the index) and what keeps
+/// events, pings and systemd going.
+struct Daemon {
+    engine: Engine,
+    options: Options,
+    tx: Sender<Message>,
+    watch: Option<Watch>,
+    pinger: Option<Pinger>,
+    root_id: Option<(u64, u64)>,
+    last_publish: DateTime<Utc>,
+    watchdog: Option<Duration>,
+    last_ping: Instant,
+}
+
+/// What one batch of messages asks for.
+#[derive(Default)]
+struct Work {
+    stories: BTreeSet<PathBuf>,
+    trees: BTreeSet<PathBuf>,
+    rescan: Option<String>,
+    /// Publish even if no story changed (new configuration).
+    force: bool,
+}
+
+impl Daemon {
+    /// Watches, then builds once (a change made during the build is not
+    /// lost: its events wait in the channel).
+    fn start(
+        config: Config,
+        mut options: Options,
+        tx: Sender<Message>,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<Daemon, FatalError> {
+        remove_temp_files(&config.output_dir);
+        let mut engine = Engine::new(config);
+        engine.set_cancel(cancel);
+        let watch = start_watch(engine.config(), &mut options, &tx)?;
+        let started = Instant::now();
+        let now = Utc::now();
+        let report = engine.scan(now)?;
+        log_problems(&report);
+        let published = engine.publish(now)?;
+        tracing::info!(
+            "watching {}: {} stories published, {} files written in {} ms",
+            engine.config().articles_dir.display(),
+            published.stories,
+            published.replaced.len(),
+            started.elapsed().as_millis()
+        );
+        systemd_ready(published.stories);
+        Ok(Daemon {
+            pinger: Pinger::start(hub_urls(engine.config())),
+            root_id: folder_id(&engine.config().articles_dir),
+            engine,
+            options,
+            tx,
+            watch,
+            last_publish: now,
+            watchdog: systemd_watchdog(),
+            last_ping: Instant::now(),
+        })
+    }
+
+    /// Waits for messages (or the next scheduled story, or housekeeping)
+    /// and returns everything waiting, so one rebuild covers a burst.
+    fn next_batch(&self, rx: &Receiver<Message>) -> Option<Vec<Message>> {
         let now = Utc::now();
         let mut wait = HOUSEKEEPING;
-        if let Some(due) = engine.index().next_scheduled(now) {
-            let until = (due - now).to_std().unwrap_or_default() + Duration::from_millis(1);
-            wait = wait.min(until);
+        if let Some(due) = self.engine.index().next_scheduled(now) {
+            wait = wait.min((due - now).to_std().unwrap_or_default() + Duration::from_millis(1));
         }
-        if let Some(interval) = watchdog {
-            wait = wait.min(interval.saturating_sub(last_ping.elapsed()));
+        if let Some(interval) = self.watchdog {
+            wait = wait.min(interval.saturating_sub(self.last_ping.elapsed()));
         }
         let mut batch = Vec::new();
         match rx.recv_timeout(wait) {
             Ok(message) => batch.push(message),
             Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Disconnected) => return None,
         }
-        // Coalesce whatever else is already waiting into this rebuild.
         batch.extend(rx.try_iter());
-        if batch.contains(&Message::Shutdown) {
-            tracing::info!("stopping");
-            break;
-        }
+        Some(batch)
+    }
+
+    /// One turn of the loop: apply the batch, look after the folders,
+    /// publish what changed. `Err` only when a signal cancelled the work.
+    fn handle(
+        &mut self,
+        batch: Vec<Message>,
+        reload: &impl Fn() -> Result<Config, FatalError>,
+    ) -> Result<(), FatalError> {
         let started = Instant::now();
-        let mut rescan = None;
-        let mut stories = BTreeSet::new();
-        let mut trees = BTreeSet::new();
+        let mut work = Work::default();
         for message in batch {
             match message {
                 Message::Story(p) => {
-                    stories.insert(p);
+                    work.stories.insert(p);
                 }
                 Message::Tree(p) => {
-                    trees.insert(p);
+                    work.trees.insert(p);
                 }
-                Message::Rescan(why) => rescan = Some(why),
+                Message::Rescan(why) => work.rescan = Some(why),
                 Message::WatchLimit => {
                     tracing::error!(
                         "the OS limit on watched folders is reached: raise it with `sysctl fs.inotify.max_user_watches=524288` \
                          (and a file in /etc/sysctl.d/ to keep it); polling every {FALLBACK_POLL_MS} ms until restarted"
                     );
-                    options.poll_ms = Some(FALLBACK_POLL_MS);
-                    watch = start_watch(engine.config(), &mut options, &tx)?;
-                    rescan = Some("switched to polling".into());
+                    self.options.poll_ms = Some(FALLBACK_POLL_MS);
+                    work.rescan = Some("switched to polling".into());
                 }
-                Message::Reload => match reload() {
-                    Ok(config) => {
-                        tracing::info!("configuration reloaded");
-                        engine.save_state();
-                        engine = Engine::new(config);
-                        watch = start_watch(engine.config(), &mut options, &tx)?;
-                        pinger = Pinger::start(hub_urls(engine.config()));
-                        root_id = folder_id(&engine.config().articles_dir);
-                        rescan = Some("configuration reloaded".into());
-                    }
-                    Err(e) => tracing::error!("{e}: keeping the previous configuration"),
-                },
+                Message::Reload => self.reload(reload, &mut work)?,
                 Message::Shutdown => {}
             }
         }
+        self.check_root(&mut work)?;
+        let now = Utc::now();
+        let report = self.apply(work.rescan.take(), &work, now)?;
+        log_problems(&report);
+        self.publish(&report, work.force, now, started)
+    }
 
-        // The articles folder replaced (removed and recreated, moved): watch it anew.
-        let current_id = folder_id(&engine.config().articles_dir);
-        if current_id != root_id {
-            root_id = current_id;
-            match root_id {
-                Some(_) => {
-                    watch = start_watch(engine.config(), &mut options, &tx)?;
-                    rescan = Some("articles folder replaced".into());
-                }
+    fn reload(&mut self, reload: &impl Fn() -> Result<Config, FatalError>, work: &mut Work) -> Result<(), FatalError> {
+        let config = match reload() {
+            Ok(config) => config,
+            Err(e) => {
+                tracing::error!("{e}: keeping the previous configuration");
+                return Ok(());
+            }
+        };
+        tracing::info!("configuration reloaded");
+        let report = match self.engine.reconfigure(config, Utc::now()) {
+            Err(FatalError::Cancelled) => return Err(FatalError::Cancelled),
+            Err(e) => {
+                tracing::error!("{e}");
+                return Ok(());
+            }
+            Ok(report) => report,
+        };
+        log_problems(&report);
+        self.watch = start_watch(self.engine.config(), &mut self.options, &self.tx)?;
+        self.pinger = Pinger::start(hub_urls(self.engine.config()));
+        self.root_id = folder_id(&self.engine.config().articles_dir);
+        work.force = true;
+        Ok(())
+    }
+
+    /// Notices the articles folder being replaced or gone; a lost or
+    /// suspect watch is started again.
+    fn check_root(&mut self, work: &mut Work) -> Result<(), FatalError> {
+        let current = folder_id(&self.engine.config().articles_dir);
+        if current != self.root_id {
+            self.root_id = current;
+            match current {
+                Some(_) => work.rescan = Some("articles folder replaced".into()),
                 None => tracing::warn!(
                     "{}: the articles folder is gone; the feeds stay as they are until it is back",
-                    engine.config().articles_dir.display()
+                    self.engine.config().articles_dir.display()
                 ),
             }
         }
+        // Events may have been lost, or the folder replaced under the same
+        // inode number: watch it afresh before reading it again.
+        if work.rescan.is_some() && current.is_some() {
+            self.watch = start_watch(self.engine.config(), &mut self.options, &self.tx)?;
+        }
+        Ok(())
+    }
 
-        let now = Utc::now();
-        let report = match rescan {
-            Some(why) if root_id.is_some() => {
-                tracing::info!("rescanning: {why}");
-                match engine.scan(now) {
-                    Ok(report) => report,
-                    Err(e) => {
-                        tracing::error!("{e}");
-                        Report::default()
-                    }
+    fn apply(&mut self, rescan: Option<String>, work: &Work, now: DateTime<Utc>) -> Result<Report, FatalError> {
+        if self.root_id.is_none() {
+            return Ok(Report::default());
+        }
+        if let Some(why) = rescan {
+            tracing::info!("rescanning: {why}");
+            return match self.engine.scan(now) {
+                Err(FatalError::Cancelled) => Err(FatalError::Cancelled),
+                Err(e) => {
+                    tracing::error!("{e}");
+                    Ok(Report::default())
                 }
-            }
-            _ if root_id.is_none() => Report::default(),
-            _ => {
-                let mut paths: BTreeSet<PathBuf> = stories;
-                for tree in &trees {
-                    paths.extend(engine.paths_under(tree));
-                }
-                let paths: Vec<PathBuf> = paths.into_iter().collect();
-                engine.update(&paths, now)
-            }
-        };
-        log_problems(&report);
+                Ok(report) => Ok(report),
+            };
+        }
+        let mut paths = work.stories.clone();
+        for tree in &work.trees {
+            paths.extend(self.engine.paths_under(tree));
+        }
+        Ok(self.engine.update(&paths.into_iter().collect::<Vec<_>>(), now))
+    }
 
-        // A story whose date has come since the last publish goes live now.
-        let scheduled = engine.index().next_scheduled(last_publish).is_some_and(|d| d <= now);
+    /// Publishes when stories changed, a scheduled story came due, the
+    /// output went missing, or `force`; pings the hubs about changed feeds.
+    fn publish(
+        &mut self,
+        report: &Report,
+        force: bool,
+        now: DateTime<Utc>,
+        started: Instant,
+    ) -> Result<(), FatalError> {
+        let scheduled = self.engine.index().next_scheduled(self.last_publish).is_some_and(|d| d <= now);
         if scheduled {
-            engine.mark_due(last_publish, now);
+            self.engine.mark_due(self.last_publish, now);
         }
-        let missing = output_missing(engine.config());
+        let missing = output_missing(self.engine.config());
         if missing {
-            tracing::warn!("{}: feeds missing; writing them again", engine.config().output_dir.display());
-            engine.mark_all();
+            tracing::warn!("{}: feeds missing; writing them again", self.engine.config().output_dir.display());
+            self.engine.mark_all();
         }
-        if !report.changed.is_empty() || scheduled || missing {
-            match engine.publish(now) {
-                Ok(p) => {
-                    last_publish = now;
-                    if let Some(pinger) = &pinger {
-                        pinger.ping(changed_feed_urls(engine.config(), &p.replaced));
-                    }
-                    for path in &report.changed {
-                        tracing::debug!("changed: {}", path.display());
-                    }
-                    tracing::info!(
-                        "rebuilt: {} stories changed, {} feed files written, {} removed, {} stories published, {} ms",
-                        report.changed.len(),
-                        p.replaced.len(),
-                        p.removed.len(),
-                        p.stories,
-                        started.elapsed().as_millis()
-                    );
-                    systemd_status(p.stories);
+        if report.changed.is_empty() && !scheduled && !missing && !force {
+            return Ok(());
+        }
+        match self.engine.publish(now) {
+            Ok(p) => {
+                self.last_publish = now;
+                if let Some(pinger) = &self.pinger {
+                    pinger.ping(changed_feed_urls(self.engine.config(), &p.replaced));
                 }
-                Err(e) => tracing::error!("publishing failed: {e}; retrying at the next change"),
+                for path in &report.changed {
+                    tracing::debug!("changed: {}", path.display());
+                }
+                tracing::info!(
+                    "rebuilt: {} stories changed, {} feed files written, {} removed, {} stories published, {} ms",
+                    report.changed.len(),
+                    p.replaced.len(),
+                    p.removed.len(),
+                    p.stories,
+                    started.elapsed().as_millis()
+                );
+                systemd_status(p.stories);
             }
+            Err(FatalError::Cancelled) => return Err(FatalError::Cancelled),
+            Err(e) => tracing::error!("publishing failed: {e}; retrying at the next change"),
         }
-        if let Some(interval) = watchdog {
-            if last_ping.elapsed() >= interval {
+        Ok(())
+    }
+
+    fn ping_watchdog(&mut self) {
+        if let Some(interval) = self.watchdog {
+            if self.last_ping.elapsed() >= interval {
                 let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
-                last_ping = Instant::now();
+                self.last_ping = Instant::now();
             }
         }
     }
-    drop(watch);
-    engine.save_state();
-    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
-    Ok(())
 }
 
 fn hub_urls(config: &Config) -> Vec<String> {
@@ -274,7 +370,10 @@ fn start_watch(config: &Config, options: &mut Options, tx: &Sender<Message>) -> 
         }
     };
     if let Some(ms) = options.poll_ms {
-        let poll = notify::Config::default().with_poll_interval(Duration::from_millis(ms.max(1)));
+        // notify's poller keeps mtimes in whole seconds: compare contents too,
+        // or a second save within the same second would be missed.
+        let poll =
+            notify::Config::default().with_poll_interval(Duration::from_millis(ms.max(1))).with_compare_contents(true);
         let mut debouncer = new_debouncer_opt::<_, PollWatcher, _>(timeout, None, handler, FileIdMap::new(), poll)
             .map_err(|e| FatalError::Other(format!("cannot start polling: {e}")))?;
         debouncer
@@ -407,13 +506,19 @@ fn systemd_watchdog() -> Option<Duration> {
     sd_notify::watchdog_enabled(false, &mut usec).then(|| Duration::from_micros(usec / 2))
 }
 
-/// Turns SIGINT/SIGTERM into [`Message::Shutdown`] and SIGHUP into [`Message::Reload`].
-pub fn forward_signals(tx: Sender<Message>) -> std::io::Result<()> {
+/// Turns SIGINT/SIGTERM into [`Message::Shutdown`] (and sets `cancel`, so
+/// work in progress stops) and SIGHUP into [`Message::Reload`].
+pub fn forward_signals(tx: Sender<Message>, cancel: Arc<AtomicBool>) -> std::io::Result<()> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
     std::thread::Builder::new().name("signals".into()).spawn(move || {
         for signal in signals.forever() {
-            let message = if signal == SIGHUP { Message::Reload } else { Message::Shutdown };
+            let message = if signal == SIGHUP {
+                Message::Reload
+            } else {
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                Message::Shutdown
+            };
             if tx.send(message).is_err() {
                 break;
             }

@@ -75,11 +75,8 @@ fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Got {
         _ => agent.post(url).send_empty(),
     }
     .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-        .collect();
+    let headers =
+        response.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())).collect();
     let status = response.status().as_u16();
     let body = response.body_mut().read_to_vec().unwrap_or_default();
     Got { status, headers, body }
@@ -209,7 +206,11 @@ fn index_page_lists_feeds_with_autodiscovery_and_latest_stories() {
     }
     assert!(!html.contains("<script"), "no JavaScript needed");
     // Every autodiscovery link resolves to its feed.
-    for (file, kind) in [("rss.xml", "application/rss+xml"), ("atom.xml", "application/atom+xml"), ("feed.json", "application/feed+json")] {
+    for (file, kind) in [
+        ("rss.xml", "application/rss+xml"),
+        ("atom.xml", "application/atom+xml"),
+        ("feed.json", "application/feed+json"),
+    ] {
         let got = request("GET", &format!("{base}{file}"), &[]);
         assert_eq!(got.status, 200);
         assert!(got.header("content-type").is_some_and(|t| t.starts_with(kind)));
@@ -290,7 +291,9 @@ impl Hub {
                 let mut body = vec![0; length];
                 let _ = reader.read_exact(&mut body);
                 sink.lock().expect("lock").push(String::from_utf8_lossy(&body).into_owned());
-                let _ = reader.get_mut().write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                let _ = reader
+                    .get_mut()
+                    .write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             }
         });
         Hub { url, pings }
@@ -304,10 +307,7 @@ impl Hub {
 #[test]
 fn websub_hubs_are_advertised_and_pinged_only_for_changed_feeds() {
     let hub = Hub::start();
-    let site = Site::new(&format!(
-        "feeds_url = \"https://news.example.com/feeds/\"\nwebsub_hubs = [\"{}\"]",
-        hub.url
-    ));
+    let site = Site::new(&format!("feeds_url = \"https://news.example.com/feeds/\"\nwebsub_hubs = [\"{}\"]", hub.url));
     site.write("a.md", &story("一", DATE, "正文"));
     site.write("b.md", &watch_support::tagged("二", DATE, &["要闻"], "正文"));
     let daemon = site.start(&[]);
@@ -345,5 +345,8 @@ fn websub_hubs_are_advertised_and_pinged_only_for_changed_feeds() {
     std::thread::sleep(Duration::from_millis(300));
     let after: Vec<String> = hub.pings()[before..].to_vec();
     assert_eq!(after.len(), 9, "main, archive and the tag's feeds, nothing for the touch: {after:?}");
-    assert!(after.iter().any(|p| p.ends_with(&enc("https://news.example.com/feeds/tags/yao-wen/rss.xml"))), "{after:?}");
+    assert!(
+        after.iter().any(|p| p.ends_with(&enc("https://news.example.com/feeds/tags/yao-wen/rss.xml"))),
+        "{after:?}"
+    );
 }

@@ -52,7 +52,12 @@ fn utf8(bytes: &[u8]) -> Result<String, NotText> {
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == 0)
+    // `contains` is the vectorised search; the position only when needed.
+    if bytes.contains(&0) {
+        bytes.iter().position(|&b| b == 0)
+    } else {
+        None
+    }
 }
 
 /// CRLF and lone CR become LF, so every later rule sees one kind of line.
