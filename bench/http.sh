@@ -57,7 +57,7 @@ fi
 start_feedsmith "$tmp/feeds" "$tmp/state" "$tmp/feedsmith.log"
 # feedsmith writes its feeds 0600 (see the conformance script); a www-data
 # nginx needs them readable.
-find "$tmp/feeds" -type f -exec chmod a+r {} +
+find "$tmp/feeds" -type f ! -name '.*' -exec chmod a+r {} +
 start_nginx "$tmp" "$tmp/nginx"
 if ((${#server_cpu[@]})); then
     # every thread of feedsmith, nginx's master and worker, on CPU 0 (threads

@@ -36,7 +36,12 @@ pub fn write_all_if_changed<B: AsRef<[u8]> + Sync>(files: &[(PathBuf, B)]) -> st
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         fs::create_dir_all(dir)?;
         // The temp name starts with `.` so servers and globs skip it.
-        let mut tmp = tempfile::Builder::new().prefix(".feedsmith-").suffix(".tmp").tempfile_in(dir)?;
+        // Readable by everyone (umask permitting): web servers run as other users.
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".feedsmith-")
+            .suffix(".tmp")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+            .tempfile_in(dir)?;
         tmp.write_all(bytes)?;
         pending.push((tmp, path.clone(), dir.to_owned()));
     }
@@ -74,6 +79,8 @@ mod tests {
         assert_eq!(fs::metadata(&path).and_then(|m| m.modified()).expect("mtime"), mtime, "mtime kept");
         assert_eq!(write_if_changed(&path, b"two").expect("write"), Written::Replaced);
         assert_eq!(fs::read(&path).expect("read"), b"two");
+        let mode = std::os::unix::fs::PermissionsExt::mode(&fs::metadata(&path).expect("meta").permissions());
+        assert_eq!(mode & 0o044, 0o044, "group and others can read the feed: {mode:o}");
         let leftovers: Vec<_> =
             fs::read_dir(dir.path().join("sub")).expect("dir").flatten().map(|e| e.file_name()).collect();
         assert_eq!(leftovers, ["rss.xml"], "no temp file left behind");

@@ -77,17 +77,37 @@ pub fn start(addr: &str, root: &Path, max_age: u64) -> Result<Server, FatalError
                 };
                 let app =
                     Router::new().fallback(move |method, uri, headers| handle(shared.clone(), method, uri, headers));
+                let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
                 let served = axum::serve(listener, app).with_graceful_shutdown(async {
                     let _ = stop_rx.await;
+                    let _ = stopping_tx.send(());
                 });
-                if let Err(e) = served.await {
-                    tracing::error!("HTTP server stopped: {e}");
+                // Requests in flight get a moment to finish; a client that
+                // never completes its request must not hold up the exit.
+                let deadline = async {
+                    let _ = stopping_rx.await;
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                };
+                tokio::select! {
+                    result = served => if let Err(e) = result {
+                        tracing::error!("HTTP server stopped: {e}");
+                    },
+                    () = deadline => {}
                 }
             });
         })
         .map_err(|e| FatalError::Other(format!("cannot start the HTTP server: {e}")))?;
     tracing::info!("serving {} at http://{local}/", root.display());
     Ok(Server { addr: local, stop: Some(stop_tx), thread: Some(thread) })
+}
+
+/// Files larger than this are read for each request, not kept in memory.
+const CACHE_MAX_FILE: u64 = 1 << 20;
+/// At most this many files are kept; the cache starts afresh beyond it.
+const CACHE_MAX_ENTRIES: usize = 20_000;
+
+fn compressible(rel: &Path) -> bool {
+    matches!(rel.extension().and_then(|e| e.to_str()), Some("xml" | "json" | "html" | "txt" | "svg"))
 }
 
 struct Shared {
@@ -118,7 +138,7 @@ async fn handle(shared: Arc<Shared>, method: Method, uri: Uri, headers: HeaderMa
     let Ok(Some(file)) = file else {
         return status(StatusCode::NOT_FOUND, &[]);
     };
-    let gzip = accepts_gzip(&headers);
+    let gzip = accepts_gzip(&headers) && !file.gzip.is_empty();
     let etag = if gzip { format!("\"{}-gz\"", file.etag) } else { format!("\"{}\"", file.etag) };
     let last_modified = httpdate::fmt_http_date(file.modified);
     let mut builder = Response::builder()
@@ -169,14 +189,23 @@ fn not_modified(headers: &HeaderMap, file: &Cached, modified: SystemTime) -> boo
     false
 }
 
+/// `gzip` is acceptable when named with q > 0, or covered by `*` with
+/// q > 0 and not refused by name (`gzip;q=0`).
 fn accepts_gzip(headers: &HeaderMap) -> bool {
     let Some(value) = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else { return false };
-    value.split(',').any(|part| {
+    let mut named = None;
+    let mut star = None;
+    for part in value.split(',') {
         let mut pieces = part.split(';').map(str::trim);
         let coding = pieces.next().unwrap_or("");
         let q = pieces.find_map(|p| p.strip_prefix("q=")).and_then(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
-        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && q > 0.0
-    })
+        if coding.eq_ignore_ascii_case("gzip") {
+            named = Some(q > 0.0);
+        } else if coding == "*" {
+            star = Some(q > 0.0);
+        }
+    }
+    named.or(star).unwrap_or(false)
 }
 
 /// The request path as a relative path inside the output folder, or `None`
@@ -239,6 +268,7 @@ fn load(shared: &Shared, rel: &Path) -> Option<Arc<Cached>> {
         return None;
     }
     let version = (meta.ino(), meta.mtime(), meta.mtime_nsec(), meta.len());
+    let cacheable = meta.len() <= CACHE_MAX_FILE;
     let cache = shared.cache.lock().ok()?;
     if let Some(cached) = cache.get(rel).filter(|c| c.version == version) {
         return Some(cached.clone());
@@ -247,15 +277,24 @@ fn load(shared: &Shared, rel: &Path) -> Option<Arc<Cached>> {
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     file.read_to_end(&mut bytes).ok()?;
     let etag = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes));
-    let gzip = {
+    // Feeds and pages compress well; media is already compressed.
+    let gzip = if compressible(rel) {
         use std::io::Write;
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         encoder.write_all(&bytes).ok()?;
         encoder.finish().ok()?
+    } else {
+        Vec::new()
     };
     let cached =
         Arc::new(Cached { version, modified: meta.modified().ok()?, etag, body: bytes.into(), gzip: gzip.into() });
-    shared.cache.lock().ok()?.insert(rel.to_owned(), cached.clone());
+    if cacheable {
+        let mut cache = shared.cache.lock().ok()?;
+        if cache.len() >= CACHE_MAX_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(rel.to_owned(), cached.clone());
+    }
     Some(cached)
 }
 
@@ -305,6 +344,8 @@ mod tests {
         assert!(accepts_gzip(&h("gzip, deflate, br")));
         assert!(accepts_gzip(&h("br;q=1.0, GZIP;q=0.5")));
         assert!(!accepts_gzip(&h("gzip;q=0")));
+        assert!(!accepts_gzip(&h("gzip;q=0, *")), "refused by name wins over *");
+        assert!(accepts_gzip(&h("br, *")));
         assert!(!accepts_gzip(&h("br")));
         assert!(!accepts_gzip(&HeaderMap::new()));
     }

@@ -47,7 +47,10 @@ pub fn index_html(main: &Feed, taxonomies: &[Listed]) -> String {
     }
     out.push_str("</ul>\n</nav>\n<main>\n<h2>最新 Latest</h2>\n");
     for item in &main.items {
-        out.push_str("<article>\n");
+        match &item.lang {
+            Some(lang) => out.push_str(&format!("<article lang=\"{}\">\n", escape(lang))),
+            None => out.push_str("<article>\n"),
+        }
         if let Some(kicker) = &item.kicker {
             out.push_str(&format!("<p class=\"kicker\">{}</p>\n", escape(kicker)));
         }
