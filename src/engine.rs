@@ -16,7 +16,7 @@ use crate::feed::index_page::{index_html, Listed};
 use crate::feed::{self, Head, Selected};
 use crate::index::{story_terms, Entry, Index, Month};
 use crate::load::{self, Limits};
-use crate::publish::{write_all_if_changed, write_if_changed};
+use crate::publish::{write_if_changed, Batch};
 use crate::state::State;
 
 /// The three files every feed folder holds.
@@ -26,8 +26,8 @@ pub struct Engine {
     config: Config,
     index: Index,
     state: State,
-    /// Rendered content of stories in feeds, by path, with the text hash it was made from.
-    rendered: HashMap<PathBuf, (u64, Arc<str>)>,
+    /// Rendered content of stories in feeds, with the text hash it was made from.
+    rendered: BodyCache,
     /// Stories whose current file is rejected, with why.
     failing: BTreeMap<PathBuf, StoryError>,
     /// Feed files written by the last publish, relative to the output folder.
@@ -51,6 +51,26 @@ pub enum FeedKey {
 }
 
 impl FeedKey {
+    /// The feed whose folder this is, as [`FeedKey::folder`] writes it.
+    fn from_folder(folder: &str) -> Option<FeedKey> {
+        if folder.is_empty() {
+            return Some(FeedKey::Main);
+        }
+        let (first, rest) = folder.split_once('/')?;
+        match first {
+            "archive" => {
+                let (year, month) = rest.split_once('-')?;
+                Some(FeedKey::Month((year.parse().ok()?, month.parse().ok()?)))
+            }
+            _ => {
+                let taxonomy = [Taxonomy::Tags, Taxonomy::Categories, Taxonomy::Authors]
+                    .into_iter()
+                    .find(|t| t.name() == first)?;
+                Some(FeedKey::Term(taxonomy, rest.to_owned()))
+            }
+        }
+    }
+
     /// Its folder, relative to the output folder.
     pub fn folder(&self) -> PathBuf {
         match self {
@@ -78,7 +98,8 @@ struct Plan<'a> {
 impl Plan<'_> {
     /// A hash of everything the feed's bytes depend on.
     fn digest(&self) -> u64 {
-        let mut text = format!("{:?}{}", self.head, self.full_content);
+        // The version too: a new feedsmith may write the same stories differently.
+        let mut text = format!("{}{:?}{}", feed::VERSION, self.head, self.full_content);
         for e in &self.entries {
             text.push_str(&format!(
                 "\n{}\t{:x}\t{}\t{}",
@@ -92,13 +113,45 @@ impl Plan<'_> {
     }
 }
 
-/// What a render produced.
+/// Rendered bodies kept between renders, at most about this many bytes
+/// (beyond it, only the main feed's and malformed stories' are kept).
+const BODY_CACHE_BYTES: usize = 64 << 20;
+
+/// Rendered content HTML by story path, with the text hash it came from.
 #[derive(Debug, Default)]
-pub struct Rendered {
-    /// Every file that should exist in the output folder now.
-    pub expected: BTreeSet<PathBuf>,
-    /// The files rendered this time (feeds whose inputs changed).
-    pub files: Vec<(PathBuf, String)>,
+struct BodyCache {
+    map: HashMap<PathBuf, (u64, Arc<str>)>,
+    bytes: usize,
+}
+
+impl BodyCache {
+    fn get(&self, path: &Path, hash: u64) -> Option<Arc<str>> {
+        self.map.get(path).filter(|(h, _)| *h == hash).map(|(_, html)| html.clone())
+    }
+
+    fn insert(&mut self, path: PathBuf, hash: u64, html: Arc<str>) {
+        self.bytes += html.len();
+        if let Some((_, old)) = self.map.insert(path, (hash, html)) {
+            self.bytes -= old.len();
+        }
+    }
+
+    fn remove(&mut self, path: &Path) {
+        if let Some((_, old)) = self.map.remove(path) {
+            self.bytes -= old.len();
+        }
+    }
+
+    fn merge(&mut self, other: BodyCache) {
+        for (path, (hash, html)) in other.map {
+            self.insert(path, hash, html);
+        }
+    }
+
+    fn retain(&mut self, keep: impl Fn(&Path) -> bool) {
+        self.map.retain(|p, _| keep(p));
+        self.bytes = self.map.values().map(|(_, html)| html.len()).sum();
+    }
 }
 
 /// What a scan or update found.
@@ -122,14 +175,16 @@ pub struct Published {
 impl Engine {
     pub fn new(config: Config) -> Engine {
         let state = State::load(&config.state_file);
+        let digests =
+            state.feed_digests().filter_map(|(folder, digest)| Some((FeedKey::from_folder(folder)?, digest))).collect();
         Engine {
             index: Index::new(config.timezone),
             config,
             state,
-            rendered: HashMap::new(),
+            rendered: BodyCache::default(),
             failing: BTreeMap::new(),
             written: BTreeSet::new(),
-            digests: HashMap::new(),
+            digests,
             dirty: Dirty { all: true, feeds: BTreeSet::new() },
             cancel: None,
             listed: Vec::new(),
@@ -224,8 +279,8 @@ impl Engine {
             if let Some(entry) = self.index.get(&path) {
                 fresh.index.insert(entry.clone());
             }
-            if let Some(body) = self.rendered.get(&path) {
-                fresh.rendered.insert(path, body.clone());
+            if let Some((hash, body)) = self.rendered.map.get(&path) {
+                fresh.rendered.insert(path, *hash, body.clone());
             }
         }
         // Files the old configuration wrote and the new one does not are removed.
@@ -422,41 +477,39 @@ impl Engine {
     }
 
     /// Renders the feeds marked since the last render whose inputs changed
-    /// (all of them the first time). Returns every feed file that should
-    /// exist and the bytes of those rendered.
-    pub fn render(&mut self, now: DateTime<Utc>) -> Rendered {
+    /// (all of them the first time), handing each file to `sink` as soon as
+    /// it is made, so memory holds one feed at a time. Returns every file
+    /// that should exist in the output folder now.
+    fn render(
+        &mut self,
+        now: DateTime<Utc>,
+        sink: &mut dyn FnMut(PathBuf, String) -> std::io::Result<()>,
+    ) -> Result<BTreeSet<PathBuf>, FatalError> {
         let dirty = std::mem::take(&mut self.dirty);
         let months = self.archive_months(now);
         let all_keys = self.feed_keys(now);
         let keys: Vec<FeedKey> = if dirty.all { all_keys.clone() } else { dirty.feeds.into_iter().collect() };
-        let listed: Vec<Listed> = all_keys
-            .iter()
-            .filter_map(|k| match k {
-                FeedKey::Term(taxonomy, slug) => Some(Listed {
-                    title: format!("{} — {}", self.config.title, self.index.terms()[&(*taxonomy, slug.clone())].name()),
-                    folder: format!("{}/", k.folder().display()),
-                }),
-                _ => None,
-            })
-            .collect();
-        let mut rendered =
-            Rendered { expected: if dirty.all { BTreeSet::new() } else { self.written.clone() }, files: Vec::new() };
-        rendered.expected.insert(PathBuf::from("index.html"));
-        let mut new_bodies = HashMap::new();
+        let listed = self.listed(&all_keys);
+        let mut expected = if dirty.all { BTreeSet::new() } else { self.written.clone() };
+        expected.insert(PathBuf::from("index.html"));
+        let main_paths: HashSet<PathBuf> =
+            self.index.published(now).take(self.config.limit).map(|e| e.story.path.clone()).collect();
+        let mut fresh = BodyCache::default();
         let mut digests = Vec::new();
+        let io = |source| FatalError::Io { path: self.config.output_dir.clone(), source };
         for key in &keys {
             if self.cancelled() {
-                break;
+                return Err(FatalError::Cancelled);
             }
             let files: Vec<PathBuf> = FEED_FILES.iter().map(|f| key.folder().join(f)).collect();
             let Some(plan) = self.plan(key, now, &months) else {
                 for f in &files {
-                    rendered.expected.remove(f);
+                    expected.remove(f);
                 }
                 self.digests.remove(key);
                 continue;
             };
-            rendered.expected.extend(files.iter().cloned());
+            expected.extend(files.iter().cloned());
             let digest = plan.digest();
             let is_main = *key == FeedKey::Main;
             let unchanged = self.digests.get(key) == Some(&digest)
@@ -471,33 +524,53 @@ impl Engine {
                 .map(|e| Selected {
                     story: &e.story,
                     updated: e.updated(),
-                    content_html: plan.full_content.then(|| self.content(&e.story, &mut new_bodies)),
+                    content_html: plan
+                        .full_content
+                        .then(|| self.content(&e.story, &mut fresh, main_paths.contains(&e.story.path))),
                 })
                 .collect();
             let model = feed::build(&plan.head, &selected);
             if is_main {
-                rendered.files.push((PathBuf::from("index.html"), index_html(&model, &listed)));
+                sink(PathBuf::from("index.html"), index_html(&model, &listed)).map_err(io)?;
             }
-            rendered.files.push((files[0].clone(), feed::rss::to_rss(&model)));
-            rendered.files.push((files[1].clone(), feed::atom::to_atom(&model)));
-            rendered.files.push((files[2].clone(), feed::json_feed::to_json_feed(&model)));
+            sink(files[0].clone(), feed::rss::to_rss(&model)).map_err(io)?;
+            sink(files[1].clone(), feed::atom::to_atom(&model)).map_err(io)?;
+            sink(files[2].clone(), feed::json_feed::to_json_feed(&model)).map_err(io)?;
         }
         self.digests.extend(digests);
-        self.rendered.extend(new_bodies);
-        if dirty.all {
-            // Keep only the bodies of stories still in a full-content feed, so memory stays flat.
-            let in_feeds: HashSet<PathBuf> = all_keys
-                .iter()
-                .filter_map(|k| self.plan(k, now, &months))
-                .filter(|p| p.full_content)
-                .flat_map(|p| p.entries.into_iter().map(|e| e.story.path.clone()))
-                .collect();
-            // A story that is malformed now keeps its last good body.
+        self.rendered.merge(fresh);
+        // Memory stays flat: beyond the budget only the main feed's bodies
+        // and those of malformed stories (their last good version) are kept.
+        if dirty.all || self.rendered.bytes > BODY_CACHE_BYTES {
             let failing = &self.failing;
-            self.rendered.retain(|p, _| in_feeds.contains(p) || failing.contains_key(p));
+            let keep_all = self.rendered.bytes <= BODY_CACHE_BYTES;
+            let in_feeds: HashSet<PathBuf> = if keep_all {
+                all_keys
+                    .iter()
+                    .filter_map(|k| self.plan(k, now, &months))
+                    .filter(|p| p.full_content)
+                    .flat_map(|p| p.entries.into_iter().map(|e| e.story.path.clone()))
+                    .collect()
+            } else {
+                main_paths
+            };
+            self.rendered.retain(|p| in_feeds.contains(p) || failing.contains_key(p));
         }
         self.listed = listed;
-        rendered
+        Ok(expected)
+    }
+
+    /// The taxonomy feeds the index page lists.
+    fn listed(&self, keys: &[FeedKey]) -> Vec<Listed> {
+        keys.iter()
+            .filter_map(|k| match k {
+                FeedKey::Term(taxonomy, slug) => Some(Listed {
+                    title: format!("{} — {}", self.config.title, self.index.terms()[&(*taxonomy, slug.clone())].name()),
+                    folder: format!("{}/", k.folder().display()),
+                }),
+                _ => None,
+            })
+            .collect()
     }
 
     fn head(&self, term: Option<&str>, url_folder: &str) -> Head {
@@ -523,12 +596,11 @@ impl Engine {
         }
     }
 
-    /// A story's content HTML, rendered once per version of its text.
-    fn content(&self, story: &Story, fresh: &mut HashMap<PathBuf, (u64, Arc<str>)>) -> Arc<str> {
-        if let Some((hash, html)) = fresh.get(&story.path).or_else(|| self.rendered.get(&story.path)) {
-            if *hash == story.hash {
-                return html.clone();
-            }
+    /// A story's content HTML, rendered once per version of its text while
+    /// the cache has room (always for the main feed's stories).
+    fn content(&self, story: &Story, fresh: &mut BodyCache, keep: bool) -> Arc<str> {
+        if let Some(html) = fresh.get(&story.path, story.hash).or_else(|| self.rendered.get(&story.path, story.hash)) {
+            return html;
         }
         let site = Site { base_url: &self.config.base_url, timezone: self.config.timezone };
         let html: Arc<str> = match load::read_story(&self.config.articles_dir, &story.path, self.limits(), site) {
@@ -539,27 +611,26 @@ impl Engine {
                 format!("<p>{}</p>", escape(&story.summary)).into()
             }
         };
-        fresh.insert(story.path.clone(), (story.hash, html.clone()));
+        if keep || fresh.bytes + self.rendered.bytes < BODY_CACHE_BYTES {
+            fresh.insert(story.path.clone(), story.hash, html.clone());
+        }
         html
     }
 
-    /// Renders and writes every feed whose bytes changed, removes the
-    /// feeds of terms that no longer exist, and saves the state.
+    /// Renders and writes every feed whose bytes changed, in batches that
+    /// are each synced once, removes the feeds of terms and months that no
+    /// longer exist, and saves the state.
     pub fn publish(&mut self, now: DateTime<Utc>) -> Result<Published, FatalError> {
         let out_dir = self.config.output_dir.clone();
-        let rendered = self.render(now);
-        if self.cancelled() {
-            return Err(FatalError::Cancelled);
-        }
+        let mut batch = Batch::default();
+        let expected = self.render(now, &mut |rel, text| batch.push(out_dir.join(rel), text))?;
+        let replaced = batch.finish().map_err(|source| FatalError::Io { path: out_dir.clone(), source })?;
         let mut published = Published { stories: self.index.published(now).count(), ..Published::default() };
-        let files: Vec<(PathBuf, String)> =
-            rendered.files.into_iter().map(|(rel, bytes)| (out_dir.join(rel), bytes)).collect();
-        let replaced =
-            write_all_if_changed(&files).map_err(|source| FatalError::Io { path: out_dir.clone(), source })?;
         published.replaced =
             replaced.into_iter().filter_map(|p| p.strip_prefix(&out_dir).ok().map(Path::to_path_buf)).collect();
-        published.removed = remove_stale(&out_dir, &rendered.expected, &self.written);
-        self.written = rendered.expected;
+        published.removed = remove_stale(&out_dir, &expected, &self.written);
+        self.written = expected;
+        self.state.set_feed_digests(self.digests.iter().map(|(k, d)| (k.folder().display().to_string(), *d)));
         self.save_state();
         Ok(published)
     }

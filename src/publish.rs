@@ -64,6 +64,41 @@ pub fn write_all_if_changed<B: AsRef<[u8]> + Sync>(files: &[(PathBuf, B)]) -> st
     Ok(replaced)
 }
 
+/// Files waiting to be written together; flushed whenever they hold more
+/// than [`Batch::FLUSH_BYTES`], so memory holds a few feeds at a time.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pending: Vec<(PathBuf, String)>,
+    bytes: usize,
+    replaced: Vec<PathBuf>,
+}
+
+impl Batch {
+    pub const FLUSH_BYTES: usize = 16 << 20;
+
+    pub fn push(&mut self, path: PathBuf, text: String) -> std::io::Result<()> {
+        self.bytes += text.len();
+        self.pending.push((path, text));
+        if self.bytes > Self::FLUSH_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let pending = std::mem::take(&mut self.pending);
+        self.bytes = 0;
+        self.replaced.extend(write_all_if_changed(&pending)?);
+        Ok(())
+    }
+
+    /// Writes what is left; returns every path that changed.
+    pub fn finish(mut self) -> std::io::Result<Vec<PathBuf>> {
+        self.flush()?;
+        Ok(self.replaced)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

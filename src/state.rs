@@ -17,6 +17,10 @@ use serde::{Deserialize, Serialize};
 pub struct State {
     #[serde(default)]
     stories: BTreeMap<String, Seen>,
+    /// What each feed folder was last rendered from (hex digest), so a
+    /// restart does not render feeds whose stories did not change.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    feeds: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +51,14 @@ impl State {
                 None
             }
         }
+    }
+
+    pub fn feed_digests(&self) -> impl Iterator<Item = (&str, u64)> + '_ {
+        self.feeds.iter().filter_map(|(folder, hex)| Some((folder.as_str(), u64::from_str_radix(hex, 16).ok()?)))
+    }
+
+    pub fn set_feed_digests(&mut self, digests: impl Iterator<Item = (String, u64)>) {
+        self.feeds = digests.map(|(folder, d)| (folder, format!("{d:016x}"))).collect();
     }
 
     /// Reads the state file; a missing or unreadable one gives an empty
