@@ -38,6 +38,8 @@ pub struct Engine {
     dirty: Dirty,
     /// Set by SIGINT/SIGTERM: abandon the work in progress.
     cancel: Option<Arc<AtomicBool>>,
+    /// Local media files (relative to the articles folder) to copy to `media/`.
+    media: BTreeSet<PathBuf>,
     /// The feeds the index page listed last time.
     listed: Vec<Listed>,
 }
@@ -187,6 +189,7 @@ impl Engine {
             digests,
             dirty: Dirty { all: true, feeds: BTreeSet::new() },
             cancel: None,
+            media: BTreeSet::new(),
             listed: Vec::new(),
         }
     }
@@ -329,8 +332,14 @@ impl Engine {
     ) {
         match result {
             Ok(parsed) => {
-                let story = parsed.story;
+                let mut story = parsed.story;
                 report.warnings.extend(parsed.warnings);
+                if story.image.is_some() || !story.attachments.is_empty() {
+                    let feeds_url = self.config.feeds_url.clone();
+                    report.warnings.extend(load::resolve_media(&self.config.articles_dir, &mut story, &feeds_url));
+                    let e = &story.enclosures;
+                    self.media.extend(e.image.iter().chain(&e.attachments).filter_map(|m| m.source.clone()));
+                }
                 self.failing.remove(path);
                 if self.index.get(path).is_some_and(|e| e.story == story) {
                     return;
@@ -622,6 +631,7 @@ impl Engine {
     /// longer exist, and saves the state.
     pub fn publish(&mut self, now: DateTime<Utc>) -> Result<Published, FatalError> {
         let out_dir = self.config.output_dir.clone();
+        self.copy_media();
         let mut batch = Batch::default();
         let expected = self.render(now, &mut |rel, text| batch.push(out_dir.join(rel), text))?;
         let replaced = batch.finish().map_err(|source| FatalError::Io { path: out_dir.clone(), source })?;
@@ -633,6 +643,24 @@ impl Engine {
         self.state.set_feed_digests(self.digests.iter().map(|(k, d)| (k.folder().display().to_string(), *d)));
         self.save_state();
         Ok(published)
+    }
+
+    /// Copies local media into `media/` (keeping its path under the articles
+    /// folder) when the copy is missing or differs in length or age.
+    fn copy_media(&mut self) {
+        for rel in std::mem::take(&mut self.media) {
+            let from = self.config.articles_dir.join(&rel);
+            let to = self.config.output_dir.join("media").join(&rel);
+            let (Ok(src), dst) = (std::fs::metadata(&from), std::fs::metadata(&to)) else { continue };
+            let fresh = dst.is_ok_and(|d| d.len() == src.len() && d.modified().ok() >= src.modified().ok());
+            if fresh {
+                continue;
+            }
+            let copied = std::fs::read(&from).and_then(|bytes| write_if_changed(&to, &bytes));
+            if let Err(e) = copied {
+                tracing::warn!("{}: cannot copy to {}: {e}", from.display(), to.display());
+            }
+        }
     }
 
     pub fn save_state(&self) {

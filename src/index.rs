@@ -274,6 +274,8 @@ mod tests {
                 categories: vec![],
                 draft: false,
                 image: None,
+                attachments: vec![],
+                enclosures: Default::default(),
                 lang: None,
             },
             changed: None,

@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::article::{self, decode, Parsed, Site, Source};
+use crate::article::front_matter::Attachment;
+use crate::article::{self, decode, Enclosure, Enclosures, Parsed, Site, Source, Story};
 use crate::error::{FatalError, StoryError};
 use crate::paths;
 
@@ -176,4 +177,91 @@ pub fn read_all(
             read_story(dir, rel, limits, site).map(|f| f.parsed)
         })
         .collect()
+}
+
+/// Resolves a story's `image` and `attachments`: an absolute URL is kept
+/// (its type given, or guessed from the extension); a local path, relative
+/// to the story file, must be a file inside the articles folder and is
+/// published under `feeds_url/media/` with its real length and type.
+/// What cannot be resolved is left out with a warning naming the file.
+pub fn resolve_media(dir: &Path, story: &mut Story, feeds_url: &url::Url) -> Vec<StoryError> {
+    let shown = dir.join(&story.path);
+    let mut warnings = Vec::new();
+    let story_dir = story.path.parent().unwrap_or(Path::new("")).to_owned();
+    let mut resolve = |reference: &str, given: Option<&Attachment>| -> Option<Enclosure> {
+        let given_type = given.and_then(|a| a.mime_type.clone());
+        let base = Enclosure {
+            title: given.and_then(|a| a.title.clone()),
+            duration: given.and_then(|a| a.duration),
+            length: given.and_then(|a| a.size),
+            ..Enclosure::default()
+        };
+        if let Ok(url) = url::Url::parse(reference) {
+            if !matches!(url.scheme(), "http" | "https") {
+                warnings.push(StoryError::new(
+                    &shown,
+                    format!("media {reference:?} is not an http(s) URL"),
+                    "use a web address or a file beside the story",
+                ));
+                return None;
+            }
+            let mime_type = given_type.or_else(|| mime_guess::from_path(url.path()).first().map(|m| m.to_string()));
+            let Some(mime_type) = mime_type else {
+                warnings.push(StoryError::new(
+                    &shown,
+                    format!("media {reference:?} has no known type"),
+                    "give its `type`, such as \"audio/mpeg\"",
+                ));
+                return None;
+            };
+            return Some(Enclosure { url: url.to_string(), mime_type, ..base });
+        }
+        let rel = normalize(&story_dir.join(reference))?;
+        let inside = fs::canonicalize(dir.join(&rel))
+            .ok()
+            .zip(fs::canonicalize(dir).ok())
+            .is_some_and(|(f, root)| f.starts_with(root));
+        let meta = fs::metadata(dir.join(&rel)).ok().filter(|m| m.is_file());
+        let (Some(meta), true) = (meta, inside) else {
+            warnings.push(StoryError::new(
+                &shown,
+                format!("media file {reference:?} not found in the articles folder"),
+                "put the file beside the story, or fix the path",
+            ));
+            return None;
+        };
+        let mime_type = given_type
+            .or_else(|| mime_guess::from_path(&rel).first().map(|m| m.to_string()))
+            .unwrap_or_else(|| "application/octet-stream".to_owned());
+        let segments: Vec<String> = rel.iter().map(|s| crate::slug::url_segment(&s.to_string_lossy())).collect();
+        Some(Enclosure {
+            url: format!("{feeds_url}media/{}", segments.join("/")),
+            mime_type,
+            length: Some(meta.len()),
+            source: Some(rel),
+            ..base
+        })
+    };
+    let image = story.image.clone().and_then(|i| resolve(&i, None));
+    let attachments = story.attachments.clone().iter().filter_map(|a| resolve(&a.url, Some(a))).collect();
+    story.enclosures = Enclosures { image, attachments };
+    warnings
+}
+
+/// `a/./b/../c` → `a/c`; `None` when it climbs above the start.
+fn normalize(path: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::Normal(c) => out.push(c),
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
 }

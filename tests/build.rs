@@ -52,6 +52,44 @@ fn all_output_text(out: &Path) -> String {
 // ---------------------------------------------------------------- golden ---
 
 #[test]
+fn media_fixture_matches_its_golden_files_and_copies_local_media() {
+    let (s, run) = golden("media", 0);
+    // Local files are published under media/ with their bytes and path.
+    for rel in ["2024/photos/lead.jpg", "2024/audio.mp3"] {
+        let copied = std::fs::read(s.out.join("media").join(rel)).expect("copied media");
+        let source = std::fs::read(fixture("media").join("articles").join(rel)).expect("source");
+        assert_eq!(copied, source, "{rel}");
+    }
+    // What cannot be resolved is left out with a warning naming the file.
+    assert!(
+        run.stderr.contains("with-media.md: media \"https://cdn.example.com/no-type\" has no known type"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("with-media.md: media file \"missing.ogg\" not found"), "{}", run.stderr);
+    let rss = std::fs::read_to_string(s.out.join("rss.xml")).expect("rss");
+    assert_eq!(
+        rss.matches("<enclosure ").count(),
+        1,
+        "RSS allows one enclosure per item; the body image has no length"
+    );
+    assert!(rss.contains(
+        r#"<enclosure url="https://news.example.com/feeds/media/2024/audio.mp3" length="38" type="audio/mpeg"/>"#
+    ));
+    assert!(
+        rss.contains(r#"<media:thumbnail url="https://cdn.example.com/scene.png">"#),
+        "first body image is the item image"
+    );
+    let atom = std::fs::read_to_string(s.out.join("atom.xml")).expect("atom");
+    assert!(atom.contains(r#"<link href="https://news.example.com/feeds/media/2024/photos/lead.jpg" rel="enclosure" type="image/jpeg" length="22"/>"#));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.out.join("feed.json")).expect("json")).expect("json");
+    assert_eq!(json["items"][0]["image"], "https://news.example.com/feeds/media/2024/photos/lead.jpg");
+    assert_eq!(json["items"][0]["attachments"][1]["size_in_bytes"], 12345);
+    assert_eq!(json["items"][1]["image"], "https://cdn.example.com/scene.png");
+}
+
+#[test]
 fn rich_fixture_matches_its_golden_files() {
     let (s, run) = golden("rich", 0);
     assert!(run.problem_lines().is_empty(), "a clean fixture reports nothing:\n{}", run.stderr);

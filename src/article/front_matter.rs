@@ -41,6 +41,18 @@ pub struct FrontMatter {
     pub lang: Option<String>,
     pub kicker: Option<String>,
     pub subtitle: Option<String>,
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file that goes with a story (`attachments = [{url = …, type = …}]`):
+/// a local path (relative to the story file) or an absolute URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attachment {
+    pub url: String,
+    pub mime_type: Option<String>,
+    pub size: Option<u64>,
+    pub title: Option<String>,
+    pub duration: Option<u64>,
 }
 
 /// A front matter problem, with the 1-based line and column inside the
@@ -81,6 +93,7 @@ impl FrontMatter {
             lang: fields.string(&["lang"])?,
             kicker: fields.string(&["kicker"])?,
             subtitle: fields.string(&["subtitle"])?,
+            attachments: fields.attachments()?,
         };
         // Jekyll marks unpublished posts with `published: false`.
         if fields.bool(&["published"])? == Some(false) {
@@ -162,6 +175,44 @@ impl Fields<'_> {
         };
         let items = items.ok_or_else(|| self.wrong(names, "a list of text, such as [\"a\", \"b\"]"))?;
         Ok(clean_list(items))
+    }
+
+    /// `attachments`: a list of tables with `url` and optionally `type`,
+    /// `size` (bytes), `title`, `duration` (seconds); a bare string is a url.
+    fn attachments(&self) -> Result<Vec<Attachment>, FrontMatterError> {
+        let names = ["attachments"];
+        let items: Vec<&Value> = match self.get(&names) {
+            None => return Ok(Vec::new()),
+            Some(Value::List(items)) => items.iter().collect(),
+            Some(v) => vec![v],
+        };
+        let expected = "a list of tables such as [{url = \"audio.mp3\", type = \"audio/mpeg\"}]";
+        let mut out = Vec::new();
+        for item in items {
+            let attachment = match item {
+                Value::String(url) => Attachment { url: one_line(url), ..Attachment::default() },
+                Value::Table(t) => {
+                    let inner = Fields { table: t, text: self.text };
+                    let number = |key: &str| match inner.get(&[key]) {
+                        None => Ok(None),
+                        Some(Value::Integer(n)) if *n >= 0 => Ok(Some(*n as u64)),
+                        Some(_) => Err(self.wrong(&names, &format!("{expected} (`{key}` a whole number)"))),
+                    };
+                    Attachment {
+                        url: inner.string(&["url"])?.ok_or_else(|| self.wrong(&names, expected))?,
+                        mime_type: inner.string(&["type", "mime_type"])?,
+                        size: number("size")?,
+                        title: inner.string(&["title"])?,
+                        duration: number("duration")?,
+                    }
+                }
+                _ => return Err(self.wrong(&names, expected)),
+            };
+            if !attachment.url.is_empty() {
+                out.push(attachment);
+            }
+        }
+        Ok(out)
     }
 
     /// `author` (text or a table with `name`) and `authors` (a list of those).
@@ -354,6 +405,32 @@ anything = 1
         assert_eq!(fm.tags, vec!["one"], "a single string is a list of one");
         assert!(fm.draft, "Jekyll's published: false is a draft");
         assert_eq!(fm.updated.as_deref(), Some("2024-03-09"));
+    }
+
+    #[test]
+    fn attachments_tables_and_strings() {
+        let fm = FrontMatter::parse(
+            Toml,
+            "attachments = [{url = \"a.mp3\", type = \"audio/mpeg\", size = 3, title = \"录音\", duration = 61}, \"b.pdf\"]\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            fm.attachments,
+            vec![
+                Attachment {
+                    url: "a.mp3".into(),
+                    mime_type: Some("audio/mpeg".into()),
+                    size: Some(3),
+                    title: Some("录音".into()),
+                    duration: Some(61)
+                },
+                Attachment { url: "b.pdf".into(), ..Attachment::default() },
+            ]
+        );
+        let e = FrontMatter::parse(Yaml, "attachments:\n  - type: audio/mpeg\n").expect_err("no url");
+        assert!(e.message.contains("`attachments` must be a list of tables"), "{e:?}");
+        let e = FrontMatter::parse(Toml, "attachments = [{url = \"a\", size = \"big\"}]\n").expect_err("size");
+        assert!(e.message.contains("whole number"), "{e:?}");
     }
 
     #[test]

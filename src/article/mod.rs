@@ -65,8 +65,33 @@ pub struct Story {
     pub tags: Vec<String>,
     pub categories: Vec<String>,
     pub draft: bool,
+    /// The lead image and attachments as written (paths or URLs).
     pub image: Option<String>,
+    pub attachments: Vec<front_matter::Attachment>,
+    /// The same, resolved when the story is loaded: published URL, type, length.
+    pub enclosures: Enclosures,
     pub lang: Option<String>,
+}
+
+/// A story's media as published.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Enclosures {
+    pub image: Option<Enclosure>,
+    pub attachments: Vec<Enclosure>,
+}
+
+/// A file that goes with a story, as feeds announce it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Enclosure {
+    /// Absolute URL: as given, or under `feeds_url/media/` for a local file.
+    pub url: String,
+    pub mime_type: String,
+    /// Bytes: the real length of a local file, else as given.
+    pub length: Option<u64>,
+    pub title: Option<String>,
+    pub duration: Option<u64>,
+    /// A local file (relative to the articles folder) to copy to `media/`.
+    pub source: Option<PathBuf>,
 }
 
 /// What parsing needs to know about the site.
@@ -224,6 +249,8 @@ pub fn parse(source: Source<'_>, site: Site<'_>) -> Result<Parsed, StoryError> {
             categories: fm.categories,
             draft: fm.draft,
             image: fm.image,
+            attachments: fm.attachments,
+            enclosures: Enclosures::default(),
             lang: fm.lang,
         },
         warnings,

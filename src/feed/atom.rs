@@ -65,7 +65,16 @@ fn to_entry(feed: &Feed, item: &super::Item) -> Entry {
         published: Some(item.published),
         authors: item.authors.iter().map(|a| person(a)).collect(),
         categories,
-        links: vec![link(&item.link, "alternate", Some("text/html"))],
+        links: std::iter::once(link(&item.link, "alternate", Some("text/html")))
+            .chain(item.image.iter().chain(&item.attachments).map(|m| Link {
+                href: m.url.clone(),
+                rel: "enclosure".into(),
+                mime_type: Some(m.mime_type.clone()),
+                title: m.title.clone(),
+                length: m.length.map(|l| l.to_string()),
+                ..Link::default()
+            }))
+            .collect(),
         summary: Some(Text { lang: item.lang.clone(), ..Text::plain(item.summary.clone()) }),
         content: item.content_html.as_ref().map(|html| Content {
             base: Some(item.link.clone()),

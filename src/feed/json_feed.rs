@@ -51,6 +51,22 @@ struct JsonItem<'a> {
     tags: Vec<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     language: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<Attachment<'a>>,
+}
+
+#[derive(Serialize)]
+struct Attachment<'a> {
+    url: &'a str,
+    mime_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size_in_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_in_seconds: Option<u64>,
 }
 
 pub fn to_json_feed(feed: &Feed) -> String {
@@ -85,6 +101,18 @@ pub fn to_json_feed(feed: &Feed) -> String {
                     authors: item.authors.iter().map(|name| Author { name }).collect(),
                     tags,
                     language: item.lang.as_deref(),
+                    image: item.image.as_ref().map(|i| i.url.as_str()),
+                    attachments: item
+                        .attachments
+                        .iter()
+                        .map(|a| Attachment {
+                            url: &a.url,
+                            mime_type: &a.mime_type,
+                            title: a.title.as_deref(),
+                            size_in_bytes: a.length,
+                            duration_in_seconds: a.duration,
+                        })
+                        .collect(),
                 }
             })
             .collect(),

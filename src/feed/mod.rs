@@ -12,10 +12,13 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::article::Story;
+use crate::article::{Enclosure, Story};
 
 /// RFC 5005's namespace.
 pub const HISTORY_NS: &str = "http://purl.org/syndication/history/1.0";
+
+/// Media RSS's namespace.
+pub const MEDIA_NS: &str = "http://search.yahoo.com/mrss/";
 
 pub const GENERATOR: &str = "feedsmith";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -65,6 +68,9 @@ pub struct Item {
     /// Shown on the index page; the feeds carry them inside `content_html`.
     pub kicker: Option<String>,
     pub subtitle: Option<String>,
+    /// The lead image: front matter `image`, else the body's first image.
+    pub image: Option<Enclosure>,
+    pub attachments: Vec<Enclosure>,
 }
 
 impl Item {
@@ -122,6 +128,8 @@ pub fn build(head: &Head, selected: &[Selected<'_>]) -> Feed {
             lang: s.story.lang.as_deref().map(xml_safe),
             kicker: s.story.kicker.as_deref().map(xml_safe),
             subtitle: s.story.subtitle.as_deref().map(xml_safe),
+            image: s.story.enclosures.image.clone().or_else(|| s.content_html.as_deref().and_then(first_image)),
+            attachments: s.story.enclosures.attachments.clone(),
         })
         .collect();
     let updated = selected
@@ -148,6 +156,22 @@ pub fn build(head: &Head, selected: &[Selected<'_>]) -> Feed {
         prev_archive: head.prev_archive.clone(),
         next_archive: head.next_archive.clone(),
     }
+}
+
+/// The first `<img src="…">` of sanitised HTML (whose URLs are absolute and
+/// whose attributes are double-quoted), as an image of a guessed type.
+pub fn first_image(html: &str) -> Option<Enclosure> {
+    let tag = &html[html.find("<img ")?..];
+    let tag = &tag[..tag.find('>')?];
+    let src = tag.split(" src=\"").nth(1)?.split('"').next()?;
+    let url = src.replace("&amp;", "&");
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    let mime_type = mime_guess::from_path(path).first().map_or_else(|| "image/jpeg".to_owned(), |m| m.to_string());
+    (url.starts_with("http://") || url.starts_with("https://")).then(|| Enclosure {
+        url: url.clone(),
+        mime_type,
+        ..Enclosure::default()
+    })
 }
 
 /// The RFC 5005 links a feed carries, as (rel, folder URL).

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use ::rss::extension::atom::{AtomExtension, Link};
 use ::rss::extension::dublincore::DublinCoreExtension;
 use ::rss::extension::{Extension, ExtensionMap};
-use ::rss::{Category, Channel, Guid, Item as RssItem};
+use ::rss::{Category, Channel, Enclosure, Guid, Item as RssItem};
 
 use crate::article::text::escape;
 
-use super::{Feed, GENERATOR, HISTORY_NS, VERSION};
+use super::{Feed, GENERATOR, HISTORY_NS, MEDIA_NS, VERSION};
 
 pub fn to_rss(feed: &Feed) -> String {
     let mut links = vec![Link {
@@ -32,6 +32,9 @@ pub fn to_rss(feed: &Feed) -> String {
         ("content".to_owned(), "http://purl.org/rss/1.0/modules/content/".to_owned()),
         ("dc".to_owned(), "http://purl.org/dc/elements/1.1/".to_owned()),
     ]);
+    if feed.items.iter().any(|i| i.image.is_some() || !i.attachments.is_empty()) {
+        namespaces.insert("media".into(), MEDIA_NS.into());
+    }
     let mut extensions = ExtensionMap::default();
     if feed.archive {
         namespaces.insert("fh".into(), HISTORY_NS.into());
@@ -74,6 +77,55 @@ fn to_item(feed: &Feed, item: &super::Item) -> RssItem {
         pub_date: Some(item.published.to_rfc2822()),
         content: item.content_html.clone(),
         dublin_core_ext: Some(DublinCoreExtension { creators, ..DublinCoreExtension::default() }),
+        // RSS allows one enclosure, which needs a length: the first
+        // attachment, else the lead image, whose length is known.
+        enclosure: item.attachments.iter().chain(&item.image).find_map(|m| {
+            Some(Enclosure { url: m.url.clone(), length: m.length?.to_string(), mime_type: m.mime_type.clone() })
+        }),
+        extensions: media_rss(item),
         ..RssItem::default()
     }
+}
+
+/// Media RSS: `media:content` for every file, `media:thumbnail` for the image.
+fn media_rss(item: &super::Item) -> ExtensionMap {
+    let mut elements = BTreeMap::new();
+    let contents: Vec<Extension> = item
+        .image
+        .iter()
+        .chain(&item.attachments)
+        .map(|m| {
+            let mut attrs =
+                BTreeMap::from([("url".to_owned(), m.url.clone()), ("type".to_owned(), m.mime_type.clone())]);
+            let medium = m
+                .mime_type
+                .split('/')
+                .next()
+                .filter(|k| matches!(*k, "image" | "audio" | "video"))
+                .unwrap_or("document");
+            attrs.insert("medium".into(), medium.into());
+            if let Some(length) = m.length {
+                attrs.insert("fileSize".into(), length.to_string());
+            }
+            if let Some(duration) = m.duration {
+                attrs.insert("duration".into(), duration.to_string());
+            }
+            Extension { name: "media:content".into(), attrs, ..Extension::default() }
+        })
+        .collect();
+    if !contents.is_empty() {
+        elements.insert("content".to_owned(), contents);
+    }
+    if let Some(image) = &item.image {
+        let attrs = BTreeMap::from([("url".to_owned(), image.url.clone())]);
+        elements.insert(
+            "thumbnail".to_owned(),
+            vec![Extension { name: "media:thumbnail".into(), attrs, ..Extension::default() }],
+        );
+    }
+    let mut map = ExtensionMap::default();
+    if !elements.is_empty() {
+        map.insert("media".into(), elements);
+    }
+    map
 }
