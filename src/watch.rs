@@ -537,6 +537,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn watch_errors_become_messages() {
+        let limit = notify::Error::new(notify::ErrorKind::MaxFilesWatch);
+        let other = notify::Error::generic("boom");
+        assert_eq!(translate(Path::new("/a"), Err(vec![limit])), [Message::WatchLimit]);
+        assert!(matches!(&translate(Path::new("/a"), Err(vec![other]))[..], [Message::Rescan(_)]));
+    }
+
+    #[test]
     fn classify_paths() {
         let root = Path::new("/a");
         let cases: [(&str, Option<Message>); 10] = [
