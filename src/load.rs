@@ -134,7 +134,7 @@ pub fn read_story(dir: &Path, rel: &Path, limits: Limits, site: Site<'_>) -> Res
     if bytes.len() as u64 > limits.max_bytes {
         return Err(too_big(&path, bytes.len() as u64, limits));
     }
-    let (text, how) = decode::decode(&bytes).map_err(|e| match e {
+    let (text, how) = decode::decode_owned(bytes).map_err(|e| match e {
         decode::NotText::Binary { offset } => {
             fail(format!("binary file (NUL byte at offset {offset})"), "stories must be text: save it as UTF-8")
         }

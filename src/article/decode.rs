@@ -19,6 +19,30 @@ pub enum NotText {
 }
 
 pub fn decode(bytes: &[u8]) -> Result<(String, Decoded), NotText> {
+    decode_owned(bytes.to_vec())
+}
+
+/// [`decode`] for bytes already owned: plain UTF-8 (the common case) is
+/// validated in place, never copied.
+pub fn decode_owned(bytes: Vec<u8>) -> Result<(String, Decoded), NotText> {
+    if !bytes.starts_with(b"\xEF\xBB\xBF") && !bytes.starts_with(b"\xFF\xFE") && !bytes.starts_with(b"\xFE\xFF") {
+        if let Some(offset) = memchr_nul(&bytes) {
+            return Err(NotText::Binary { offset });
+        }
+        return match String::from_utf8(bytes) {
+            Ok(text) => Ok((normalize_newlines(text), Decoded::Utf8)),
+            Err(e) => {
+                let valid_up_to = e.utf8_error().valid_up_to();
+                let bytes = e.into_bytes();
+                let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(&bytes);
+                if had_errors {
+                    return Err(NotText::Undecodable { offset: valid_up_to });
+                }
+                Ok((normalize_newlines(text.into_owned()), Decoded::Gb18030))
+            }
+        };
+    }
+    let bytes = &bytes[..];
     let (text, how) = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         (utf8(rest)?, Decoded::Utf8)
     } else if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
