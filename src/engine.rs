@@ -635,7 +635,7 @@ impl Engine {
         let mut batch = Batch::default();
         let expected = self.render(now, &mut |rel, text| batch.push(out_dir.join(rel), text))?;
         let replaced = batch.finish().map_err(|source| FatalError::Io { path: out_dir.clone(), source })?;
-        let mut published = Published { stories: self.index.published(now).count(), ..Published::default() };
+        let mut published = Published { stories: self.index.published_count(now), ..Published::default() };
         published.replaced =
             replaced.into_iter().filter_map(|p| p.strip_prefix(&out_dir).ok().map(Path::to_path_buf)).collect();
         published.removed = remove_stale(&out_dir, &expected, &self.written);

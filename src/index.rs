@@ -41,6 +41,8 @@ pub struct Index {
     by_path: HashMap<PathBuf, Entry>,
     /// Every path claiming an id; the first (smallest path) wins.
     by_id: HashMap<String, BTreeSet<PathBuf>>,
+    /// The ids more than one path claims, so reporting them is not a scan.
+    shared_ids: BTreeSet<String>,
     /// Every non-draft story, newest first; ties broken by id, then path.
     order: BTreeSet<OrderKey>,
     /// The same, per taxonomy term, with every spelling seen (and how often).
@@ -95,6 +97,7 @@ impl Index {
             timezone,
             by_path: HashMap::new(),
             by_id: HashMap::new(),
+            shared_ids: BTreeSet::new(),
             order: BTreeSet::new(),
             terms: BTreeMap::new(),
             months: BTreeMap::new(),
@@ -127,7 +130,11 @@ impl Index {
     pub fn insert(&mut self, entry: Entry) -> Option<Entry> {
         let old = self.remove(&entry.story.path);
         let path = entry.story.path.clone();
-        self.by_id.entry(entry.story.id.clone()).or_default().insert(path.clone());
+        let claimants = self.by_id.entry(entry.story.id.clone()).or_default();
+        claimants.insert(path.clone());
+        if claimants.len() > 1 {
+            self.shared_ids.insert(entry.story.id.clone());
+        }
         if !entry.story.draft {
             let k = key(&entry.story);
             for taxonomy in TAXONOMIES {
@@ -175,6 +182,9 @@ impl Index {
         }
         if let Some(paths) = self.by_id.get_mut(&old.story.id) {
             paths.remove(path);
+            if paths.len() < 2 {
+                self.shared_ids.remove(&old.story.id);
+            }
             if paths.is_empty() {
                 self.by_id.remove(&old.story.id);
             }
@@ -190,9 +200,9 @@ impl Index {
     /// Stories that lost their id to another file: (loser, winner).
     pub fn duplicates(&self) -> Vec<(&Path, &Path)> {
         let mut out: Vec<(&Path, &Path)> = self
-            .by_id
-            .values()
-            .filter(|paths| paths.len() > 1)
+            .shared_ids
+            .iter()
+            .filter_map(|id| self.by_id.get(id))
             .flat_map(|paths| {
                 let winner = paths.first().map(PathBuf::as_path).unwrap_or(Path::new(""));
                 paths.iter().skip(1).map(move |loser| (loser.as_path(), winner))
@@ -200,6 +210,20 @@ impl Index {
             .collect();
         out.sort();
         out
+    }
+
+    /// How many stories are published now, without visiting each.
+    pub fn published_count(&self, now: DateTime<Utc>) -> usize {
+        let first_past = (Reverse(now), String::new(), PathBuf::new());
+        let shadowed = self
+            .shared_ids
+            .iter()
+            .filter_map(|id| self.by_id.get(id))
+            .flat_map(|paths| paths.iter().skip(1))
+            .filter_map(|p| self.by_path.get(p))
+            .filter(|e| !e.story.draft && e.story.date <= now)
+            .count();
+        self.order.range(first_past..).count().saturating_sub(shadowed)
     }
 
     /// Published stories (not drafts, not in the future, not shadowed by a
@@ -324,6 +348,7 @@ mod tests {
             [PathBuf::from("a/x.md")]
         );
         assert_eq!(index.duplicates(), [(Path::new("z/x.md"), Path::new("a/x.md"))]);
+        assert_eq!(index.published_count(t("2025-01-01T00:00:00Z")), 1, "the shadowed file is not counted");
         index.remove(Path::new("a/x.md"));
         assert_eq!(ids(&index, "2025-01-01T00:00:00Z"), ["same"], "the other file takes over");
         assert!(index.duplicates().is_empty());
