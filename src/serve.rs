@@ -57,7 +57,9 @@ pub fn start(addr: &str, root: &Path, max_age: u64) -> Result<Server, FatalError
     })?;
     listener.set_nonblocking(true).map_err(|e| FatalError::Other(format!("{addr}: {e}")))?;
     let local = listener.local_addr().map_err(|e| FatalError::Other(format!("{addr}: {e}")))?;
-    let shared = Arc::new(Shared { root: root.to_owned(), max_age, cache: Mutex::new(HashMap::new()) });
+    std::fs::create_dir_all(root).map_err(|source| FatalError::Io { path: root.to_owned(), source })?;
+    let real_root = std::fs::canonicalize(root).map_err(|source| FatalError::Io { path: root.to_owned(), source })?;
+    let shared = Arc::new(Shared { root: root.to_owned(), real_root, max_age, cache: Mutex::new(HashMap::new()) });
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
@@ -112,6 +114,8 @@ fn compressible(rel: &Path) -> bool {
 
 struct Shared {
     root: PathBuf,
+    /// `root` with symlinks resolved, once.
+    real_root: PathBuf,
     max_age: u64,
     /// Bodies by path, valid while the file's (inode, mtime, length) match.
     cache: Mutex<HashMap<PathBuf, Arc<Cached>>>,
@@ -263,8 +267,7 @@ fn load(shared: &Shared, rel: &Path) -> Option<Arc<Cached>> {
     }
     // Nothing reached through a symlink may lie outside the folder.
     let real = std::fs::canonicalize(&path).ok()?;
-    let root = std::fs::canonicalize(&shared.root).ok()?;
-    if !real.starts_with(&root) {
+    if !real.starts_with(&shared.real_root) {
         return None;
     }
     let version = (meta.ino(), meta.mtime(), meta.mtime_nsec(), meta.len());
