@@ -192,9 +192,13 @@ def watch_latency(n, edits, debounce_ms):
         f.write(FEEDSMITH_DEFAULT + f"debounce_ms = {debounce_ms}\narticles_dir = \"articles\"\n")
     out = os.path.join(site, "out")
     rss = os.path.join(out, "rss.xml")
-    proc = subprocess.Popen([BIN, "watch", "-q", "--config", config, "--output", out, "--state", os.path.join(site, "state.json")])
+    log_path = os.path.join(site, "daemon.log")
+    log = open(log_path, "w")
+    proc = subprocess.Popen(
+        [BIN, "watch", "--config", config, "--output", out, "--state", os.path.join(site, "state.json")], stderr=log
+    )
     try:
-        wait_for(rss, b"<rss")
+        wait_for(log_path, b"watching ", deadline=600)
         time.sleep(0.5)
         mem_start = rss_kib(proc.pid)
         newest = sorted(
@@ -222,8 +226,12 @@ def watch_latency(n, edits, debounce_ms):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
+        log.close()
+        written = [int(line.split(" feed files written")[0].rsplit(" ", 1)[1])
+                   for line in open(log_path, encoding="utf-8") if "feed files written" in line]
         shutil.rmtree(site, ignore_errors=True)
     return {
+        "files_per_edit": statistics.median(written) if written else float("nan"),
         "edit_median": statistics.median(edit_lat),
         "edit_max": max(edit_lat),
         "add_median": statistics.median(add_lat),
@@ -267,14 +275,14 @@ def main():
         print(lines[-1], flush=True)
     if not args.no_watch:
         lines += ["", f"watch mode (default feeds, debounce {args.debounce_ms} ms, {args.edits} edits of the newest story):", "",
-                  "| N | edit→feed median / max | add→feed median / max | RSS after first build → after edits |", "|---|---|---|---|"]
+                  "| N | edit→feed median / max | add→feed median / max | files written per rebuild (median) | RSS after first build → after edits |", "|---|---|---|---|---|"]
         for n in sizes:
             if n < 10000:
                 continue
             w = watch_latency(n, args.edits, args.debounce_ms)
             lines.append(
                 f"| {n:,} | {w['edit_median']:.0f} / {w['edit_max']:.0f} ms | {w['add_median']:.0f} / {w['add_max']:.0f} ms | "
-                f"{w['mem_start']:.0f} → {w['mem_end']:.0f} MiB |"
+                f"{w['files_per_edit']:.0f} | {w['mem_start']:.0f} → {w['mem_end']:.0f} MiB |"
             )
             print(lines[-1], flush=True)
     text = "\n".join(lines) + "\n"

@@ -486,14 +486,12 @@ impl Engine {
     }
 
     /// Renders the feeds marked since the last render whose inputs changed
-    /// (all of them the first time), handing each file to `sink` as soon as
-    /// it is made, so memory holds one feed at a time. Returns every file
-    /// that should exist in the output folder now.
-    fn render(
-        &mut self,
-        now: DateTime<Utc>,
-        sink: &mut dyn FnMut(PathBuf, String) -> std::io::Result<()>,
-    ) -> Result<BTreeSet<PathBuf>, FatalError> {
+    /// (all of them the first time) into `batch`, which writes as it fills,
+    /// so memory holds a few feeds at a time. The main feeds are written
+    /// first and at once: subscribers see a change before the term and
+    /// archive feeds are done. Returns every file that should exist now.
+    fn render(&mut self, now: DateTime<Utc>, batch: &mut Batch) -> Result<BTreeSet<PathBuf>, FatalError> {
+        let out_dir = self.config.output_dir.clone();
         let dirty = std::mem::take(&mut self.dirty);
         let months = self.archive_months(now);
         let all_keys = self.feed_keys(now);
@@ -540,11 +538,14 @@ impl Engine {
                 .collect();
             let model = feed::build(&plan.head, &selected);
             if is_main {
-                sink(PathBuf::from("index.html"), index_html(&model, &listed)).map_err(io)?;
+                batch.push(out_dir.join("index.html"), index_html(&model, &listed)).map_err(io)?;
             }
-            sink(files[0].clone(), feed::rss::to_rss(&model)).map_err(io)?;
-            sink(files[1].clone(), feed::atom::to_atom(&model)).map_err(io)?;
-            sink(files[2].clone(), feed::json_feed::to_json_feed(&model)).map_err(io)?;
+            batch.push(out_dir.join(&files[0]), feed::rss::to_rss(&model)).map_err(io)?;
+            batch.push(out_dir.join(&files[1]), feed::atom::to_atom(&model)).map_err(io)?;
+            batch.push(out_dir.join(&files[2]), feed::json_feed::to_json_feed(&model)).map_err(io)?;
+            if is_main {
+                batch.flush().map_err(io)?;
+            }
         }
         self.digests.extend(digests);
         self.rendered.merge(fresh);
@@ -633,7 +634,7 @@ impl Engine {
         let out_dir = self.config.output_dir.clone();
         self.copy_media();
         let mut batch = Batch::default();
-        let expected = self.render(now, &mut |rel, text| batch.push(out_dir.join(rel), text))?;
+        let expected = self.render(now, &mut batch)?;
         let replaced = batch.finish().map_err(|source| FatalError::Io { path: out_dir.clone(), source })?;
         let mut published = Published { stories: self.index.published_count(now), ..Published::default() };
         published.replaced =

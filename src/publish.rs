@@ -85,7 +85,8 @@ impl Batch {
         Ok(())
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
+    /// Writes what is pending now.
+    pub fn flush(&mut self) -> std::io::Result<()> {
         let pending = std::mem::take(&mut self.pending);
         self.bytes = 0;
         self.replaced.extend(write_all_if_changed(&pending)?);

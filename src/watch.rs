@@ -360,6 +360,9 @@ fn start_watch(config: &Config, options: &mut Options, tx: &Sender<Message>) -> 
         Err(_) => return Ok(None), // gone: housekeeping notices when it is back
     };
     let timeout = Duration::from_millis(config.debounce_ms.max(1));
+    // How often the debouncer looks for quiet paths: the delay it adds on
+    // top of the quiet period.
+    let tick = Some((timeout / 4).min(Duration::from_millis(5)));
     let handler = {
         let tx = tx.clone();
         let root = root.clone();
@@ -374,7 +377,7 @@ fn start_watch(config: &Config, options: &mut Options, tx: &Sender<Message>) -> 
         // or a second save within the same second would be missed.
         let poll =
             notify::Config::default().with_poll_interval(Duration::from_millis(ms.max(1))).with_compare_contents(true);
-        let mut debouncer = new_debouncer_opt::<_, PollWatcher, _>(timeout, None, handler, FileIdMap::new(), poll)
+        let mut debouncer = new_debouncer_opt::<_, PollWatcher, _>(timeout, tick, handler, FileIdMap::new(), poll)
             .map_err(|e| FatalError::Other(format!("cannot start polling: {e}")))?;
         debouncer
             .watch(&root, RecursiveMode::Recursive)
@@ -383,7 +386,7 @@ fn start_watch(config: &Config, options: &mut Options, tx: &Sender<Message>) -> 
     }
     let mut debouncer = new_debouncer_opt::<_, RecommendedWatcher, _>(
         timeout,
-        None,
+        tick,
         handler,
         RecommendedCache::new(),
         notify::Config::default(),
