@@ -117,7 +117,7 @@ impl Plan<'_> {
 
 /// Rendered bodies kept between renders, at most about this many bytes
 /// (beyond it, only the main feed's and malformed stories' are kept).
-const BODY_CACHE_BYTES: usize = 64 << 20;
+const BODY_CACHE_BYTES: usize = 32 << 20;
 
 /// Rendered content HTML by story path, with the text hash it came from.
 #[derive(Debug, Default)]
