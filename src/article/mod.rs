@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod split;
 pub mod text;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -156,13 +157,15 @@ pub fn parse(source: Source<'_>, site: Site<'_>) -> Result<Parsed, StoryError> {
     };
 
     let (title, title_from_body, body) = match (fm.title.clone(), format) {
-        (Some(t), _) => (t, false, body.to_owned()),
+        (Some(t), _) => (t, false, Cow::Borrowed(body)),
         (None, Format::Markdown) => match markdown::first_heading(body) {
-            Some((t, range)) => (one_line(&t), true, format!("{}{}", &body[..range.start], &body[range.end..])),
+            Some((t, range)) => {
+                (one_line(&t), true, Cow::Owned(format!("{}{}", &body[..range.start], &body[range.end..])))
+            }
             None => return Err(no_title(path)),
         },
         (None, Format::Text) => match text::first_line(body) {
-            Some((t, rest)) => (one_line(t), true, rest.to_owned()),
+            Some((t, rest)) => (one_line(t), true, Cow::Borrowed(rest)),
             None => return Err(no_title(path)),
         },
     };
@@ -217,6 +220,7 @@ pub fn parse(source: Source<'_>, site: Site<'_>) -> Result<Parsed, StoryError> {
         None => home.to_string(),
     };
 
+    // Only the summary needs the body; it is not rendered here.
     let summary = match &fm.summary {
         Some(s) => s.clone(),
         None => {
