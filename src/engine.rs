@@ -19,6 +19,9 @@ use crate::load::{self, Limits};
 use crate::publish::{write_if_changed, Batch};
 use crate::state::State;
 
+/// Stories read in parallel at a time by a full scan.
+const SCAN_CHUNK: usize = 4096;
+
 /// The three files every feed folder holds.
 pub const FEED_FILES: [&str; 3] = ["rss.xml", "atom.xml", "feed.json"];
 
@@ -210,23 +213,27 @@ impl Engine {
     /// longer on disk leave it.
     pub fn scan(&mut self, now: DateTime<Utc>) -> Result<Report, FatalError> {
         let (paths, problems) = load::discover(&self.config.articles_dir)?;
-        let site = Site { base_url: &self.config.base_url, timezone: self.config.timezone };
-        let never = AtomicBool::new(false);
-        let cancel = self.cancel.as_deref().unwrap_or(&never);
-        let results = load::read_all(&self.config.articles_dir, &paths, self.limits(), site, cancel);
-        if self.cancelled() {
-            return Err(FatalError::Cancelled);
-        }
+        let (dir, base_url, limits) = (self.config.articles_dir.clone(), self.config.base_url.clone(), self.limits());
+        let site = Site { base_url: &base_url, timezone: self.config.timezone };
+        let cancel = self.cancel.clone().unwrap_or_default();
         let mut report = Report { errors: problems, ..Report::default() };
-        let present: BTreeSet<&PathBuf> = paths.iter().collect();
+        let present: HashSet<&PathBuf> = paths.iter().collect();
         let gone: Vec<PathBuf> = self.index.paths().filter(|p| !present.contains(p)).cloned().collect();
         for path in gone {
             self.forget(&path);
             report.changed.push(path);
         }
         self.failing.retain(|p, _| present.contains(p));
-        for (path, result) in paths.iter().zip(results) {
-            self.apply(path, result, now, &mut report);
+        self.index.reserve(paths.len());
+        // In chunks, so that only a chunk's parsed stories wait beside the index.
+        for chunk in paths.chunks(SCAN_CHUNK) {
+            let results = load::read_all(&dir, chunk, limits, site, &cancel);
+            if self.cancelled() {
+                return Err(FatalError::Cancelled);
+            }
+            for (path, result) in chunk.iter().zip(results) {
+                self.apply(path, result, now, &mut report);
+            }
         }
         self.report_duplicates(&mut report);
         Ok(report)

@@ -110,6 +110,12 @@ impl Index {
         (local.year(), local.month())
     }
 
+    /// Room for `additional` more stories, so a full scan does not regrow the maps.
+    pub fn reserve(&mut self, additional: usize) {
+        self.by_path.reserve(additional.saturating_sub(self.by_path.len()));
+        self.by_id.reserve(additional.saturating_sub(self.by_id.len()));
+    }
+
     pub fn len(&self) -> usize {
         self.by_path.len()
     }
