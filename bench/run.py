@@ -247,6 +247,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--edits", type=int, default=1000)
     ap.add_argument("--debounce-ms", type=int, default=100)
+    ap.add_argument("--default-max", type=int, default=10000,
+                    help="largest N also built with the default feeds (per-tag and archive feeds write ~30 KiB per story)")
     ap.add_argument("--no-hugo", action="store_true")
     ap.add_argument("--no-watch", action="store_true")
     args = ap.parse_args()
@@ -263,7 +265,10 @@ def main():
         runs = args.runs if n < 100000 else max(3, args.runs // 2)
         floor, _ = cat_floor(n, runs)
         fs_t, fs_m = feedsmith_build(n, runs, FEEDSMITH_MAIN_ONLY, "main")
-        fd_t, fd_m = feedsmith_build(n, runs, FEEDSMITH_DEFAULT, "default")
+        if n <= args.default_max:
+            fd_t, fd_m = feedsmith_build(n, runs, FEEDSMITH_DEFAULT, "default")
+        else:
+            fd_t = fd_m = float("nan")
         if args.no_hugo:
             hg_t = hg_m = float("nan")
         else:
