@@ -24,6 +24,7 @@ pub fn build(config: Config, now: DateTime<Utc>) -> Result<u8, FatalError> {
     let report = engine.scan(now)?;
     print_report(&report);
     let published = engine.publish(now)?;
+    engine.save_state();
     tracing::info!(
         "built {} stories into {} ({} files changed, {} removed, {} rejected)",
         published.stories,

@@ -19,6 +19,9 @@ use crate::load::{self, Limits};
 use crate::publish::{write_if_changed, Batch};
 use crate::state::State;
 
+/// The least time between two writes of the state file while watching.
+const STATE_SAVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Stories read in parallel at a time by a full scan.
 const SCAN_CHUNK: usize = 4096;
 
@@ -43,6 +46,9 @@ pub struct Engine {
     cancel: Option<Arc<AtomicBool>>,
     /// Local media files (relative to the articles folder) to copy to `media/`.
     media: BTreeSet<PathBuf>,
+    /// The state changed since it was last written, and when that was.
+    state_dirty: bool,
+    state_saved: Option<std::time::Instant>,
     /// The feeds the index page listed last time.
     listed: Vec<Listed>,
 }
@@ -193,6 +199,8 @@ impl Engine {
             dirty: Dirty { all: true, feeds: BTreeSet::new() },
             cancel: None,
             media: BTreeSet::new(),
+            state_dirty: false,
+            state_saved: None,
             listed: Vec::new(),
         }
     }
@@ -649,7 +657,8 @@ impl Engine {
         published.removed = remove_stale(&out_dir, &expected, &self.written);
         self.written = expected;
         self.state.set_feed_digests(self.digests.iter().map(|(k, d)| (k.folder().display().to_string(), *d)));
-        self.save_state();
+        self.state_dirty = true;
+        self.save_state_if_due();
         Ok(published)
     }
 
@@ -671,7 +680,20 @@ impl Engine {
         }
     }
 
-    pub fn save_state(&self) {
+    /// Writes the state file if it changed and was last written a while ago:
+    /// a burst of edits to a 100,000-story site does not rewrite it each time.
+    /// (At worst, edits of the last moments before a crash are dated again
+    /// when the daemon next starts.)
+    pub fn save_state_if_due(&mut self) {
+        if self.state_dirty && self.state_saved.is_none_or(|t| t.elapsed() >= STATE_SAVE_INTERVAL) {
+            self.save_state();
+        }
+    }
+
+    /// Writes the state file now (a build's end, a reload, a stop).
+    pub fn save_state(&mut self) {
+        self.state_saved = Some(std::time::Instant::now());
+        self.state_dirty = false;
         let path = &self.config.state_file;
         if let Err(e) = write_if_changed(path, self.state.to_json().as_bytes()) {
             tracing::warn!(

@@ -83,6 +83,7 @@ pub fn run(
             break;
         }
         daemon.ping_watchdog();
+        daemon.engine.save_state_if_due();
     }
     tracing::info!("stopping");
     daemon.engine.save_state();
