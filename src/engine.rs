@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use chrono::{DateTime, Utc};
 
 use crate::article::{self, text::escape, Site, Story};
@@ -127,6 +129,24 @@ impl Plan<'_> {
 /// Rendered bodies kept between renders, at most about this many bytes
 /// (beyond it, only the main feed's and malformed stories' are kept).
 const BODY_CACHE_BYTES: usize = 32 << 20;
+
+/// Feeds rendered side by side after the main ones.
+const RENDER_GROUP: usize = 8;
+
+/// A body rendered during a render, to keep: path, text hash, HTML.
+type NewBody = (PathBuf, u64, Arc<str>);
+
+/// One feed's files (relative path, text) and the bodies it rendered.
+type RenderedFeed = (Vec<(PathBuf, String)>, Vec<NewBody>);
+
+/// `items` in groups of `size`, in order.
+fn chunks<T>(items: Vec<T>, size: usize) -> impl Iterator<Item = Vec<T>> {
+    let mut items = items.into_iter().peekable();
+    std::iter::from_fn(move || {
+        items.peek()?;
+        Some(items.by_ref().take(size).collect())
+    })
+}
 
 /// Rendered content HTML by story path, with the text hash it came from.
 #[derive(Debug, Default)]
@@ -516,19 +536,17 @@ impl Engine {
         expected.insert(PathBuf::from("index.html"));
         let main_paths: HashSet<PathBuf> =
             self.index.published(now).take(self.config.limit).map(|e| e.story.path.clone()).collect();
-        let mut fresh = BodyCache::default();
-        let mut digests = Vec::new();
-        let io = |source| FatalError::Io { path: self.config.output_dir.clone(), source };
+        let io = |source| FatalError::Io { path: out_dir.clone(), source };
+        // Plan every marked feed first (cheap), keeping those whose inputs changed.
+        let mut todo = Vec::new();
+        let mut gone = Vec::new();
         for key in &keys {
-            if self.cancelled() {
-                return Err(FatalError::Cancelled);
-            }
             let files: Vec<PathBuf> = FEED_FILES.iter().map(|f| key.folder().join(f)).collect();
             let Some(plan) = self.plan(key, now, &months) else {
                 for f in &files {
                     expected.remove(f);
                 }
-                self.digests.remove(key);
+                gone.push(key.clone());
                 continue;
             };
             expected.extend(files.iter().cloned());
@@ -536,31 +554,38 @@ impl Engine {
             let is_main = *key == FeedKey::Main;
             let unchanged = self.digests.get(key) == Some(&digest)
                 && files.iter().all(|f| self.config.output_dir.join(f).is_file());
-            if unchanged && !(is_main && listed != self.listed) {
-                continue;
+            if !unchanged || (is_main && listed != self.listed) {
+                todo.push((key.clone(), plan, files, digest));
             }
-            digests.push((key.clone(), digest));
-            let selected: Vec<Selected<'_>> = plan
-                .entries
-                .iter()
-                .map(|e| Selected {
-                    story: &e.story,
-                    updated: e.updated(),
-                    content_html: plan
-                        .full_content
-                        .then(|| self.content(&e.story, &mut fresh, main_paths.contains(&e.story.path))),
-                })
+        }
+        let mut fresh = BodyCache::default();
+        let mut digests = Vec::new();
+        // The main feeds first, on disk at once; then the others a few at a
+        // time on every core (a few, so memory holds only those feeds).
+        let (main, rest): (Vec<_>, Vec<_>) = todo.into_iter().partition(|(key, ..)| *key == FeedKey::Main);
+        for group in std::iter::once(main).chain(chunks(rest, RENDER_GROUP)) {
+            if self.cancelled() {
+                return Err(FatalError::Cancelled);
+            }
+            let outputs: Vec<RenderedFeed> = group
+                .par_iter()
+                .map(|(key, plan, files, _)| self.render_plan(key, plan, files, &listed, &fresh, &main_paths))
                 .collect();
-            let model = feed::build(&plan.head, &selected);
-            if is_main {
-                batch.push(out_dir.join("index.html"), index_html(&model, &listed)).map_err(io)?;
+            for (files, bodies) in outputs {
+                for (rel, text) in files {
+                    batch.push(out_dir.join(rel), text).map_err(io)?;
+                }
+                for (path, hash, html) in bodies {
+                    fresh.insert(path, hash, html);
+                }
             }
-            batch.push(out_dir.join(&files[0]), feed::rss::to_rss(&model)).map_err(io)?;
-            batch.push(out_dir.join(&files[1]), feed::atom::to_atom(&model)).map_err(io)?;
-            batch.push(out_dir.join(&files[2]), feed::json_feed::to_json_feed(&model)).map_err(io)?;
-            if is_main {
+            if group.iter().any(|(key, ..)| *key == FeedKey::Main) {
                 batch.flush().map_err(io)?;
             }
+            digests.extend(group.into_iter().map(|(key, _, _, digest)| (key, digest)));
+        }
+        for key in gone {
+            self.digests.remove(&key);
         }
         self.digests.extend(digests);
         self.rendered.merge(fresh);
@@ -621,11 +646,49 @@ impl Engine {
         }
     }
 
+    /// One feed's files (and `index.html` for the main feed), with the
+    /// bodies it had to render that are worth keeping.
+    fn render_plan(
+        &self,
+        key: &FeedKey,
+        plan: &Plan<'_>,
+        files: &[PathBuf],
+        listed: &[Listed],
+        fresh: &BodyCache,
+        main_paths: &HashSet<PathBuf>,
+    ) -> RenderedFeed {
+        let mut bodies = Vec::new();
+        let selected: Vec<Selected<'_>> = plan
+            .entries
+            .iter()
+            .map(|e| Selected {
+                story: &e.story,
+                updated: e.updated(),
+                content_html: plan.full_content.then(|| {
+                    let keep = main_paths.contains(&e.story.path);
+                    let (html, new) = self.content(&e.story, fresh, keep);
+                    bodies.extend(new);
+                    html
+                }),
+            })
+            .collect();
+        let model = feed::build(&plan.head, &selected);
+        let mut out = Vec::with_capacity(4);
+        if *key == FeedKey::Main {
+            out.push((PathBuf::from("index.html"), index_html(&model, listed)));
+        }
+        out.push((files[0].clone(), feed::rss::to_rss(&model)));
+        out.push((files[1].clone(), feed::atom::to_atom(&model)));
+        out.push((files[2].clone(), feed::json_feed::to_json_feed(&model)));
+        (out, bodies)
+    }
+
     /// A story's content HTML, rendered once per version of its text while
-    /// the cache has room (always for the main feed's stories).
-    fn content(&self, story: &Story, fresh: &mut BodyCache, keep: bool) -> Arc<str> {
+    /// the cache has room (always for the main feed's stories); a newly
+    /// rendered body worth keeping is returned beside it.
+    fn content(&self, story: &Story, fresh: &BodyCache, keep: bool) -> (Arc<str>, Option<NewBody>) {
         if let Some(html) = fresh.get(&story.path, story.hash).or_else(|| self.rendered.get(&story.path, story.hash)) {
-            return html;
+            return (html, None);
         }
         let site = Site { base_url: &self.config.base_url, timezone: self.config.timezone };
         let html: Arc<str> = match load::read_story(&self.config.articles_dir, &story.path, self.limits(), site) {
@@ -636,10 +699,9 @@ impl Engine {
                 format!("<p>{}</p>", escape(&story.summary)).into()
             }
         };
-        if keep || fresh.bytes + self.rendered.bytes < BODY_CACHE_BYTES {
-            fresh.insert(story.path.clone(), story.hash, html.clone());
-        }
-        html
+        let worth_keeping = keep || fresh.bytes + self.rendered.bytes < BODY_CACHE_BYTES;
+        let new = worth_keeping.then(|| (story.path.clone(), story.hash, html.clone()));
+        (html, new)
     }
 
     /// Renders and writes every feed whose bytes changed, in batches that
