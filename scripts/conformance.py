@@ -225,6 +225,27 @@ def check_feedparser(path, data, problems, kind):
     return len(entries)
 
 
+# --------------------------------------------------- RFC 5005 (history)
+
+FH = "{http://purl.org/syndication/history/1.0}"
+
+
+def check_history(container, link_tag, problems):
+    """RFC 5005 §4, as the W3C validator checks it: an archive document
+    (fh:archive) must not also be fh:incomplete (ArchiveIncomplete) and must
+    link its subscription feed with rel="current" (MissingCurrentInArchive);
+    archive links must be absolute http(s) URLs."""
+    links = {l.get("rel"): l.get("href") for l in container.findall(link_tag)}
+    if container.find(FH + "archive") is not None:
+        if container.find(FH + "incomplete") is not None:
+            problems.add("fh:archive together with fh:incomplete (ArchiveIncomplete)")
+        if not links.get("current"):
+            problems.add("archive document without a rel=\"current\" link (MissingCurrentInArchive)")
+    for rel in ("current", "prev-archive", "next-archive"):
+        if rel in links and not is_http_url(links[rel] or ""):
+            problems.add(f"rel=\"{rel}\" link {links[rel]!r} is not an absolute http(s) URL")
+
+
 # ------------------------------------------------------------------ Atom
 
 
@@ -237,6 +258,7 @@ def check_atom(path, problems):
     if root.tag == ATOM + "feed":
         feed_has_author = root.find(ATOM + "author") is not None
         check_atom_container(root, "feed", problems)
+        check_history(root, ATOM + "link", problems)
         for n, entry in enumerate(root.findall(ATOM + "entry"), 1):
             check_atom_entry(entry, n, feed_has_author, problems)
     elif root.tag == ATOM + "entry":
@@ -328,6 +350,7 @@ def check_rss(path, problems):
         problems.add(f"<rss> must contain exactly one <channel>, found {len(channels)}")
         return
     channel = channels[0]
+    check_history(channel, ATOM + "link", problems)
 
     for tag in ("title", "link", "description"):
         found = channel.findall(tag)
