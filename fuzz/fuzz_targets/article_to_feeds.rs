@@ -1,5 +1,6 @@
-//! Any story text all the way to the three feeds: the XML must be well
-//! formed and the JSON valid, and both must parse back (feed-rs).
+//! Any story text all the way to the three feeds: the content HTML must be
+//! harmless, the XML well formed (roxmltree, strict: XML 1.0 characters
+//! only) and the JSON valid, and both must parse back (feed-rs).
 #![no_main]
 
 use std::path::Path;
@@ -9,6 +10,8 @@ use chrono::{DateTime, Utc};
 use feedsmith::article::{self, Site, Source};
 use feedsmith::feed::{self, Head, Selected};
 use libfuzzer_sys::fuzz_target;
+
+mod common;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
@@ -34,9 +37,14 @@ fuzz_target!(|data: &[u8]| {
         next_archive: None,
     };
     let html: Arc<str> = article::content_html(&story, text).into();
+    common::assert_harmless(&html);
     let selected = [Selected { story: &story, updated: story.date, content_html: Some(html) }];
     let model = feed::build(&head, &selected);
     for xml in [feed::rss::to_rss(&model), feed::atom::to_atom(&model)] {
+        let options = roxmltree::ParsingOptions { allow_dtd: false, ..roxmltree::ParsingOptions::default() };
+        if let Err(e) = roxmltree::Document::parse_with_options(&xml, options) {
+            panic!("not well-formed XML ({e}):\n{xml}");
+        }
         let parsed = feed_rs::parser::parse(xml.as_bytes()).expect("feed-rs parses our XML");
         assert_eq!(parsed.entries.len(), 1);
     }
