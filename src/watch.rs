@@ -2,9 +2,9 @@
 //! here, at the boundary), signals and timers are messages to it.
 //!
 //! ```text
-//! notify ─debounce─▶ translate ─┐
+//! notify ──▶ translate ─────────┐
 //! signals (INT/TERM/HUP) ───────┼─▶ channel ─▶ loop: update index ─▶ publish changed feeds
-//! timer (scheduled stories) ────┘                    (rescan when events were lost)
+//! timer (scheduled stories) ────┘    (debounced there; rescan when events were lost)
 //! ```
 
 use std::collections::BTreeSet;
@@ -17,8 +17,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
-use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, Debouncer, FileIdMap, RecommendedCache};
+use notify::{PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
 
 use crate::config::Config;
 use crate::engine::{Engine, Report};
@@ -59,8 +58,8 @@ const FALLBACK_POLL_MS: u64 = 1000;
 /// Keeps the watcher alive; dropping it stops watching.
 #[allow(dead_code)] // held, never read: dropping it stops watching
 enum Watch {
-    Os(Debouncer<RecommendedWatcher, RecommendedCache>),
-    Poll(Debouncer<PollWatcher, FileIdMap>),
+    Os(RecommendedWatcher),
+    Poll(PollWatcher),
 }
 
 /// Builds, then keeps the feeds current until a shutdown message.
@@ -172,7 +171,36 @@ impl Daemon {
             Err(RecvTimeoutError::Disconnected) => return None,
         }
         batch.extend(rx.try_iter());
+        self.debounce(rx, &mut batch);
         Some(batch)
+    }
+
+    /// The debounce: once a file changed, wait until the folder has been
+    /// quiet for `debounce_ms`, so a burst (a `git pull`, an editor's save
+    /// dance, a copy of 1,000 files) ends in one rebuild with every change.
+    /// Each path is re-read from the disk then, whatever its events said, so
+    /// nothing is lost when events cancel out (created and deleted, renamed
+    /// and deleted). A stream that never pauses is cut every 20 periods.
+    fn debounce(&self, rx: &Receiver<Message>, batch: &mut Vec<Message>) {
+        let is_file = |m: &Message| matches!(m, Message::Story(_) | Message::Tree(_));
+        if !batch.iter().any(is_file) || batch.iter().any(|m| !is_file(m)) {
+            return;
+        }
+        let quiet = Duration::from_millis(self.engine.config().debounce_ms);
+        let cut = Instant::now() + quiet * 20;
+        while Instant::now() < cut {
+            match rx.recv_timeout(quiet) {
+                Ok(message) => {
+                    let control = !is_file(&message);
+                    batch.push(message);
+                    batch.extend(rx.try_iter());
+                    if control {
+                        return;
+                    }
+                }
+                Err(_) => return,
+            }
+        }
     }
 
     /// One turn of the loop: apply the batch, look after the folders,
@@ -354,20 +382,17 @@ pub fn changed_feed_urls(config: &Config, replaced: &[PathBuf]) -> Vec<String> {
 }
 
 /// Starts watching the articles folder (recursively), with OS notifications
-/// or by polling; events are debounced by `debounce_ms`.
+/// or by polling. Every event is translated here and sent to the loop at
+/// once; the loop does the debouncing.
 fn start_watch(config: &Config, options: &mut Options, tx: &Sender<Message>) -> Result<Option<Watch>, FatalError> {
     let root = match std::fs::canonicalize(&config.articles_dir) {
         Ok(root) => root,
         Err(_) => return Ok(None), // gone: housekeeping notices when it is back
     };
-    let timeout = Duration::from_millis(config.debounce_ms.max(1));
-    // How often the debouncer looks for quiet paths: the delay it adds on
-    // top of the quiet period.
-    let tick = Some((timeout / 4).min(Duration::from_millis(5)));
     let handler = {
         let tx = tx.clone();
         let root = root.clone();
-        move |result: DebounceEventResult| {
+        move |result: notify::Result<notify::Event>| {
             for message in translate(&root, result) {
                 let _ = tx.send(message);
             }
@@ -378,23 +403,17 @@ fn start_watch(config: &Config, options: &mut Options, tx: &Sender<Message>) -> 
         // or a second save within the same second would be missed.
         let poll =
             notify::Config::default().with_poll_interval(Duration::from_millis(ms.max(1))).with_compare_contents(true);
-        let mut debouncer = new_debouncer_opt::<_, PollWatcher, _>(timeout, tick, handler, FileIdMap::new(), poll)
-            .map_err(|e| FatalError::Other(format!("cannot start polling: {e}")))?;
-        debouncer
+        let mut watcher =
+            PollWatcher::new(handler, poll).map_err(|e| FatalError::Other(format!("cannot start polling: {e}")))?;
+        watcher
             .watch(&root, RecursiveMode::Recursive)
             .map_err(|e| FatalError::Other(format!("{}: cannot poll: {e}", root.display())))?;
-        return Ok(Some(Watch::Poll(debouncer)));
+        return Ok(Some(Watch::Poll(watcher)));
     }
-    let mut debouncer = new_debouncer_opt::<_, RecommendedWatcher, _>(
-        timeout,
-        tick,
-        handler,
-        RecommendedCache::new(),
-        notify::Config::default(),
-    )
-    .map_err(|e| FatalError::Other(format!("cannot start watching: {e}")))?;
-    match debouncer.watch(&root, RecursiveMode::Recursive) {
-        Ok(()) => Ok(Some(Watch::Os(debouncer))),
+    let mut watcher = RecommendedWatcher::new(handler, notify::Config::default())
+        .map_err(|e| FatalError::Other(format!("cannot start watching: {e}")))?;
+    match watcher.watch(&root, RecursiveMode::Recursive) {
+        Ok(()) => Ok(Some(Watch::Os(watcher))),
         Err(e) if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) => {
             let _ = tx.send(Message::WatchLimit);
             Ok(None)
@@ -403,36 +422,27 @@ fn start_watch(config: &Config, options: &mut Options, tx: &Sender<Message>) -> 
     }
 }
 
-/// notify's events to our messages: story files by path, anything that may
-/// be a folder as a tree, editor and temporary noise dropped.
-pub fn translate(root: &Path, result: DebounceEventResult) -> Vec<Message> {
-    let events = match result {
-        Ok(events) => events,
-        Err(errors) => {
-            return errors
-                .into_iter()
-                .map(|e| match e.kind {
-                    notify::ErrorKind::MaxFilesWatch => Message::WatchLimit,
-                    _ => Message::Rescan(format!("watch error: {e}")),
-                })
-                .collect();
-        }
+/// A notify event to our messages: story files by path (every path of a
+/// rename), anything that may be a folder as a tree, editor and temporary
+/// noise dropped, lost events as a rescan.
+pub fn translate(root: &Path, result: notify::Result<notify::Event>) -> Vec<Message> {
+    let event = match result {
+        Ok(event) => event,
+        Err(e) if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) => return vec![Message::WatchLimit],
+        Err(e) => return vec![Message::Rescan(format!("watch error: {e}"))],
     };
+    if event.need_rescan() {
+        return vec![Message::Rescan("the OS dropped events".into())];
+    }
+    // Opening and reading change nothing (and our own reads would echo back).
+    if matches!(event.kind, notify::EventKind::Access(_)) {
+        return Vec::new();
+    }
     let mut out = Vec::new();
-    for event in events {
-        if event.need_rescan() {
-            out.push(Message::Rescan("the OS dropped events".into()));
-            continue;
-        }
-        // Opening and reading change nothing (and our own reads would echo back).
-        if matches!(event.kind, notify::EventKind::Access(_)) {
-            continue;
-        }
-        for path in &event.paths {
-            if let Some(message) = classify(root, path) {
-                if !out.contains(&message) {
-                    out.push(message);
-                }
+    for path in &event.paths {
+        if let Some(message) = classify(root, path) {
+            if !out.contains(&message) {
+                out.push(message);
             }
         }
     }
@@ -544,8 +554,19 @@ mod tests {
     fn watch_errors_become_messages() {
         let limit = notify::Error::new(notify::ErrorKind::MaxFilesWatch);
         let other = notify::Error::generic("boom");
-        assert_eq!(translate(Path::new("/a"), Err(vec![limit])), [Message::WatchLimit]);
-        assert!(matches!(&translate(Path::new("/a"), Err(vec![other]))[..], [Message::Rescan(_)]));
+        assert_eq!(translate(Path::new("/a"), Err(limit)), [Message::WatchLimit]);
+        assert!(matches!(&translate(Path::new("/a"), Err(other))[..], [Message::Rescan(_)]));
+        let rename = notify::Event::new(notify::EventKind::Modify(notify::event::ModifyKind::Name(
+            notify::event::RenameMode::Both,
+        )))
+        .add_path("/a/x.md".into())
+        .add_path("/a/y.md~".into());
+        assert_eq!(translate(Path::new("/a"), Ok(rename)), [Message::Story("x.md".into())], "both ends, noise dropped");
+        let read =
+            notify::Event::new(notify::EventKind::Access(notify::event::AccessKind::Read)).add_path("/a/x.md".into());
+        assert!(translate(Path::new("/a"), Ok(read)).is_empty());
+        let lost = notify::Event::new(notify::EventKind::Other).set_flag(notify::event::Flag::Rescan);
+        assert!(matches!(&translate(Path::new("/a"), Ok(lost))[..], [Message::Rescan(_)]));
     }
 
     #[test]

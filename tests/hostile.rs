@@ -812,7 +812,6 @@ fn files_deleted_between_listing_and_reading_never_stop_watch() {
 /// then deleted within the debounce window, and the debouncer drops a
 /// create+remove pair as if nothing had happened.
 #[test]
-#[ignore = "bug: watch relies on notify-debouncer-full's merged events; a create+remove it drops as a no-op can follow a read of the created file, leaving a deleted story published"]
 fn files_deleted_between_listing_and_reading_leave_the_feeds_without_a_rescan() {
     let site = watch_support::Site::new("debounce_ms = 5");
     site.write("stable.md", &watch_support::story("Stable", DATE, "x"));
@@ -841,7 +840,6 @@ fn files_deleted_between_listing_and_reading_leave_the_feeds_without_a_rescan() 
 /// The engine re-checks every path it is told about against the disk, so
 /// raw (unmerged) event paths would be enough.
 #[test]
-#[ignore = "bug: watch relies on notify-debouncer-full's merged events, which drop a rename's source and create+remove pairs; a deleted story stays published"]
 fn stories_removed_within_one_debounce_window_leave_the_feeds() {
     let site = watch_support::Site::new("debounce_ms = 1000");
     site.write("stable.md", &watch_support::story("Stable", DATE, "x"));
