@@ -35,6 +35,40 @@ pub fn sanitize(html: &str, base: &Url) -> String {
     builder.clean(html).to_string()
 }
 
+/// How deep elements may nest before a body is published as plain text:
+/// sanitising parses HTML the way browsers do, which takes time quadratic
+/// in the depth (a 100 KB story of nested quotes took minutes).
+pub const MAX_DEPTH: usize = 100;
+
+/// The deepest element nesting in `html`, estimated in one pass (void
+/// elements and self-closing tags do not nest).
+pub fn nesting_depth(html: &str) -> usize {
+    const VOID: &[&str] =
+        &["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"];
+    let bytes = html.as_bytes();
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(offset) = bytes[i..].iter().position(|&b| b == b'<') {
+        i += offset + 1;
+        match bytes.get(i) {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(c) if c.is_ascii_alphabetic() => {
+                let name_end =
+                    bytes[i..].iter().position(|b| !b.is_ascii_alphanumeric()).map_or(bytes.len(), |n| i + n);
+                let name = html[i..name_end].to_ascii_lowercase();
+                let tag_end = bytes[i..].iter().position(|&b| b == b'>').map_or(bytes.len(), |n| i + n);
+                let self_closing = tag_end > i && bytes[tag_end - 1] == b'/';
+                if !VOID.contains(&name.as_str()) && !self_closing {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+            }
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// Resolves every candidate of a `srcset` (`url [descriptor], …`), keeping
 /// only http(s) URLs. `None` when nothing is left.
 fn resolve_srcset(value: &str, base: &Url) -> Option<String> {
@@ -154,6 +188,14 @@ mod tests {
             assert!(out.contains(keep), "{keep} missing from {out}");
         }
         assert!(sanitize("<a href=\"https://e.com/\">x</a>", &base()).contains("rel=\"noopener noreferrer\""));
+    }
+
+    #[test]
+    fn nesting_depth_counts_open_elements() {
+        assert_eq!(nesting_depth("<p>a<br>b<img src=x></p><p><em>c</em></p>"), 2);
+        assert_eq!(nesting_depth(&"<blockquote>".repeat(500)), 500);
+        assert_eq!(nesting_depth("<div/><hr/>text < 5"), 0);
+        assert_eq!(nesting_depth(""), 0);
     }
 
     #[test]

@@ -305,6 +305,18 @@ pub fn content_html(story: &Story, text: &str) -> String {
         (Format::Text, true) => text::to_html(text::first_line(body).map_or("", |(_, rest)| rest)),
         (Format::Text, false) => text::to_html(body),
     };
+    // Pathologically deep nesting would stall the sanitiser: publish the
+    // text itself, escaped, instead.
+    let raw = if html::nesting_depth(&raw) > html::MAX_DEPTH {
+        tracing::warn!(
+            "{}: elements nest more than {} deep; published as plain text — simplify its Markdown/HTML",
+            story.path.display(),
+            html::MAX_DEPTH
+        );
+        text::to_html(body)
+    } else {
+        raw
+    };
     let base = Url::parse(&story.link).ok();
     let clean = match &base {
         Some(base) => html::sanitize(&raw, base),
