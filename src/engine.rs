@@ -18,7 +18,7 @@ use crate::feed::index_page::{index_html, Listed};
 use crate::feed::{self, Head, Selected};
 use crate::index::{story_terms, Entry, Index, Month};
 use crate::load::{self, Limits};
-use crate::publish::{write_if_changed, Batch};
+use crate::publish::{no_symlink_between, write_if_changed, Batch};
 use crate::state::State;
 
 /// The least time between two writes of the state file while watching.
@@ -710,7 +710,7 @@ impl Engine {
     pub fn publish(&mut self, now: DateTime<Utc>) -> Result<Published, FatalError> {
         let out_dir = self.config.output_dir.clone();
         self.copy_media();
-        let mut batch = Batch::default();
+        let mut batch = Batch::new(&out_dir);
         let expected = self.render(now, &mut batch)?;
         let replaced = batch.finish().map_err(|source| FatalError::Io { path: out_dir.clone(), source })?;
         let mut published = Published { stories: self.index.published_count(now), ..Published::default() };
@@ -730,6 +730,10 @@ impl Engine {
         for rel in std::mem::take(&mut self.media) {
             let from = self.config.articles_dir.join(&rel);
             let to = self.config.output_dir.join("media").join(&rel);
+            if !no_symlink_between(&self.config.output_dir, &to) {
+                tracing::warn!("{}: a folder on the way is a symlink; not copied", to.display());
+                continue;
+            }
             let (Ok(src), dst) = (std::fs::metadata(&from), std::fs::metadata(&to)) else { continue };
             let fresh = dst.is_ok_and(|d| d.len() == src.len() && d.modified().ok() >= src.modified().ok());
             if fresh {
@@ -783,6 +787,9 @@ fn remove_stale(out_dir: &Path, produced: &BTreeSet<PathBuf>, previous: &BTreeSe
     let mut removed = Vec::new();
     for rel in candidates.difference(produced) {
         let path = out_dir.join(rel);
+        if !no_symlink_between(out_dir, &path) {
+            continue;
+        }
         if std::fs::remove_file(&path).is_ok() {
             removed.push(rel.clone());
             // Remove the term folder (and the taxonomy folder) once empty.

@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::io::Read;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -50,9 +51,17 @@ pub fn discover_under(dir: &Path, sub: &Path) -> (Vec<PathBuf>, Vec<StoryError>)
     if !paths::is_story_dir(sub) || !dir.join(sub).is_dir() {
         return (found, problems);
     }
-    let mut visited = vec![root.clone()];
+    // Every folder walked, by (device, inode): a symlink loop is walked once.
+    let mut visited = std::collections::HashSet::new();
     let mut stack = vec![sub.to_owned()];
-    while let Some(rel_dir) = stack.pop() {
+    // Folders reached through a symlink wait until every real folder is
+    // walked, so a folder reachable both ways is always found by its real path.
+    let mut linked = Vec::new();
+    while let Some(rel_dir) = stack.pop().or_else(|| linked.pop()) {
+        match fs::metadata(dir.join(&rel_dir)) {
+            Ok(meta) if !visited.insert((meta.dev(), meta.ino())) => continue,
+            _ => {}
+        }
         let entries = match fs::read_dir(dir.join(&rel_dir)) {
             Ok(entries) => entries,
             Err(e) => {
@@ -66,7 +75,19 @@ pub fn discover_under(dir: &Path, sub: &Path) -> (Vec<PathBuf>, Vec<StoryError>)
         };
         for entry in entries.flatten() {
             let name = entry.file_name();
-            let Some(name_str) = name.to_str() else { continue };
+            let Some(name_str) = name.to_str() else {
+                let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+                let story_like =
+                    Path::new(&name).extension().is_some_and(|e| ["md", "markdown", "txt"].iter().any(|x| e == *x));
+                if is_dir || story_like {
+                    problems.push(StoryError::new(
+                        dir.join(&rel_dir).join(&name),
+                        format!("{} name is not valid UTF-8; skipped", if is_dir { "folder" } else { "file" }),
+                        "rename it (names from old Windows archives are often GBK)",
+                    ));
+                }
+                continue;
+            };
             if paths::is_ignored_name(name_str) {
                 continue;
             }
@@ -80,9 +101,8 @@ pub fn discover_under(dir: &Path, sub: &Path) -> (Vec<PathBuf>, Vec<StoryError>)
                     Ok(target) if target.is_dir() => {
                         if !target.starts_with(&root) {
                             problems.push(outside(&dir.join(&rel)));
-                        } else if !visited.contains(&target) && !root.starts_with(&target) {
-                            visited.push(target);
-                            stack.push(rel);
+                        } else {
+                            linked.push(rel);
                         }
                     }
                     _ if paths::is_story_path(&rel) => found.push(rel),

@@ -64,10 +64,32 @@ pub fn write_all_if_changed<B: AsRef<[u8]> + Sync>(files: &[(PathBuf, B)]) -> st
     Ok(replaced)
 }
 
+/// Whether `path` lies under `root` with no symlinked folder on the way, so
+/// writing or deleting it cannot touch anything outside `root` (a link
+/// planted in the output folder is refused, not followed).
+pub fn no_symlink_between(root: &Path, path: &Path) -> bool {
+    let Ok(rel) = path.strip_prefix(root) else { return false };
+    let mut at = root.to_owned();
+    for component in rel.parent().into_iter().flat_map(Path::components) {
+        match component {
+            std::path::Component::Normal(c) => at.push(c),
+            _ => return false,
+        }
+        match fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => return false,
+            Ok(_) => {}
+            Err(_) => return true, // not there yet: created as a real folder
+        }
+    }
+    true
+}
+
 /// Files waiting to be written together; flushed whenever they hold more
 /// than [`Batch::FLUSH_BYTES`], so memory holds a few feeds at a time.
+/// Files under a symlinked folder of `root` are refused with a warning.
 #[derive(Debug, Default)]
 pub struct Batch {
+    root: PathBuf,
     pending: Vec<(PathBuf, String)>,
     bytes: usize,
     replaced: Vec<PathBuf>,
@@ -75,6 +97,10 @@ pub struct Batch {
 
 impl Batch {
     pub const FLUSH_BYTES: usize = 16 << 20;
+
+    pub fn new(root: &Path) -> Batch {
+        Batch { root: root.to_owned(), ..Batch::default() }
+    }
 
     pub fn push(&mut self, path: PathBuf, text: String) -> std::io::Result<()> {
         self.bytes += text.len();
@@ -87,7 +113,14 @@ impl Batch {
 
     /// Writes what is pending now.
     pub fn flush(&mut self) -> std::io::Result<()> {
-        let pending = std::mem::take(&mut self.pending);
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.retain(|(path, _)| {
+            let safe = no_symlink_between(&self.root, path);
+            if !safe {
+                tracing::warn!("{}: a folder on the way is a symlink; not written — remove the link", path.display());
+            }
+            safe
+        });
         self.bytes = 0;
         self.replaced.extend(write_all_if_changed(&pending)?);
         Ok(())
@@ -120,6 +153,23 @@ mod tests {
         let leftovers: Vec<_> =
             fs::read_dir(dir.path().join("sub")).expect("dir").flatten().map(|e| e.file_name()).collect();
         assert_eq!(leftovers, ["rss.xml"], "no temp file left behind");
+    }
+
+    #[test]
+    fn symlinked_folders_in_the_output_are_refused() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (root, outside) = (dir.path().join("out"), dir.path().join("outside"));
+        fs::create_dir_all(root.join("tags")).expect("mkdir");
+        fs::create_dir_all(&outside).expect("mkdir");
+        std::os::unix::fs::symlink(&outside, root.join("tags/evil")).expect("symlink");
+        assert!(no_symlink_between(&root, &root.join("tags/good/rss.xml")));
+        assert!(!no_symlink_between(&root, &root.join("tags/evil/rss.xml")));
+        assert!(!no_symlink_between(&root, &outside.join("rss.xml")));
+        let mut batch = Batch::new(&root);
+        batch.push(root.join("tags/evil/rss.xml"), "x".into()).expect("push");
+        batch.push(root.join("tags/good/rss.xml"), "y".into()).expect("push");
+        assert_eq!(batch.finish().expect("flush"), [root.join("tags/good/rss.xml")]);
+        assert!(!outside.join("rss.xml").exists(), "nothing written through the link");
     }
 
     #[test]

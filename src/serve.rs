@@ -260,6 +260,10 @@ fn content_type(rel: &Path) -> &'static str {
 /// Opens the file once and takes bytes and validators from that open file.
 fn load(shared: &Shared, rel: &Path) -> Option<Arc<Cached>> {
     let path = shared.root.join(rel);
+    // Only regular files: opening a FIFO would block the request forever.
+    if !std::fs::metadata(&path).ok()?.is_file() {
+        return None;
+    }
     let mut file = std::fs::File::open(&path).ok()?;
     let meta = file.metadata().ok()?;
     if !meta.is_file() {
