@@ -94,7 +94,8 @@ pub const DEFAULT_CONFIG_FILE: &str = "feedsmith.toml";
 impl Config {
     /// The configuration when there is no file: every default, paths relative to `base_dir`.
     pub fn defaults(base_dir: &Path) -> Config {
-        Self::from_raw(RawConfig::default(), base_dir, Path::new(DEFAULT_CONFIG_FILE)).expect("the defaults are valid")
+        Self::from_raw(RawConfig::default(), base_dir, Path::new(DEFAULT_CONFIG_FILE), "")
+            .expect("the defaults are valid")
     }
 
     /// Parses the text of a configuration file. `path` is only used in
@@ -110,7 +111,7 @@ impl Config {
                 hint: "fix the configuration (see the README's configuration table)".into(),
             }
         })?;
-        Self::from_raw(raw, base_dir, path)
+        Self::from_raw(raw, base_dir, path, text)
     }
 
     /// Reads the configuration: `explicit` must exist; without it
@@ -144,11 +145,21 @@ impl Config {
         Self::parse(&text, path, &base_dir)
     }
 
-    fn from_raw(raw: RawConfig, base_dir: &Path, path: &Path) -> Result<Config, FatalError> {
-        let invalid = |key: &str, value: &str, hint: &str| FatalError::Config {
-            path: path.to_owned(),
-            message: format!("invalid `{key}` {value:?}"),
-            hint: hint.to_owned(),
+    fn from_raw(raw: RawConfig, base_dir: &Path, path: &Path, text: &str) -> Result<Config, FatalError> {
+        // Where the key is written, so the message can point at it.
+        let invalid = |key: &str, value: &str, hint: &str| match crate::article::front_matter::key_line(text, key) {
+            Some(line) => FatalError::ConfigAt {
+                path: path.to_owned(),
+                line,
+                column: 1,
+                message: format!("invalid `{key}` {value:?}"),
+                hint: hint.to_owned(),
+            },
+            None => FatalError::Config {
+                path: path.to_owned(),
+                message: format!("invalid `{key}` {value:?}"),
+                hint: hint.to_owned(),
+            },
         };
         let base_url = site_url(raw.base_url.as_deref().unwrap_or("http://localhost:8080/")).ok_or_else(|| {
             invalid(
@@ -295,6 +306,7 @@ serve = "127.0.0.1:9000"
             ("limit = \"ten\"", "feedsmith.toml:1:"),
             ("taxonomy_feeds = [\"colours\"]", "colours"),
             ("title = ", "feedsmith.toml:1:"),
+            ("title = \"t\"\ntimezone = \"CST\"", "feedsmith.toml:2:1: invalid `timezone`"),
         ] {
             let msg = parse(text).expect_err(text).to_string();
             assert!(msg.contains(needle), "{text}: {msg}");

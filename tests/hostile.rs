@@ -1304,7 +1304,6 @@ fn a_config_file_with_bom_and_crlf_works() {
 /// `feedsmith.toml: invalid …` without the line and column that story
 /// front matter errors and config syntax errors carry.
 #[test]
-#[ignore = "bug: config::Config::from_raw reports invalid values (timezone, base_url, limit, websub_hubs) without line:col"]
 fn invalid_config_values_carry_file_line_and_column() {
     for (text, line) in [
         ("title = \"x\"\ntimezone = \"CST\"\n", 2),
