@@ -1,0 +1,233 @@
+//! Rendering the planned feeds into files, with a bounded cache of
+//! rendered story bodies: the main feeds first, the others a few at a
+//! time on every core.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+
+use super::plan::{FeedKey, Plan};
+use super::{Engine, FEED_FILES};
+use crate::article::{self, text::escape, Site, Story};
+use crate::error::FatalError;
+use crate::feed::index_page::{index_html, Listed};
+use crate::feed::{self, Selected};
+use crate::load;
+use crate::publish::Batch;
+
+/// Rendered bodies kept between renders, at most about this many bytes
+/// (beyond it, only the main feed's and malformed stories' are kept).
+const BODY_CACHE_BYTES: usize = 32 << 20;
+
+/// Feeds rendered side by side after the main ones.
+const RENDER_GROUP: usize = 8;
+
+/// A body rendered during a render, to keep: path, text hash, HTML.
+type NewBody = (PathBuf, u64, Arc<str>);
+
+/// One feed's files (relative path, text) and the bodies it rendered.
+type RenderedFeed = (Vec<(PathBuf, String)>, Vec<NewBody>);
+
+/// `items` in groups of `size`, in order.
+fn chunks<T>(items: Vec<T>, size: usize) -> impl Iterator<Item = Vec<T>> {
+    let mut items = items.into_iter().peekable();
+    std::iter::from_fn(move || {
+        items.peek()?;
+        Some(items.by_ref().take(size).collect())
+    })
+}
+
+/// Rendered content HTML by story path, with the text hash it came from.
+#[derive(Debug, Default)]
+pub(super) struct BodyCache {
+    map: HashMap<PathBuf, (u64, Arc<str>)>,
+    bytes: usize,
+}
+
+impl BodyCache {
+    /// The body kept for `path`, whatever text it was made from.
+    pub(super) fn latest(&self, path: &Path) -> Option<(u64, Arc<str>)> {
+        self.map.get(path).cloned()
+    }
+
+    pub(super) fn get(&self, path: &Path, hash: u64) -> Option<Arc<str>> {
+        self.map.get(path).filter(|(h, _)| *h == hash).map(|(_, html)| html.clone())
+    }
+
+    pub(super) fn insert(&mut self, path: PathBuf, hash: u64, html: Arc<str>) {
+        self.bytes += html.len();
+        if let Some((_, old)) = self.map.insert(path, (hash, html)) {
+            self.bytes -= old.len();
+        }
+    }
+
+    pub(super) fn remove(&mut self, path: &Path) {
+        if let Some((_, old)) = self.map.remove(path) {
+            self.bytes -= old.len();
+        }
+    }
+
+    pub(super) fn merge(&mut self, other: BodyCache) {
+        for (path, (hash, html)) in other.map {
+            self.insert(path, hash, html);
+        }
+    }
+
+    pub(super) fn retain(&mut self, keep: impl Fn(&Path) -> bool) {
+        self.map.retain(|p, _| keep(p));
+        self.bytes = self.map.values().map(|(_, html)| html.len()).sum();
+    }
+}
+
+impl Engine {
+    /// Renders the feeds marked since the last render whose inputs changed
+    /// (all of them the first time) into `batch`, which writes as it fills,
+    /// so memory holds a few feeds at a time. The main feeds are written
+    /// first and at once: subscribers see a change before the term and
+    /// archive feeds are done. Returns every file that should exist now.
+    pub(super) fn render(&mut self, now: DateTime<Utc>, batch: &mut Batch) -> Result<BTreeSet<PathBuf>, FatalError> {
+        let out_dir = self.config.output_dir.clone();
+        let dirty = std::mem::take(&mut self.dirty);
+        let months = self.archive_months(now);
+        let all_keys = self.feed_keys(now);
+        let keys: Vec<FeedKey> = if dirty.all { all_keys.clone() } else { dirty.feeds.into_iter().collect() };
+        let listed = self.listed(&all_keys);
+        let mut expected = if dirty.all { BTreeSet::new() } else { self.written.clone() };
+        expected.insert(PathBuf::from("index.html"));
+        let main_paths: HashSet<PathBuf> =
+            self.index.published(now).take(self.config.limit).map(|e| e.story.path.clone()).collect();
+        let io = |source| FatalError::Io { path: out_dir.clone(), source };
+        // Plan every marked feed first (cheap), keeping those whose inputs changed.
+        let mut todo = Vec::new();
+        let mut gone = Vec::new();
+        for key in &keys {
+            let files: Vec<PathBuf> = FEED_FILES.iter().map(|f| key.folder().join(f)).collect();
+            let Some(plan) = self.plan(key, now, &months) else {
+                for f in &files {
+                    expected.remove(f);
+                }
+                gone.push(key.clone());
+                continue;
+            };
+            expected.extend(files.iter().cloned());
+            let digest = plan.digest();
+            let is_main = *key == FeedKey::Main;
+            let unchanged = self.digests.get(key) == Some(&digest)
+                && files.iter().all(|f| self.config.output_dir.join(f).is_file());
+            if !unchanged || (is_main && listed != self.listed) {
+                todo.push((key.clone(), plan, files, digest));
+            }
+        }
+        let mut fresh = BodyCache::default();
+        let mut digests = Vec::new();
+        // The main feeds first, on disk at once; then the others a few at a
+        // time on every core (a few, so memory holds only those feeds).
+        let (main, rest): (Vec<_>, Vec<_>) = todo.into_iter().partition(|(key, ..)| *key == FeedKey::Main);
+        for group in std::iter::once(main).chain(chunks(rest, RENDER_GROUP)) {
+            if self.cancelled() {
+                return Err(FatalError::Cancelled);
+            }
+            let outputs: Vec<RenderedFeed> = group
+                .par_iter()
+                .map(|(key, plan, files, _)| self.render_plan(key, plan, files, &listed, &fresh, &main_paths))
+                .collect();
+            for (files, bodies) in outputs {
+                for (rel, text) in files {
+                    batch.push(out_dir.join(rel), text).map_err(io)?;
+                }
+                for (path, hash, html) in bodies {
+                    fresh.insert(path, hash, html);
+                }
+            }
+            if group.iter().any(|(key, ..)| *key == FeedKey::Main) {
+                batch.flush().map_err(io)?;
+            }
+            digests.extend(group.into_iter().map(|(key, _, _, digest)| (key, digest)));
+        }
+        for key in gone {
+            self.digests.remove(&key);
+        }
+        self.digests.extend(digests);
+        self.rendered.merge(fresh);
+        // Memory stays flat: beyond the budget only the main feed's bodies
+        // and those of malformed stories (their last good version) are kept.
+        if dirty.all || self.rendered.bytes > BODY_CACHE_BYTES {
+            let failing = &self.failing;
+            let keep_all = self.rendered.bytes <= BODY_CACHE_BYTES;
+            let in_feeds: HashSet<PathBuf> = if keep_all {
+                all_keys
+                    .iter()
+                    .filter_map(|k| self.plan(k, now, &months))
+                    .filter(|p| p.full_content)
+                    .flat_map(|p| p.entries.into_iter().map(|e| e.story.path.clone()))
+                    .collect()
+            } else {
+                main_paths
+            };
+            self.rendered.retain(|p| in_feeds.contains(p) || failing.contains_key(p));
+        }
+        self.listed = listed;
+        Ok(expected)
+    }
+
+    /// One feed's files (and `index.html` for the main feed), with the
+    /// bodies it had to render that are worth keeping.
+    fn render_plan(
+        &self,
+        key: &FeedKey,
+        plan: &Plan<'_>,
+        files: &[PathBuf],
+        listed: &[Listed],
+        fresh: &BodyCache,
+        main_paths: &HashSet<PathBuf>,
+    ) -> RenderedFeed {
+        let mut bodies = Vec::new();
+        let selected: Vec<Selected<'_>> = plan
+            .entries
+            .iter()
+            .map(|e| Selected {
+                story: &e.story,
+                updated: e.updated(),
+                content_html: plan.full_content.then(|| {
+                    let keep = main_paths.contains(&e.story.path);
+                    let (html, new) = self.content(&e.story, fresh, keep);
+                    bodies.extend(new);
+                    html
+                }),
+            })
+            .collect();
+        let model = feed::build(&plan.head, &selected);
+        let mut out = Vec::with_capacity(4);
+        if *key == FeedKey::Main {
+            out.push((PathBuf::from("index.html"), index_html(&model, listed)));
+        }
+        out.push((files[0].clone(), feed::rss::to_rss(&model)));
+        out.push((files[1].clone(), feed::atom::to_atom(&model)));
+        out.push((files[2].clone(), feed::json_feed::to_json_feed(&model)));
+        (out, bodies)
+    }
+
+    /// A story's content HTML, rendered once per version of its text while
+    /// the cache has room (always for the main feed's stories); a newly
+    /// rendered body worth keeping is returned beside it.
+    fn content(&self, story: &Story, fresh: &BodyCache, keep: bool) -> (Arc<str>, Option<NewBody>) {
+        if let Some(html) = fresh.get(&story.path, story.hash).or_else(|| self.rendered.get(&story.path, story.hash)) {
+            return (html, None);
+        }
+        let site = Site { base_url: &self.config.base_url, timezone: self.config.timezone };
+        let html: Arc<str> = match load::read_story(&self.config.articles_dir, &story.path, self.limits(), site) {
+            Ok(file) => article::content_html(story, &file.text).into(),
+            Err(e) => {
+                // The file went bad after it was indexed: publish what is known.
+                tracing::warn!("{e}: publishing its summary as content until it is fixed");
+                format!("<p>{}</p>", escape(&story.summary)).into()
+            }
+        };
+        let worth_keeping = keep || fresh.bytes + self.rendered.bytes < BODY_CACHE_BYTES;
+        let new = worth_keeping.then(|| (story.path.clone(), story.hash, html.clone()));
+        (html, new)
+    }
+}
