@@ -99,19 +99,9 @@ pub fn new_story(config: &Config, title: &str, now: DateTime<Utc>) -> Result<Pat
     unreachable!("some numbered name is free")
 }
 
-/// A TOML basic string: quotes, backslashes and control characters escaped.
+/// `text` as a TOML string, escaped by the toml crate.
 fn toml_string(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    toml::Value::String(text.to_owned()).to_string()
 }
 
 /// One line per problem on stderr, as `path:line:col: what — what to do`.

@@ -10,6 +10,7 @@
 //! Tests that expose a bug are `#[ignore = "bug: …"]`; run them with
 //! `cargo test --test hostile -- --ignored`.
 
+mod common;
 #[path = "hostile_support/mod.rs"]
 mod hostile_support;
 #[path = "watch_support/mod.rs"]

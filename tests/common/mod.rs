@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use assert_cmd::Command;
 
@@ -25,12 +25,14 @@ pub(crate) fn fixture(name: &str) -> PathBuf {
     repo_root().join("tests").join("fixtures").join(name)
 }
 
-/// What one run of the binary did.
+/// What one run of the binary did; `code` is `None` when it was killed
+/// (by a timeout).
 #[derive(Debug)]
 pub(crate) struct Run {
     pub(crate) code: Option<i32>,
     pub(crate) stdout: String,
     pub(crate) stderr: String,
+    pub(crate) took: Duration,
 }
 
 impl Run {
@@ -40,11 +42,27 @@ impl Run {
         assert_eq!(
             self.code,
             Some(code),
-            "unexpected exit status\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            "unexpected exit status (None = killed by a timeout) after {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.took,
             self.stdout,
             self.stderr
         );
         self
+    }
+
+    /// The stderr lines that name `file` (a path ending, after a `/`) as
+    /// the file they are about: `…/file:` or `…/file: `.
+    pub(crate) fn lines_naming(&self, file: &str) -> Vec<&str> {
+        let needle = format!("/{file}:");
+        self.stderr.lines().filter(|l| l.contains(&needle)).collect()
+    }
+
+    /// The one stderr line naming `file` as a rejection (not a warning).
+    #[track_caller]
+    pub(crate) fn rejection(&self, file: &str) -> &str {
+        let lines: Vec<&str> = self.lines_naming(file).into_iter().filter(|l| !l.starts_with("warning:")).collect();
+        assert_eq!(lines.len(), 1, "want exactly one rejection naming {file}:\n{}", self.stderr);
+        lines[0]
     }
 
     /// The stderr lines that are not log lines from `tracing`.
@@ -77,12 +95,51 @@ pub(crate) fn feedsmith() -> Command {
 /// Runs a prepared command and collects its status and output.
 #[track_caller]
 pub(crate) fn run(cmd: &mut Command) -> Run {
+    let started = Instant::now();
     let output = cmd.output().expect("feedsmith runs");
     Run {
         code: output.status.code(),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        took: started.elapsed(),
     }
+}
+
+/// Runs a command, killing it after `timeout` (then `code` is `None`), so
+/// a hang fails the test instead of stalling the suite.
+pub(crate) fn run_with_timeout(mut cmd: std::process::Command, timeout: Duration) -> Run {
+    use std::io::Read;
+    use std::process::Stdio;
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let started = Instant::now();
+    let mut child = cmd.spawn().expect("spawn feedsmith");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let out_thread = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out.read_to_end(&mut s);
+        s
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err.read_to_end(&mut s);
+        s
+    });
+    let code = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status.code();
+        }
+        if started.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let took = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out_thread.join().unwrap_or_default()).into_owned();
+    let stderr = String::from_utf8_lossy(&err_thread.join().unwrap_or_default()).into_owned();
+    Run { code, stdout, stderr, took }
 }
 
 /// Runs `feedsmith <command> --config <config> --output <out> --state <state> <extra…>`.

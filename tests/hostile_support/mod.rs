@@ -21,59 +21,13 @@ pub(crate) fn toml_story(title: &str, body: &str) -> String {
     format!("+++\ntitle = {}\ndate = {DATE}\n+++\n\n{body}\n", toml_str(title))
 }
 
-/// A TOML basic string (quotes, backslashes and control characters escaped).
+/// `text` as a TOML string (the toml crate escapes quotes, backslashes
+/// and control characters).
 pub(crate) fn toml_str(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    toml::Value::String(text.to_owned()).to_string()
 }
 
-/// What one run of the binary did; `code` is `None` when it was killed
-/// (by the timeout).
-#[derive(Debug)]
-pub(crate) struct Run {
-    pub(crate) code: Option<i32>,
-    pub(crate) stdout: String,
-    pub(crate) stderr: String,
-    pub(crate) took: Duration,
-}
-
-impl Run {
-    #[track_caller]
-    pub(crate) fn assert_code(&self, code: i32) -> &Run {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "unexpected exit status (None = killed by the timeout) after {:?}\n--- stderr ---\n{}",
-            self.took,
-            self.stderr
-        );
-        self
-    }
-
-    /// The stderr lines that name `file` (a path ending, after a `/`) as
-    /// the file they are about: `…/file:` or `…/file: `.
-    pub(crate) fn lines_naming(&self, file: &str) -> Vec<&str> {
-        let needle = format!("/{file}:");
-        self.stderr.lines().filter(|l| l.contains(&needle)).collect()
-    }
-
-    /// The one stderr line naming `file` as a rejection (not a warning).
-    #[track_caller]
-    pub(crate) fn rejection(&self, file: &str) -> &str {
-        let lines: Vec<&str> = self.lines_naming(file).into_iter().filter(|l| !l.starts_with("warning:")).collect();
-        assert_eq!(lines.len(), 1, "want exactly one rejection naming {file}:\n{}", self.stderr);
-        lines[0]
-    }
-}
+pub(crate) use crate::common::{run_with_timeout, Run};
 
 /// A temp folder with `feedsmith.toml`, `articles/`, and (after a build)
 /// `out/` and `state.json`.
@@ -151,42 +105,6 @@ impl Tmp {
     pub(crate) fn items(&self) -> Items {
         items_in(&self.out(), "")
     }
-}
-
-/// Runs a command with stdin closed, collecting its output; kills it after `timeout`.
-pub(crate) fn run_with_timeout(mut cmd: std::process::Command, timeout: Duration) -> Run {
-    use std::io::Read;
-    use std::process::Stdio;
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let started = std::time::Instant::now();
-    let mut child = cmd.spawn().expect("spawn feedsmith");
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let out_thread = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out.read_to_end(&mut s);
-        s
-    });
-    let err_thread = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err.read_to_end(&mut s);
-        s
-    });
-    let code = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break status.code();
-        }
-        if started.elapsed() > timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let took = started.elapsed();
-    let stdout = String::from_utf8_lossy(&out_thread.join().unwrap_or_default()).into_owned();
-    let stderr = String::from_utf8_lossy(&err_thread.join().unwrap_or_default()).into_owned();
-    Run { code, stdout, stderr, took }
 }
 
 /// One published item as one format shows it. `content` is the HTML (the
