@@ -2,11 +2,13 @@
 //! by (date, id), with duplicate ids resolved deterministically (pure).
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
+use rayon::prelude::*;
 
 use crate::article::Story;
 use crate::config::Taxonomy;
@@ -27,7 +29,14 @@ impl Entry {
     }
 }
 
-pub type OrderKey = (Reverse<DateTime<Utc>>, String, PathBuf);
+/// A story's place in every ordered set: newest first, ties by id, then
+/// path. Shared, so the copies in its term and month sets cost nothing.
+pub type OrderKey = (Reverse<DateTime<Utc>>, Arc<str>, Arc<Path>);
+
+/// The first key dated at or before `date`: where a range from `date` on starts.
+fn first_at(date: DateTime<Utc>) -> OrderKey {
+    (Reverse(date), Arc::from(""), Arc::from(Path::new("")))
+}
 
 /// A taxonomy term by its safe name (`tags`, `ba-ba-zhan-lue`).
 pub type TermKey = (Taxonomy, String);
@@ -49,6 +58,7 @@ pub struct Index {
     terms: BTreeMap<TermKey, Term>,
     /// The same, per month of `date`.
     months: BTreeMap<Month, BTreeSet<OrderKey>>,
+    slugs: SlugMemo,
 }
 
 #[derive(Debug, Default)]
@@ -71,11 +81,15 @@ impl Default for Index {
 }
 
 fn key(story: &Story) -> OrderKey {
-    (Reverse(story.date), story.id.clone(), story.path.clone())
+    (Reverse(story.date), Arc::from(story.id.as_str()), Arc::from(story.path.as_path()))
 }
 
 /// The terms of one taxonomy a story carries, by safe name, each once.
 pub fn story_terms(story: &Story, taxonomy: Taxonomy) -> BTreeMap<String, &str> {
+    story_terms_with(story, taxonomy, safe_name)
+}
+
+fn story_terms_with(story: &Story, taxonomy: Taxonomy, mut slug: impl FnMut(&str) -> String) -> BTreeMap<String, &str> {
     let names = match taxonomy {
         Taxonomy::Tags => &story.tags,
         Taxonomy::Categories => &story.categories,
@@ -83,9 +97,52 @@ pub fn story_terms(story: &Story, taxonomy: Taxonomy) -> BTreeMap<String, &str> 
     };
     let mut terms = BTreeMap::new();
     for name in names {
-        terms.entry(safe_name(name)).or_insert(name.as_str());
+        terms.entry(slug(name)).or_insert(name.as_str());
     }
     terms
+}
+
+/// Safe names already made, by term: transliterating CJK is the dearest
+/// part of indexing a story, and a site has far fewer terms than stories.
+#[derive(Debug, Default)]
+struct SlugMemo(HashMap<String, String>);
+
+impl SlugMemo {
+    fn slug(&mut self, name: &str) -> String {
+        if let Some(slug) = self.0.get(name) {
+            return slug.clone();
+        }
+        let slug = safe_name(name);
+        self.0.insert(name.to_owned(), slug.clone());
+        slug
+    }
+
+    /// Forgets terms no story carries any more, once they are most of it.
+    fn trim(&mut self, live_terms: usize) {
+        if self.0.len() > 1024 && self.0.len() > 4 * live_terms {
+            self.0.clear();
+        }
+    }
+}
+
+/// A story's place in the ordered sets, worked out before they are built.
+struct Placed {
+    key: OrderKey,
+    month: Month,
+    terms: Vec<(TermKey, String)>,
+}
+
+/// Runs of equal `group_key` in a sorted list, in order.
+fn group_sorted<T, K: PartialEq>(items: Vec<T>, group_key: impl Fn(&T) -> K) -> Vec<(K, Vec<T>)> {
+    let mut groups: Vec<(K, Vec<T>)> = Vec::new();
+    for item in items {
+        let k = group_key(&item);
+        match groups.last_mut() {
+            Some((last, group)) if *last == k => group.push(item),
+            _ => groups.push((k, vec![item])),
+        }
+    }
+    groups
 }
 
 const TAXONOMIES: [Taxonomy; 3] = [Taxonomy::Tags, Taxonomy::Categories, Taxonomy::Authors];
@@ -101,6 +158,7 @@ impl Index {
             order: BTreeSet::new(),
             terms: BTreeMap::new(),
             months: BTreeMap::new(),
+            slugs: SlugMemo::default(),
         }
     }
 
@@ -144,7 +202,7 @@ impl Index {
         if !entry.story.draft {
             let k = key(&entry.story);
             for taxonomy in TAXONOMIES {
-                for (slug, name) in story_terms(&entry.story, taxonomy) {
+                for (slug, name) in story_terms_with(&entry.story, taxonomy, |n| self.slugs.slug(n)) {
                     let term = self.terms.entry((taxonomy, slug)).or_default();
                     term.stories.insert(k.clone());
                     *term.spellings.entry(name.to_owned()).or_default() += 1;
@@ -158,12 +216,87 @@ impl Index {
         old
     }
 
+    /// Adds many stories to an empty index at once (a full scan at start):
+    /// the index [`Index::insert`] one by one would give, built by sorting
+    /// every key in parallel and bulk-loading each ordered set, instead of
+    /// 100,000 tree inserts in a row. On an index that holds stories
+    /// already, it is `insert` one by one. Returns the entries replaced.
+    pub fn insert_many(&mut self, entries: Vec<Entry>) -> Vec<Entry> {
+        let mut seen = HashSet::with_capacity(entries.len());
+        if !self.is_empty() || !entries.iter().all(|e| seen.insert(e.story.path.as_path())) {
+            return entries.into_iter().filter_map(|e| self.insert(e)).collect();
+        }
+        drop(seen);
+        // Each distinct term's safe name once, then each story's key and
+        // terms, on every core.
+        let mut names: Vec<&str> = entries
+            .iter()
+            .flat_map(|e| e.story.tags.iter().chain(&e.story.categories).chain(&e.story.authors))
+            .map(String::as_str)
+            .collect();
+        names.par_sort_unstable();
+        names.dedup();
+        let slugs: HashMap<&str, String> = names.into_par_iter().map(|n| (n, safe_name(n))).collect();
+        let timezone = self.timezone;
+        let placed: Vec<Option<Placed>> = entries
+            .par_iter()
+            .map(|e| {
+                (!e.story.draft).then(|| {
+                    let terms = TAXONOMIES
+                        .iter()
+                        .flat_map(|&t| {
+                            story_terms_with(&e.story, t, |n| slugs[n].clone())
+                                .into_iter()
+                                .map(move |(slug, name)| ((t, slug), name.to_owned()))
+                        })
+                        .collect();
+                    let local = e.story.date.with_timezone(&timezone);
+                    Placed { key: key(&e.story), month: (local.year(), local.month()), terms }
+                })
+            })
+            .collect();
+        let mut order = Vec::with_capacity(placed.len());
+        let mut months: Vec<(Month, OrderKey)> = Vec::with_capacity(placed.len());
+        let mut terms: Vec<(TermKey, OrderKey, String)> = Vec::new();
+        for p in placed.into_iter().flatten() {
+            months.push((p.month, p.key.clone()));
+            terms.extend(p.terms.into_iter().map(|(term, name)| (term, p.key.clone(), name)));
+            order.push(p.key);
+        }
+        order.par_sort_unstable();
+        months.par_sort_unstable();
+        terms.par_sort_unstable_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        self.order = order.into_iter().collect();
+        for (month, group) in group_sorted(months, |(m, _)| *m) {
+            self.months.insert(month, group.into_iter().map(|(_, k)| k).collect());
+        }
+        for (term_key, group) in group_sorted(terms, |(t, _, _)| t.clone()) {
+            let mut term = Term::default();
+            let mut keys = Vec::with_capacity(group.len());
+            for (_, k, name) in group {
+                *term.spellings.entry(name).or_default() += 1;
+                keys.push(k);
+            }
+            term.stories = keys.into_iter().collect();
+            self.terms.insert(term_key, term);
+        }
+        for e in entries {
+            let claimants = self.by_id.entry(e.story.id.clone()).or_default();
+            claimants.insert(e.story.path.clone());
+            if claimants.len() > 1 {
+                self.shared_ids.insert(e.story.id.clone());
+            }
+            self.by_path.insert(e.story.path.clone(), e);
+        }
+        Vec::new()
+    }
+
     pub fn remove(&mut self, path: &Path) -> Option<Entry> {
         let old = self.by_path.remove(path)?;
         let k = key(&old.story);
         if self.order.remove(&k) {
             for taxonomy in TAXONOMIES {
-                for (slug, name) in story_terms(&old.story, taxonomy) {
+                for (slug, name) in story_terms_with(&old.story, taxonomy, |n| self.slugs.slug(n)) {
                     let term_key = (taxonomy, slug);
                     let Some(term) = self.terms.get_mut(&term_key) else { continue };
                     term.stories.remove(&k);
@@ -195,6 +328,7 @@ impl Index {
                 self.by_id.remove(&old.story.id);
             }
         }
+        self.slugs.trim(self.terms.len());
         Some(old)
     }
 
@@ -220,7 +354,7 @@ impl Index {
 
     /// How many stories are published now, without visiting each.
     pub fn published_count(&self, now: DateTime<Utc>) -> usize {
-        let first_past = (Reverse(now), String::new(), PathBuf::new());
+        let first_past = first_at(now);
         let shadowed = self
             .shared_ids
             .iter()
@@ -244,17 +378,17 @@ impl Index {
         set: &'a BTreeSet<OrderKey>,
         now: DateTime<Utc>,
     ) -> impl Iterator<Item = &'a Entry> + 'a {
-        let first_past = (Reverse(now), String::new(), PathBuf::new());
+        let first_past = first_at(now);
         set.range(first_past..)
-            .filter_map(|(_, _, path)| self.by_path.get(path))
+            .filter_map(|(_, _, path)| self.by_path.get(&**path))
             .filter(move |e| self.is_winner(&e.story))
     }
 
     /// Non-draft stories dated in `(since, until]`, oldest first.
     pub fn dated_between(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> impl Iterator<Item = &Entry> + '_ {
-        let from = (Reverse(until), String::new(), PathBuf::new());
-        let to = (Reverse(since), String::new(), PathBuf::new());
-        self.order.range(from..to).rev().filter_map(|(_, _, path)| self.by_path.get(path))
+        let from = first_at(until);
+        let to = first_at(since);
+        self.order.range(from..to).rev().filter_map(|(_, _, path)| self.by_path.get(&**path))
     }
 
     /// Every term of every taxonomy, in order.
@@ -270,7 +404,7 @@ impl Index {
     /// The earliest publication date after `now`: when the feeds next change
     /// without any file event.
     pub fn next_scheduled(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let first_past = (Reverse(now), String::new(), PathBuf::new());
+        let first_past = first_at(now);
         self.order.range(..first_past).next_back().map(|(Reverse(d), _, _)| *d)
     }
 }
@@ -381,6 +515,57 @@ mod tests {
         assert_eq!(index.terms()[&(Taxonomy::Tags, "ba-ba-zhan-lue".to_owned())].name(), "八八战略");
         index.remove(Path::new("a.md"));
         assert!(index.terms().is_empty() && index.months().is_empty());
+    }
+
+    /// Everything the feeds read from an index, in order.
+    fn view(index: &Index, now: &str) -> Vec<String> {
+        let mut out: Vec<String> = index.published(t(now)).map(|e| e.story.path.display().to_string()).collect();
+        for ((taxonomy, slug), term) in index.terms() {
+            let paths: Vec<String> = term.stories.iter().map(|(_, _, p)| p.display().to_string()).collect();
+            out.push(format!("{taxonomy:?}/{slug} {:?} {:?} {paths:?}", term.name(), term.spellings));
+        }
+        for (month, set) in index.months() {
+            out.push(format!("{month:?} {}", set.len()));
+        }
+        out.push(format!("{:?}", index.duplicates()));
+        out.push(format!("{}", index.published_count(t(now))));
+        out
+    }
+
+    #[test]
+    fn insert_many_builds_the_index_insert_builds() {
+        let mut entries = Vec::new();
+        for i in 0..300 {
+            let day = 1 + i % 28;
+            let month = 1 + (i / 28) % 12;
+            let id = if i % 50 == 7 { "shared".to_owned() } else { format!("id{i}") };
+            let mut e = entry(&format!("{:02}/s{i:03}.md", i % 7), &id, &format!("2024-{month:02}-{day:02}T00:00:00Z"));
+            e.story.tags = match i % 4 {
+                0 => vec!["八八战略".into()],
+                1 => vec!["八八 战略".into(), "Eight".into()],
+                2 => vec![format!("t{}", i % 9)],
+                _ => vec![],
+            };
+            e.story.categories = vec![format!("c{}", i % 3)];
+            e.story.authors = vec!["陈晓苏".into()];
+            e.story.draft = i % 31 == 0;
+            entries.push(e);
+        }
+        let mut one_by_one = Index::new(chrono_tz::Asia::Shanghai);
+        for e in entries.clone() {
+            one_by_one.insert(e);
+        }
+        let mut at_once = Index::new(chrono_tz::Asia::Shanghai);
+        assert!(at_once.insert_many(entries.clone()).is_empty());
+        assert_eq!(view(&at_once, "2025-01-01T00:00:00Z"), view(&one_by_one, "2025-01-01T00:00:00Z"));
+        assert_eq!(at_once.len(), 300);
+        // And it stays a normal index: removing and re-adding works on it.
+        at_once.remove(Path::new("00/s007.md"));
+        one_by_one.remove(Path::new("00/s007.md"));
+        assert_eq!(view(&at_once, "2025-01-01T00:00:00Z"), view(&one_by_one, "2025-01-01T00:00:00Z"));
+        // On an index that is not empty, it replaces like insert does.
+        let replaced = at_once.insert_many(entries[..3].to_vec());
+        assert_eq!(replaced.len(), 3);
     }
 
     #[test]

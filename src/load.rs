@@ -125,49 +125,83 @@ fn outside(path: &Path) -> StoryError {
     )
 }
 
-/// Reads, decodes and parses one story. `dir` is the articles folder.
+/// Reads, decodes and parses one story, keeping its text (for rendering).
+/// `dir` is the articles folder.
 pub fn read_story(dir: &Path, rel: &Path, limits: Limits, site: Site<'_>) -> Result<StoryFile, StoryError> {
+    with_story(dir, rel, limits, site, |parsed, text| StoryFile { parsed, text: text.to_owned() })
+}
+
+/// Reads, decodes and parses one story, keeping only its record: the
+/// bytes go into a buffer the thread reuses, and plain UTF-8 is parsed
+/// where it lies, so a full scan allocates nothing per file but the record.
+pub fn read_parsed(dir: &Path, rel: &Path, limits: Limits, site: Site<'_>) -> Result<Parsed, StoryError> {
+    with_story(dir, rel, limits, site, |parsed, _| parsed)
+}
+
+thread_local! {
+    /// The bytes of the story being read on this thread.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A buffer that has held a large story is not kept at that size.
+const KEPT_BUFFER_BYTES: usize = 1 << 20;
+
+fn with_story<R>(
+    dir: &Path,
+    rel: &Path,
+    limits: Limits,
+    site: Site<'_>,
+    keep: impl FnOnce(Parsed, &str) -> R,
+) -> Result<R, StoryError> {
     let path = dir.join(rel);
     let fail = |message: String, hint: &str| StoryError::new(&path, message, hint);
-    let link = fs::symlink_metadata(&path)
-        .map_err(|e| fail(format!("cannot read: {e}"), "check that the file exists and is readable"))?;
-    if link.file_type().is_symlink() {
+    let unreadable =
+        |e: std::io::Error| fail(format!("cannot read: {e}"), "check that the file exists and is readable");
+    let mut meta = fs::symlink_metadata(&path).map_err(unreadable)?;
+    if meta.file_type().is_symlink() {
         let root = fs::canonicalize(dir).map_err(|e| fail(format!("cannot resolve the articles folder: {e}"), ""))?;
         let target = fs::canonicalize(&path)
             .map_err(|e| fail(format!("broken symlink: {e}"), "point it at an existing file or delete it"))?;
         if !target.starts_with(&root) {
             return Err(outside(&path));
         }
+        meta = fs::metadata(&path).map_err(unreadable)?;
     }
-    let meta = fs::metadata(&path)
-        .map_err(|e| fail(format!("cannot read: {e}"), "check that the file exists and is readable"))?;
+    // Checked before opening: opening a FIFO would wait for a writer.
     if !meta.is_file() {
         return Err(fail("not a regular file".into(), "stories must be regular files (not FIFOs, sockets or devices)"));
     }
     if meta.len() > limits.max_bytes {
         return Err(too_big(&path, meta.len(), limits));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    fs::File::open(&path)
-        .and_then(|f| f.take(limits.max_bytes + 1).read_to_end(&mut bytes))
-        .map_err(|e| fail(format!("cannot read: {e}"), "check the file's permissions"))?;
-    if bytes.len() as u64 > limits.max_bytes {
-        return Err(too_big(&path, bytes.len() as u64, limits));
-    }
-    let (text, how) = decode::decode_owned(bytes).map_err(|e| match e {
-        decode::NotText::Binary { offset } => {
-            fail(format!("binary file (NUL byte at offset {offset})"), "stories must be text: save it as UTF-8")
+    BUFFER.with_borrow_mut(|bytes| {
+        bytes.clear();
+        if bytes.capacity() > KEPT_BUFFER_BYTES {
+            bytes.shrink_to(KEPT_BUFFER_BYTES);
         }
-        decode::NotText::Undecodable { offset } => {
-            fail(format!("not UTF-8, UTF-16 or GB18030 text (bad byte at offset {offset})"), "save the file as UTF-8")
+        bytes.reserve(meta.len() as usize);
+        fs::File::open(&path)
+            .and_then(|f| f.take(limits.max_bytes + 1).read_to_end(bytes))
+            .map_err(|e| fail(format!("cannot read: {e}"), "check the file's permissions"))?;
+        if bytes.len() as u64 > limits.max_bytes {
+            return Err(too_big(&path, bytes.len() as u64, limits));
         }
-    })?;
-    let modified = meta.modified().ok().map(DateTime::<Utc>::from);
-    let mut parsed = article::parse(Source { rel_path: rel, shown_path: &path, text: &text, modified }, site)?;
-    if how == decode::Decoded::Gb18030 {
-        parsed.warnings.push(fail("read as GB18030 (not valid UTF-8)".into(), "save the file as UTF-8"));
-    }
-    Ok(StoryFile { parsed, text })
+        let (text, how) = decode::decode(bytes).map_err(|e| match e {
+            decode::NotText::Binary { offset } => {
+                fail(format!("binary file (NUL byte at offset {offset})"), "stories must be text: save it as UTF-8")
+            }
+            decode::NotText::Undecodable { offset } => fail(
+                format!("not UTF-8, UTF-16 or GB18030 text (bad byte at offset {offset})"),
+                "save the file as UTF-8",
+            ),
+        })?;
+        let modified = meta.modified().ok().map(DateTime::<Utc>::from);
+        let mut parsed = article::parse(Source { rel_path: rel, shown_path: &path, text: &text, modified }, site)?;
+        if how == decode::Decoded::Gb18030 {
+            parsed.warnings.push(fail("read as GB18030 (not valid UTF-8)".into(), "save the file as UTF-8"));
+        }
+        Ok(keep(parsed, &text))
+    })
 }
 
 fn too_big(path: &Path, len: u64, limits: Limits) -> StoryError {
@@ -194,7 +228,7 @@ pub fn read_all(
             if cancel.load(Ordering::Relaxed) {
                 return Err(StoryError::new(dir.join(rel), "not read: stopping", ""));
             }
-            read_story(dir, rel, limits, site).map(|f| f.parsed)
+            read_parsed(dir, rel, limits, site)
         })
         .collect()
 }

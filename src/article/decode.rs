@@ -1,6 +1,8 @@
 //! Bytes of a story file to text: UTF-8 (with or without BOM), UTF-16 with
 //! BOM, or GB18030 when that decodes cleanly; line endings normalised (pure).
 
+use std::borrow::Cow;
+
 /// How the bytes were read, when it is worth a warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decoded {
@@ -18,78 +20,53 @@ pub enum NotText {
     Undecodable { offset: usize },
 }
 
-pub fn decode(bytes: &[u8]) -> Result<(String, Decoded), NotText> {
-    decode_owned(bytes.to_vec())
-}
-
-/// [`decode`] for bytes already owned: plain UTF-8 (the common case) is
-/// validated in place, never copied.
-pub fn decode_owned(bytes: Vec<u8>) -> Result<(String, Decoded), NotText> {
-    if !bytes.starts_with(b"\xEF\xBB\xBF") && !bytes.starts_with(b"\xFF\xFE") && !bytes.starts_with(b"\xFE\xFF") {
-        if let Some(offset) = memchr_nul(&bytes) {
-            return Err(NotText::Binary { offset });
+/// Decodes a story file's bytes. Plain UTF-8 without CR (the common case)
+/// is validated in place and borrowed, never copied.
+pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Decoded), NotText> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        if let Some(offset) = memchr::memchr(0, rest) {
+            return Err(NotText::Binary { offset: offset + 3 });
         }
-        return match String::from_utf8(bytes) {
-            Ok(text) => Ok((normalize_newlines(text), Decoded::Utf8)),
-            Err(e) => {
-                let valid_up_to = e.utf8_error().valid_up_to();
-                let bytes = e.into_bytes();
-                let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(&bytes);
-                if had_errors {
-                    return Err(NotText::Undecodable { offset: valid_up_to });
-                }
-                Ok((normalize_newlines(text.into_owned()), Decoded::Gb18030))
-            }
-        };
+        let text = utf8(rest).map_err(|offset| NotText::Undecodable { offset: offset + 3 })?;
+        return Ok((normalize_newlines(Cow::Borrowed(text)), Decoded::Utf8));
     }
-    let bytes = &bytes[..];
-    let (text, how) = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        (utf8(rest)?, Decoded::Utf8)
-    } else if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
         let (text, _, had_errors) = encoding_rs::UTF_16LE.decode(bytes);
         if had_errors {
             return Err(NotText::Undecodable { offset: 0 });
         }
-        (text.into_owned(), Decoded::Utf16)
-    } else if let Some(offset) = memchr_nul(bytes) {
-        return Err(NotText::Binary { offset });
-    } else {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => (text.to_owned(), Decoded::Utf8),
-            Err(e) => {
-                let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
-                if had_errors {
-                    return Err(NotText::Undecodable { offset: e.valid_up_to() });
-                }
-                (text.into_owned(), Decoded::Gb18030)
-            }
-        }
-    };
-    Ok((normalize_newlines(text), how))
-}
-
-fn utf8(bytes: &[u8]) -> Result<String, NotText> {
-    if let Some(offset) = memchr_nul(bytes) {
-        return Err(NotText::Binary { offset: offset + 3 });
+        return Ok((normalize_newlines(Cow::Owned(text.into_owned())), Decoded::Utf16));
     }
-    std::str::from_utf8(bytes).map(str::to_owned).map_err(|e| NotText::Undecodable { offset: e.valid_up_to() + 3 })
+    if let Some(offset) = memchr::memchr(0, bytes) {
+        return Err(NotText::Binary { offset });
+    }
+    match utf8(bytes) {
+        Ok(text) => Ok((normalize_newlines(Cow::Borrowed(text)), Decoded::Utf8)),
+        Err(valid_up_to) => {
+            let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+            if had_errors {
+                return Err(NotText::Undecodable { offset: valid_up_to });
+            }
+            Ok((normalize_newlines(Cow::Owned(text.into_owned())), Decoded::Gb18030))
+        }
+    }
 }
 
-fn memchr_nul(bytes: &[u8]) -> Option<usize> {
-    // `contains` is the vectorised search; the position only when needed.
-    if bytes.contains(&0) {
-        bytes.iter().position(|&b| b == 0)
-    } else {
-        None
+/// UTF-8 validation, vectorised (most of a cold build's bytes pass through
+/// here); on failure, the offset of the first bad byte.
+fn utf8(bytes: &[u8]) -> Result<&str, usize> {
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(_) => Err(std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), str::len)),
     }
 }
 
 /// CRLF and lone CR become LF, so every later rule sees one kind of line.
-pub fn normalize_newlines(text: String) -> String {
-    if !text.contains('\r') {
+pub fn normalize_newlines(text: Cow<'_, str>) -> Cow<'_, str> {
+    if memchr::memchr(b'\r', text.as_bytes()).is_none() {
         return text;
     }
-    text.replace("\r\n", "\n").replace('\r', "\n")
+    Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
 #[cfg(test)]
@@ -99,6 +76,7 @@ mod tests {
     #[test]
     fn encodings() {
         assert_eq!(decode("中文".as_bytes()), Ok(("中文".into(), Decoded::Utf8)));
+        assert!(matches!(decode("中文\n".as_bytes()), Ok((Cow::Borrowed(_), _))), "plain UTF-8 is not copied");
         assert_eq!(decode(b"\xEF\xBB\xBF+++\r\n"), Ok(("+++\n".into(), Decoded::Utf8)));
         let utf16le: Vec<u8> =
             [0xFF, 0xFE].into_iter().chain("中a\r\n".encode_utf16().flat_map(u16::to_le_bytes)).collect();
@@ -114,10 +92,13 @@ mod tests {
     fn binary_and_garbage_are_refused() {
         assert_eq!(decode(b"abc\0def"), Err(NotText::Binary { offset: 3 }));
         assert!(matches!(decode(b"ok \xFF\xFF\xFF\xFF"), Err(NotText::Undecodable { offset: 3 })));
+        assert_eq!(decode(b"\xEF\xBB\xBFab\xFF\xFF\xFF\xFF"), Err(NotText::Undecodable { offset: 5 }), "after the BOM");
+        assert_eq!(decode(b"\xEF\xBB\xBFa\0"), Err(NotText::Binary { offset: 4 }));
     }
 
     #[test]
     fn line_endings() {
         assert_eq!(normalize_newlines("a\r\nb\rc\n".into()), "a\nb\nc\n");
+        assert!(matches!(normalize_newlines("a\nb".into()), Cow::Borrowed(_)), "no copy without CR");
     }
 }

@@ -270,7 +270,9 @@ pub fn key_line(text: &str, key: &str) -> Option<usize> {
 }
 
 fn parse_toml(text: &str) -> Result<Vec<(String, Value)>, FrontMatterError> {
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+    // The borrowed document, not `toml::Table`: no second, owned copy of
+    // every key and value is built just to be converted again.
+    let table = toml::de::DeTable::parse(text).map_err(|e| {
         let (line, column) = e.span().map_or((1, 1), |s| crate::error::line_col(text, s.start));
         FrontMatterError {
             line: Some(line),
@@ -279,18 +281,27 @@ fn parse_toml(text: &str) -> Result<Vec<(String, Value)>, FrontMatterError> {
             hint: "fix the TOML syntax between the +++ lines (strings need double quotes)".into(),
         }
     })?;
-    Ok(table.into_iter().map(|(k, v)| (k, from_toml(v))).collect())
+    Ok(from_toml_table(table.into_inner()))
 }
 
-fn from_toml(v: toml::Value) -> Value {
+fn from_toml_table(table: toml::de::DeTable<'_>) -> Vec<(String, Value)> {
+    table.into_iter().map(|(k, v)| (k.into_inner().into_owned(), from_toml(v.into_inner()))).collect()
+}
+
+fn from_toml(v: toml::de::DeValue<'_>) -> Value {
+    use toml::de::DeValue as T;
     match v {
-        toml::Value::String(s) => Value::String(s),
-        toml::Value::Integer(i) => Value::Integer(i),
-        toml::Value::Float(f) => Value::Float(f),
-        toml::Value::Boolean(b) => Value::Bool(b),
-        toml::Value::Datetime(d) => Value::Datetime(d.to_string()),
-        toml::Value::Array(a) => Value::List(a.into_iter().map(from_toml).collect()),
-        toml::Value::Table(t) => Value::Table(t.into_iter().map(|(k, v)| (k, from_toml(v))).collect()),
+        T::String(s) => Value::String(s.into_owned()),
+        T::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+            Ok(n) => Value::Integer(n),
+            // Out of range: kept as its text, as a number too large to be a size.
+            Err(_) => Value::String(i.to_string()),
+        },
+        T::Float(f) => Value::Float(f.as_str().replace('_', "").parse().unwrap_or(f64::NAN)),
+        T::Boolean(b) => Value::Bool(b),
+        T::Datetime(d) => Value::Datetime(d.to_string()),
+        T::Array(a) => Value::List(a.into_iter().map(|v| from_toml(v.into_inner())).collect()),
+        T::Table(t) => Value::Table(from_toml_table(t)),
     }
 }
 

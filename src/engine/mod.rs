@@ -29,7 +29,10 @@ use render::BodyCache;
 const STATE_SAVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Stories read in parallel at a time by a full scan.
-const SCAN_CHUNK: usize = 4096;
+const SCAN_CHUNK: usize = 1024;
+
+/// What reading one story file gives.
+type ReadResult = Result<article::Parsed, StoryError>;
 
 /// The three files every feed folder holds.
 pub const FEED_FILES: [&str; 3] = ["rss.xml", "atom.xml", "feed.json"];
@@ -114,7 +117,9 @@ impl Engine {
     /// Reads the whole articles folder, replacing the index: stories no
     /// longer on disk leave it.
     pub fn scan(&mut self, now: DateTime<Utc>) -> Result<Report, FatalError> {
+        let started = std::time::Instant::now();
         let (paths, problems) = load::discover(&self.config.articles_dir)?;
+        let listed = started.elapsed();
         let (dir, base_url, limits) = (self.config.articles_dir.clone(), self.config.base_url.clone(), self.limits());
         let site = Site { base_url: &base_url, timezone: self.config.timezone };
         let cancel = self.cancel.clone().unwrap_or_default();
@@ -127,17 +132,37 @@ impl Engine {
         }
         self.failing.retain(|p, _| present.contains(p));
         self.index.reserve(paths.len());
-        // In chunks, so that only a chunk's parsed stories wait beside the index.
-        for chunk in paths.chunks(SCAN_CHUNK) {
-            let results = load::read_all(&dir, chunk, limits, site, &cancel);
+        // In chunks, so that only a chunk's parsed stories wait beside the
+        // index; each chunk is indexed while the next one is read.
+        // The first scan collects every story and builds the index at once.
+        let mut batch = self.index.is_empty().then(|| Vec::with_capacity(paths.len()));
+        let mut read: Option<(&[PathBuf], Vec<ReadResult>)> = None;
+        for chunk in paths.chunks(SCAN_CHUNK).map(Some).chain([None]) {
+            let (results, ()) = rayon::join(
+                || chunk.map(|chunk| (chunk, load::read_all(&dir, chunk, limits, site, &cancel))),
+                || {
+                    if let Some((chunk, results)) = read.take() {
+                        for (path, result) in chunk.iter().zip(results) {
+                            self.apply(path, result, now, &mut report, batch.as_mut());
+                        }
+                    }
+                },
+            );
             if self.cancelled() {
                 return Err(FatalError::Cancelled);
             }
-            for (path, result) in chunk.iter().zip(results) {
-                self.apply(path, result, now, &mut report);
-            }
+            read = results;
+        }
+        for old in self.index.insert_many(batch.unwrap_or_default()) {
+            self.mark(&old.story);
         }
         self.report_duplicates(&mut report);
+        tracing::debug!(
+            "scanned {} story files in {} ms (listing them {} ms)",
+            paths.len(),
+            started.elapsed().as_millis(),
+            listed.as_millis()
+        );
         Ok(report)
     }
 
@@ -172,8 +197,8 @@ impl Engine {
                 self.failing.remove(&path);
                 continue;
             }
-            let result = load::read_story(&dir, &path, self.limits(), site).map(|f| f.parsed);
-            self.apply(&path, result, now, &mut report);
+            let result = load::read_parsed(&dir, &path, self.limits(), site);
+            self.apply(&path, result, now, &mut report, None);
         }
         self.report_duplicates(&mut report);
         report
@@ -232,12 +257,15 @@ impl Engine {
         }
     }
 
+    /// Takes in what reading one path gave. A good story goes into the
+    /// index, or into `batch` when one is given (to be indexed all at once).
     fn apply(
         &mut self,
         path: &Path,
         result: Result<article::Parsed, StoryError>,
         now: DateTime<Utc>,
         report: &mut Report,
+        batch: Option<&mut Vec<Entry>>,
     ) {
         match result {
             Ok(parsed) => {
@@ -255,8 +283,13 @@ impl Engine {
                 }
                 let changed = self.state.observe(&story.id, story.hash, now);
                 self.mark(&story);
-                if let Some(old) = self.index.insert(Entry { story, changed }) {
-                    self.mark(&old.story);
+                match batch {
+                    Some(batch) => batch.push(Entry { story, changed }),
+                    None => {
+                        if let Some(old) = self.index.insert(Entry { story, changed }) {
+                            self.mark(&old.story);
+                        }
+                    }
                 }
                 report.changed.push(path.to_owned());
             }
