@@ -282,6 +282,7 @@ impl Engine {
                     return;
                 }
                 let changed = self.state.observe(&story.id, story.hash, now);
+                self.state_dirty = true;
                 self.mark(&story);
                 match batch {
                     Some(batch) => batch.push(Entry { story, changed }),
@@ -381,8 +382,12 @@ impl Engine {
         }
     }
 
-    /// Writes the state file now (a build's end, a reload, a stop).
+    /// Writes the state file now (a build's end, a reload, a stop), unless
+    /// nothing changed since it was last written.
     pub fn save_state(&mut self) {
+        if !self.state_dirty && self.state_saved.is_some() {
+            return;
+        }
         self.state_saved = Some(std::time::Instant::now());
         self.state_dirty = false;
         let path = &self.config.state_file;

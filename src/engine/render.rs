@@ -184,16 +184,21 @@ impl Engine {
         fresh: &BodyCache,
         main_paths: &HashSet<PathBuf>,
     ) -> RenderedFeed {
+        // Bodies on every core: a cold start renders the main feed's 50 at once.
+        let contents: Vec<Option<(Arc<str>, Option<NewBody>)>> = plan
+            .entries
+            .par_iter()
+            .map(|e| plan.full_content.then(|| self.content(&e.story, fresh, main_paths.contains(&e.story.path))))
+            .collect();
         let mut bodies = Vec::new();
         let selected: Vec<Selected<'_>> = plan
             .entries
             .iter()
-            .map(|e| Selected {
+            .zip(contents)
+            .map(|(e, content)| Selected {
                 story: &e.story,
                 updated: e.updated(),
-                content_html: plan.full_content.then(|| {
-                    let keep = main_paths.contains(&e.story.path);
-                    let (html, new) = self.content(&e.story, fresh, keep);
+                content_html: content.map(|(html, new)| {
                     bodies.extend(new);
                     html
                 }),
