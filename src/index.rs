@@ -47,9 +47,12 @@ pub type Month = (i32, u32);
 #[derive(Debug)]
 pub struct Index {
     timezone: Tz,
-    by_path: HashMap<PathBuf, Entry>,
+    /// Boxed: the map's table stays small, and a batch of boxed entries
+    /// moves into it without a second copy of every story.
+    by_path: HashMap<PathBuf, Box<Entry>>,
     /// Every path claiming an id; the first (smallest path) wins.
-    by_id: HashMap<String, BTreeSet<PathBuf>>,
+    /// Sorted (nearly always one path: a set per id would cost more than the story).
+    by_id: HashMap<String, Vec<PathBuf>>,
     /// The ids more than one path claims, so reporting them is not a scan.
     shared_ids: BTreeSet<String>,
     /// Every non-draft story, newest first; ties broken by id, then path.
@@ -183,7 +186,7 @@ impl Index {
     }
 
     pub fn get(&self, path: &Path) -> Option<&Entry> {
-        self.by_path.get(path)
+        self.by_path.get(path).map(|e| &**e)
     }
 
     pub fn paths(&self) -> impl Iterator<Item = &PathBuf> {
@@ -194,11 +197,7 @@ impl Index {
     pub fn insert(&mut self, entry: Entry) -> Option<Entry> {
         let old = self.remove(&entry.story.path);
         let path = entry.story.path.clone();
-        let claimants = self.by_id.entry(entry.story.id.clone()).or_default();
-        claimants.insert(path.clone());
-        if claimants.len() > 1 {
-            self.shared_ids.insert(entry.story.id.clone());
-        }
+        self.claim(&entry.story);
         if !entry.story.draft {
             let k = key(&entry.story);
             for taxonomy in TAXONOMIES {
@@ -212,8 +211,19 @@ impl Index {
             self.months.entry(month).or_default().insert(k.clone());
             self.order.insert(k);
         }
-        self.by_path.insert(path, entry);
+        self.by_path.insert(path, Box::new(entry));
         old
+    }
+
+    /// Records that the story's path claims its id.
+    fn claim(&mut self, story: &Story) {
+        let claimants = self.by_id.entry(story.id.clone()).or_default();
+        if let Err(at) = claimants.binary_search(&story.path) {
+            claimants.insert(at, story.path.clone());
+        }
+        if claimants.len() > 1 {
+            self.shared_ids.insert(story.id.clone());
+        }
     }
 
     /// Adds many stories to an empty index at once (a full scan at start):
@@ -221,10 +231,10 @@ impl Index {
     /// every key in parallel and bulk-loading each ordered set, instead of
     /// 100,000 tree inserts in a row. On an index that holds stories
     /// already, it is `insert` one by one. Returns the entries replaced.
-    pub fn insert_many(&mut self, entries: Vec<Entry>) -> Vec<Entry> {
+    pub fn insert_many(&mut self, entries: Vec<Box<Entry>>) -> Vec<Entry> {
         let mut seen = HashSet::with_capacity(entries.len());
         if !self.is_empty() || !entries.iter().all(|e| seen.insert(e.story.path.as_path())) {
-            return entries.into_iter().filter_map(|e| self.insert(e)).collect();
+            return entries.into_iter().filter_map(|e| self.insert(*e)).collect();
         }
         drop(seen);
         // Each distinct term's safe name once, then each story's key and
@@ -281,18 +291,14 @@ impl Index {
             self.terms.insert(term_key, term);
         }
         for e in entries {
-            let claimants = self.by_id.entry(e.story.id.clone()).or_default();
-            claimants.insert(e.story.path.clone());
-            if claimants.len() > 1 {
-                self.shared_ids.insert(e.story.id.clone());
-            }
+            self.claim(&e.story);
             self.by_path.insert(e.story.path.clone(), e);
         }
         Vec::new()
     }
 
     pub fn remove(&mut self, path: &Path) -> Option<Entry> {
-        let old = self.by_path.remove(path)?;
+        let old = *self.by_path.remove(path)?;
         let k = key(&old.story);
         if self.order.remove(&k) {
             for taxonomy in TAXONOMIES {
@@ -320,7 +326,7 @@ impl Index {
             }
         }
         if let Some(paths) = self.by_id.get_mut(&old.story.id) {
-            paths.remove(path);
+            paths.retain(|p| p != path);
             if paths.len() < 2 {
                 self.shared_ids.remove(&old.story.id);
             }
@@ -360,7 +366,7 @@ impl Index {
             .iter()
             .filter_map(|id| self.by_id.get(id))
             .flat_map(|paths| paths.iter().skip(1))
-            .filter_map(|p| self.by_path.get(p))
+            .filter_map(|p| self.get(p))
             .filter(|e| !e.story.draft && e.story.date <= now)
             .count();
         self.order.range(first_past..).count().saturating_sub(shadowed)
@@ -379,16 +385,14 @@ impl Index {
         now: DateTime<Utc>,
     ) -> impl Iterator<Item = &'a Entry> + 'a {
         let first_past = first_at(now);
-        set.range(first_past..)
-            .filter_map(|(_, _, path)| self.by_path.get(&**path))
-            .filter(move |e| self.is_winner(&e.story))
+        set.range(first_past..).filter_map(|(_, _, path)| self.get(path)).filter(move |e| self.is_winner(&e.story))
     }
 
     /// Non-draft stories dated in `(since, until]`, oldest first.
     pub fn dated_between(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> impl Iterator<Item = &Entry> + '_ {
         let from = first_at(until);
         let to = first_at(since);
-        self.order.range(from..to).rev().filter_map(|(_, _, path)| self.by_path.get(&**path))
+        self.order.range(from..to).rev().filter_map(|(_, _, path)| self.get(path))
     }
 
     /// Every term of every taxonomy, in order.
@@ -556,7 +560,7 @@ mod tests {
             one_by_one.insert(e);
         }
         let mut at_once = Index::new(chrono_tz::Asia::Shanghai);
-        assert!(at_once.insert_many(entries.clone()).is_empty());
+        assert!(at_once.insert_many(entries.iter().cloned().map(Box::new).collect()).is_empty());
         assert_eq!(view(&at_once, "2025-01-01T00:00:00Z"), view(&one_by_one, "2025-01-01T00:00:00Z"));
         assert_eq!(at_once.len(), 300);
         // And it stays a normal index: removing and re-adding works on it.
@@ -564,7 +568,7 @@ mod tests {
         one_by_one.remove(Path::new("00/s007.md"));
         assert_eq!(view(&at_once, "2025-01-01T00:00:00Z"), view(&one_by_one, "2025-01-01T00:00:00Z"));
         // On an index that is not empty, it replaces like insert does.
-        let replaced = at_once.insert_many(entries[..3].to_vec());
+        let replaced = at_once.insert_many(entries[..3].iter().cloned().map(Box::new).collect());
         assert_eq!(replaced.len(), 3);
     }
 

@@ -265,7 +265,7 @@ impl Engine {
         result: Result<article::Parsed, StoryError>,
         now: DateTime<Utc>,
         report: &mut Report,
-        batch: Option<&mut Vec<Entry>>,
+        batch: Option<&mut Vec<Box<Entry>>>,
     ) {
         match result {
             Ok(parsed) => {
@@ -285,7 +285,7 @@ impl Engine {
                 self.state_dirty = true;
                 self.mark(&story);
                 match batch {
-                    Some(batch) => batch.push(Entry { story, changed }),
+                    Some(batch) => batch.push(Box::new(Entry { story, changed })),
                     None => {
                         if let Some(old) = self.index.insert(Entry { story, changed }) {
                             self.mark(&old.story);
