@@ -259,6 +259,7 @@ impl Engine {
 
     /// Takes in what reading one path gave. A good story goes into the
     /// index, or into `batch` when one is given (to be indexed all at once).
+    #[allow(clippy::vec_box, reason = "boxed here so the index takes them in without a second copy")]
     fn apply(
         &mut self,
         path: &Path,
