@@ -156,7 +156,9 @@ pub fn read_parsed(dir: &Path, rel: &Path, limits: Limits, site: Site<'_>) -> Re
 }
 
 thread_local! {
-    /// The bytes of the story being read on this thread.
+    /// The bytes of the story being read on this thread. (Nothing done
+    /// while it is borrowed reads another story or waits on rayon, so it
+    /// is never borrowed twice.)
     static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
