@@ -92,14 +92,17 @@ pub fn story_terms(story: &Story, taxonomy: Taxonomy) -> BTreeMap<String, &str> 
     story_terms_with(story, taxonomy, safe_name)
 }
 
-fn story_terms_with(story: &Story, taxonomy: Taxonomy, mut slug: impl FnMut(&str) -> String) -> BTreeMap<String, &str> {
-    let names = match taxonomy {
+fn names_of(story: &Story, taxonomy: Taxonomy) -> &[String] {
+    match taxonomy {
         Taxonomy::Tags => &story.tags,
         Taxonomy::Categories => &story.categories,
         Taxonomy::Authors => &story.authors,
-    };
+    }
+}
+
+fn story_terms_with(story: &Story, taxonomy: Taxonomy, mut slug: impl FnMut(&str) -> String) -> BTreeMap<String, &str> {
     let mut terms = BTreeMap::new();
-    for name in names {
+    for name in names_of(story, taxonomy) {
         terms.entry(slug(name)).or_insert(name.as_str());
     }
     terms
@@ -129,10 +132,11 @@ impl SlugMemo {
 }
 
 /// A story's place in the ordered sets, worked out before they are built.
-struct Placed {
+struct Placed<'a> {
     key: OrderKey,
     month: Month,
-    terms: Vec<(TermKey, String)>,
+    /// (taxonomy, safe name, spelling), each safe name once per taxonomy.
+    terms: Vec<(Taxonomy, &'a str, &'a str)>,
 }
 
 /// Runs of equal `group_key` in a sorted list, in order.
@@ -248,18 +252,21 @@ impl Index {
         names.dedup();
         let slugs: HashMap<&str, String> = names.into_par_iter().map(|n| (n, safe_name(n))).collect();
         let timezone = self.timezone;
-        let placed: Vec<Option<Placed>> = entries
+        let placed: Vec<Option<Placed<'_>>> = entries
             .par_iter()
             .map(|e| {
                 (!e.story.draft).then(|| {
-                    let terms = TAXONOMIES
-                        .iter()
-                        .flat_map(|&t| {
-                            story_terms_with(&e.story, t, |n| slugs[n].clone())
-                                .into_iter()
-                                .map(move |(slug, name)| ((t, slug), name.to_owned()))
-                        })
-                        .collect();
+                    let mut terms: Vec<(Taxonomy, &str, &str)> = Vec::new();
+                    for taxonomy in TAXONOMIES {
+                        let first = terms.len();
+                        for name in names_of(&e.story, taxonomy) {
+                            let slug = slugs[name.as_str()].as_str();
+                            // The first spelling of a safe name counts, as in `story_terms`.
+                            if !terms[first..].iter().any(|(_, s, _)| *s == slug) {
+                                terms.push((taxonomy, slug, name.as_str()));
+                            }
+                        }
+                    }
                     let local = e.story.date.with_timezone(&timezone);
                     Placed { key: key(&e.story), month: (local.year(), local.month()), terms }
                 })
@@ -267,28 +274,33 @@ impl Index {
             .collect();
         let mut order = Vec::with_capacity(placed.len());
         let mut months: Vec<(Month, OrderKey)> = Vec::with_capacity(placed.len());
-        let mut terms: Vec<(TermKey, OrderKey, String)> = Vec::new();
+        let mut terms: Vec<(Taxonomy, &str, OrderKey, &str)> = Vec::new();
         for p in placed.into_iter().flatten() {
             months.push((p.month, p.key.clone()));
-            terms.extend(p.terms.into_iter().map(|(term, name)| (term, p.key.clone(), name)));
+            terms.extend(p.terms.into_iter().map(|(t, slug, name)| (t, slug, p.key.clone(), name)));
             order.push(p.key);
         }
         order.par_sort_unstable();
         months.par_sort_unstable();
-        terms.par_sort_unstable_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        terms.par_sort_unstable_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
         self.order = order.into_iter().collect();
         for (month, group) in group_sorted(months, |(m, _)| *m) {
             self.months.insert(month, group.into_iter().map(|(_, k)| k).collect());
         }
-        for (term_key, group) in group_sorted(terms, |(t, _, _)| t.clone()) {
+        for ((taxonomy, slug), group) in group_sorted(terms, |(t, slug, _, _)| (*t, *slug)) {
             let mut term = Term::default();
             let mut keys = Vec::with_capacity(group.len());
-            for (_, k, name) in group {
-                *term.spellings.entry(name).or_default() += 1;
+            for (_, _, k, name) in group {
+                match term.spellings.get_mut(name) {
+                    Some(n) => *n += 1,
+                    None => {
+                        term.spellings.insert(name.to_owned(), 1);
+                    }
+                }
                 keys.push(k);
             }
             term.stories = keys.into_iter().collect();
-            self.terms.insert(term_key, term);
+            self.terms.insert((taxonomy, slug.to_owned()), term);
         }
         for e in entries {
             self.claim(&e.story);
