@@ -241,16 +241,19 @@ impl Index {
             return entries.into_iter().filter_map(|e| self.insert(*e)).collect();
         }
         drop(seen);
-        // Each distinct term's safe name once, then each story's key and
-        // terms, on every core.
+        // Each distinct term's safe name once (on every core, into the memo
+        // later inserts use too), then each story's key and terms.
         let mut names: Vec<&str> = entries
             .iter()
             .flat_map(|e| e.story.tags.iter().chain(&e.story.categories).chain(&e.story.authors))
             .map(String::as_str)
+            .filter(|n| !self.slugs.0.contains_key(*n))
             .collect();
         names.par_sort_unstable();
         names.dedup();
-        let slugs: HashMap<&str, String> = names.into_par_iter().map(|n| (n, safe_name(n))).collect();
+        let made: Vec<(String, String)> = names.into_par_iter().map(|n| (n.to_owned(), safe_name(n))).collect();
+        self.slugs.0.extend(made);
+        let slugs = &self.slugs.0;
         let timezone = self.timezone;
         let placed: Vec<Option<Placed<'_>>> = entries
             .par_iter()

@@ -297,7 +297,8 @@ fn from_toml(v: toml::de::DeValue<'_>) -> Value {
             // Out of range: kept as its text, as a number too large to be a size.
             Err(_) => Value::String(i.to_string()),
         },
-        T::Float(f) => Value::Float(f.as_str().replace('_', "").parse().unwrap_or(f64::NAN)),
+        // The parser has already removed `_` separators, as `to_f64` relies on.
+        T::Float(f) => Value::Float(f.as_str().parse().unwrap_or(f64::NAN)),
         T::Boolean(b) => Value::Bool(b),
         T::Datetime(d) => Value::Datetime(d.to_string()),
         T::Array(a) => Value::List(a.into_iter().map(|v| from_toml(v.into_inner())).collect()),
