@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -54,6 +54,33 @@ pub struct Options {
 const HOUSEKEEPING: Duration = Duration::from_millis(500);
 /// Polling interval once the OS watch limit is reached.
 const FALLBACK_POLL_MS: u64 = 1000;
+
+/// When the watcher last passed on a file change. The debounce counts its
+/// quiet period from there, not from when the loop got round to the
+/// message: a change made while a rebuild was running has already waited
+/// part of the period, and must not wait a whole one more (issue 5).
+#[derive(Debug, Clone)]
+struct LastEvent {
+    epoch: Instant,
+    micros: Arc<AtomicU64>,
+}
+
+impl LastEvent {
+    fn new() -> LastEvent {
+        LastEvent { epoch: Instant::now(), micros: Arc::new(AtomicU64::new(0)) }
+    }
+
+    /// Called before the message is sent, so the loop never sees a message
+    /// newer than the time it reads here.
+    fn touch(&self) {
+        let micros = u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.micros.fetch_max(micros, Ordering::Release);
+    }
+
+    fn get(&self) -> Instant {
+        self.epoch + Duration::from_micros(self.micros.load(Ordering::Acquire))
+    }
+}
 
 /// Keeps the watcher alive; dropping it stops watching.
 #[allow(dead_code)] // held, never read: dropping it stops watching
@@ -97,6 +124,7 @@ struct Daemon {
     options: Options,
     tx: Sender<Message>,
     watch: Option<Watch>,
+    last_event: LastEvent,
     pinger: Option<Pinger>,
     root_id: Option<(u64, u64)>,
     last_publish: DateTime<Utc>,
@@ -126,7 +154,8 @@ impl Daemon {
         remove_temp_files(&config.output_dir);
         let mut engine = Engine::new(config);
         engine.set_cancel(cancel);
-        let watch = start_watch(engine.config(), &mut options, &tx)?;
+        let last_event = LastEvent::new();
+        let watch = start_watch(engine.config(), &mut options, &tx, &last_event)?;
         let started = Instant::now();
         let now = Utc::now();
         let report = engine.scan(now)?;
@@ -147,6 +176,7 @@ impl Daemon {
             options,
             tx,
             watch,
+            last_event,
             last_publish: now,
             watchdog: systemd_watchdog(),
             last_ping: Instant::now(),
@@ -176,11 +206,12 @@ impl Daemon {
     }
 
     /// The debounce: once a file changed, wait until the folder has been
-    /// quiet for `debounce_ms`, so a burst (a `git pull`, an editor's save
-    /// dance, a copy of 1,000 files) ends in one rebuild with every change.
-    /// Each path is re-read from the disk then, whatever its events said, so
-    /// nothing is lost when events cancel out (created and deleted, renamed
-    /// and deleted). A stream that never pauses is cut every 20 periods.
+    /// quiet for `debounce_ms` since the last change the watcher saw, so a
+    /// burst (a `git pull`, an editor's save dance, a copy of 1,000 files)
+    /// ends in one rebuild with every change. Each path is re-read from the
+    /// disk then, whatever its events said, so nothing is lost when events
+    /// cancel out (created and deleted, renamed and deleted). A stream that
+    /// never pauses is cut every 20 periods.
     fn debounce(&self, rx: &Receiver<Message>, batch: &mut Vec<Message>) {
         let is_file = |m: &Message| matches!(m, Message::Story(_) | Message::Tree(_));
         if !batch.iter().any(is_file) || batch.iter().any(|m| !is_file(m)) {
@@ -188,17 +219,22 @@ impl Daemon {
         }
         let quiet = Duration::from_millis(self.engine.config().debounce_ms);
         let cut = Instant::now() + quiet * 20;
-        while Instant::now() < cut {
-            match rx.recv_timeout(quiet) {
+        loop {
+            let due = (self.last_event.get() + quiet).min(cut);
+            let wait = due.saturating_duration_since(Instant::now());
+            if wait.is_zero() {
+                return;
+            }
+            match rx.recv_timeout(wait) {
                 Ok(message) => {
-                    let control = !is_file(&message);
                     batch.push(message);
                     batch.extend(rx.try_iter());
-                    if control {
+                    if batch.iter().any(|m| !is_file(m)) {
                         return;
                     }
                 }
-                Err(_) => return,
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
             }
         }
     }
@@ -258,7 +294,7 @@ impl Daemon {
             Ok(report) => report,
         };
         log_problems(&report);
-        self.watch = start_watch(self.engine.config(), &mut self.options, &self.tx)?;
+        self.watch = start_watch(self.engine.config(), &mut self.options, &self.tx, &self.last_event)?;
         self.pinger = Pinger::start(hub_urls(self.engine.config()));
         self.root_id = folder_id(&self.engine.config().articles_dir);
         work.force = true;
@@ -282,7 +318,7 @@ impl Daemon {
         // Events may have been lost, or the folder replaced under the same
         // inode number: watch it afresh before reading it again.
         if work.rescan.is_some() && current.is_some() {
-            self.watch = start_watch(self.engine.config(), &mut self.options, &self.tx)?;
+            self.watch = start_watch(self.engine.config(), &mut self.options, &self.tx, &self.last_event)?;
         }
         Ok(())
     }
@@ -384,7 +420,12 @@ pub fn changed_feed_urls(config: &Config, replaced: &[PathBuf]) -> Vec<String> {
 /// Starts watching the articles folder (recursively), with OS notifications
 /// or by polling. Every event is translated here and sent to the loop at
 /// once; the loop does the debouncing.
-fn start_watch(config: &Config, options: &mut Options, tx: &Sender<Message>) -> Result<Option<Watch>, FatalError> {
+fn start_watch(
+    config: &Config,
+    options: &mut Options,
+    tx: &Sender<Message>,
+    last_event: &LastEvent,
+) -> Result<Option<Watch>, FatalError> {
     let root = match std::fs::canonicalize(&config.articles_dir) {
         Ok(root) => root,
         Err(_) => return Ok(None), // gone: housekeeping notices when it is back
@@ -392,8 +433,13 @@ fn start_watch(config: &Config, options: &mut Options, tx: &Sender<Message>) -> 
     let handler = {
         let tx = tx.clone();
         let root = root.clone();
+        let last_event = last_event.clone();
         move |result: notify::Result<notify::Event>| {
-            for message in translate(&root, result) {
+            let messages = translate(&root, result);
+            if messages.iter().any(|m| matches!(m, Message::Story(_) | Message::Tree(_))) {
+                last_event.touch();
+            }
+            for message in messages {
                 let _ = tx.send(message);
             }
         }
