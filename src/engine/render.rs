@@ -13,8 +13,8 @@ use super::plan::{FeedKey, Plan};
 use super::{Engine, FEED_FILES};
 use crate::article::{self, text::escape, Site, Story};
 use crate::error::FatalError;
-use crate::feed::index_page::{index_html, Listed};
-use crate::feed::{self, Selected};
+use crate::feed::index_page::index_html;
+use crate::feed::{self, Feed, Selected};
 use crate::load;
 use crate::publish::Batch;
 
@@ -30,6 +30,23 @@ type NewBody = (PathBuf, u64, Arc<str>);
 
 /// One feed's files (relative path, text) and the bodies it rendered.
 type RenderedFeed = (Vec<(PathBuf, String)>, Vec<NewBody>);
+
+/// The main feed's page for people, beside its feed files.
+const INDEX_PAGE: &str = "index.html";
+
+/// A feed's three files, relative to the output folder.
+fn feed_files(key: &FeedKey) -> Vec<PathBuf> {
+    FEED_FILES.iter().map(|f| key.folder().join(f)).collect()
+}
+
+/// A feed's three files (as [`feed_files`] names them), serialized side by side.
+fn serialize(files: &[PathBuf], model: &Feed) -> Vec<(PathBuf, String)> {
+    let (rss, (atom, json)) = rayon::join(
+        || feed::rss::to_rss(model),
+        || rayon::join(|| feed::atom::to_atom(model), || feed::json_feed::to_json_feed(model)),
+    );
+    files.iter().cloned().zip([rss, atom, json]).collect()
+}
 
 /// `items` in groups of `size`, in order.
 fn chunks<T>(items: Vec<T>, size: usize) -> impl Iterator<Item = Vec<T>> {
@@ -70,6 +87,12 @@ impl BodyCache {
         }
     }
 
+    pub(super) fn extend(&mut self, bodies: Vec<NewBody>) {
+        for (path, hash, html) in bodies {
+            self.insert(path, hash, html);
+        }
+    }
+
     pub(super) fn merge(&mut self, other: BodyCache) {
         for (path, (hash, html)) in other.map {
             self.insert(path, hash, html);
@@ -85,68 +108,91 @@ impl BodyCache {
 impl Engine {
     /// Renders the feeds marked since the last render whose inputs changed
     /// (all of them the first time) into `batch`, which writes as it fills,
-    /// so memory holds a few feeds at a time. The main feeds are written
-    /// first and at once: subscribers see a change before the term and
+    /// so memory holds a few feeds at a time. The main feeds are planned,
+    /// rendered and written before anything else is even planned:
+    /// subscribers see a change before the index page, the term and the
     /// archive feeds are done. Returns every file that should exist now.
     pub(super) fn render(&mut self, now: DateTime<Utc>, batch: &mut Batch) -> Result<BTreeSet<PathBuf>, FatalError> {
         let out_dir = self.config.output_dir.clone();
+        let io = |source| FatalError::Io { path: out_dir.clone(), source };
         let dirty = std::mem::take(&mut self.dirty);
         let months = self.archive_months(now);
-        let all_keys = self.feed_keys(now);
-        let keys: Vec<FeedKey> = if dirty.all { all_keys.clone() } else { dirty.feeds.into_iter().collect() };
-        let listed = self.listed(&all_keys);
-        let mut expected = if dirty.all { BTreeSet::new() } else { self.written.clone() };
-        expected.insert(PathBuf::from("index.html"));
         let main_paths: HashSet<PathBuf> =
             self.index.published(now).take(self.config.limit).map(|e| e.story.path.clone()).collect();
-        let io = |source| FatalError::Io { path: out_dir.clone(), source };
-        // Plan every marked feed first (cheap), keeping those whose inputs changed.
+        let mut fresh = BodyCache::default();
+        let mut digests = Vec::new();
+
+        let main_plan = self.plan(&FeedKey::Main, now, &months);
+        let mut main_model = None;
+        if let Some(plan) = main_plan.as_ref().filter(|_| dirty.all || dirty.feeds.contains(&FeedKey::Main)) {
+            let (digest, files) = (plan.digest(), feed_files(&FeedKey::Main));
+            if !self.is_current(&FeedKey::Main, digest, &files) {
+                let (model, bodies) = self.model(plan, &fresh, &main_paths);
+                for (rel, text) in serialize(&files, &model) {
+                    batch.push(out_dir.join(rel), text).map_err(io)?;
+                }
+                batch.flush().map_err(io)?;
+                fresh.extend(bodies);
+                digests.push((FeedKey::Main, digest));
+                main_model = Some(model);
+            }
+        }
+
+        let all_keys = self.feed_keys(now);
+        let listed = self.listed(&all_keys);
+        let index_page = Path::new(INDEX_PAGE);
+        if main_model.is_some() || listed != self.listed || !out_dir.join(index_page).is_file() {
+            if let Some(plan) = &main_plan {
+                let model = match main_model {
+                    Some(model) => model,
+                    None => self.model(plan, &fresh, &main_paths).0,
+                };
+                batch.push(out_dir.join(index_page), index_html(&model, &listed)).map_err(io)?;
+            }
+        }
+        let mut expected = if dirty.all { BTreeSet::new() } else { self.written.clone() };
+        expected.insert(index_page.to_path_buf());
+        expected.extend(feed_files(&FeedKey::Main));
+        // Plan every other marked feed (cheap), keeping those whose inputs changed.
+        let keys: Vec<FeedKey> = if dirty.all { all_keys.clone() } else { dirty.feeds.into_iter().collect() };
         let mut todo = Vec::new();
         let mut gone = Vec::new();
-        for key in &keys {
-            let files: Vec<PathBuf> = FEED_FILES.iter().map(|f| key.folder().join(f)).collect();
-            let Some(plan) = self.plan(key, now, &months) else {
+        for key in keys.into_iter().filter(|k| *k != FeedKey::Main) {
+            let files = feed_files(&key);
+            let Some(plan) = self.plan(&key, now, &months) else {
                 for f in &files {
                     expected.remove(f);
                 }
-                gone.push(key.clone());
+                gone.push(key);
                 continue;
             };
             expected.extend(files.iter().cloned());
             let digest = plan.digest();
-            let is_main = *key == FeedKey::Main;
-            let unchanged = self.digests.get(key) == Some(&digest)
-                && files.iter().all(|f| self.config.output_dir.join(f).is_file());
-            if !unchanged || (is_main && listed != self.listed) {
-                todo.push((key.clone(), plan, files, digest));
+            if !self.is_current(&key, digest, &files) {
+                todo.push((key, plan, files, digest));
             }
         }
-        let mut fresh = BodyCache::default();
-        let mut digests = Vec::new();
-        // The main feeds first, on disk at once; then the others a few at a
-        // time on every core (a few, so memory holds only those feeds).
-        let (main, rest): (Vec<_>, Vec<_>) = todo.into_iter().partition(|(key, ..)| *key == FeedKey::Main);
-        for group in std::iter::once(main).chain(chunks(rest, RENDER_GROUP)) {
+        // A few at a time on every core, so memory holds only those feeds.
+        for group in chunks(todo, RENDER_GROUP) {
             if self.cancelled() {
                 return Err(FatalError::Cancelled);
             }
             let outputs: Vec<RenderedFeed> = group
                 .par_iter()
-                .map(|(key, plan, files, _)| self.render_plan(key, plan, files, &listed, &fresh, &main_paths))
+                .map(|(_, plan, files, _)| {
+                    let (model, bodies) = self.model(plan, &fresh, &main_paths);
+                    (serialize(files, &model), bodies)
+                })
                 .collect();
             for (files, bodies) in outputs {
                 for (rel, text) in files {
                     batch.push(out_dir.join(rel), text).map_err(io)?;
                 }
-                for (path, hash, html) in bodies {
-                    fresh.insert(path, hash, html);
-                }
-            }
-            if group.iter().any(|(key, ..)| *key == FeedKey::Main) {
-                batch.flush().map_err(io)?;
+                fresh.extend(bodies);
             }
             digests.extend(group.into_iter().map(|(key, _, _, digest)| (key, digest)));
         }
+        drop(main_plan);
         for key in gone {
             self.digests.remove(&key);
         }
@@ -173,17 +219,13 @@ impl Engine {
         Ok(expected)
     }
 
-    /// One feed's files (and `index.html` for the main feed), with the
-    /// bodies it had to render that are worth keeping.
-    fn render_plan(
-        &self,
-        key: &FeedKey,
-        plan: &Plan<'_>,
-        files: &[PathBuf],
-        listed: &[Listed],
-        fresh: &BodyCache,
-        main_paths: &HashSet<PathBuf>,
-    ) -> RenderedFeed {
+    /// Whether a feed's files are on disk and were made from these inputs.
+    fn is_current(&self, key: &FeedKey, digest: u64, files: &[PathBuf]) -> bool {
+        self.digests.get(key) == Some(&digest) && files.iter().all(|f| self.config.output_dir.join(f).is_file())
+    }
+
+    /// One feed's model, with the bodies it had to render that are worth keeping.
+    fn model(&self, plan: &Plan<'_>, fresh: &BodyCache, main_paths: &HashSet<PathBuf>) -> (Feed, Vec<NewBody>) {
         // Bodies on every core: a cold start renders the main feed's 50 at once.
         let contents: Vec<Option<(Arc<str>, Option<NewBody>)>> = plan
             .entries
@@ -204,15 +246,7 @@ impl Engine {
                 }),
             })
             .collect();
-        let model = feed::build(&plan.head, &selected);
-        let mut out = Vec::with_capacity(4);
-        if *key == FeedKey::Main {
-            out.push((PathBuf::from("index.html"), index_html(&model, listed)));
-        }
-        out.push((files[0].clone(), feed::rss::to_rss(&model)));
-        out.push((files[1].clone(), feed::atom::to_atom(&model)));
-        out.push((files[2].clone(), feed::json_feed::to_json_feed(&model)));
-        (out, bodies)
+        (feed::build(&plan.head, &selected), bodies)
     }
 
     /// A story's content HTML, rendered once per version of its text while
