@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Paired comparison of two feedsmith binaries on one corpus: cold
 # main-feed builds, alternating A and B so that both see the same machine
-# noise; prints median wall time, CPU time (user + sys) and peak RSS.
+# noise; prints median wall time, CPU time (user + sys) and peak RSS, and
+# the ratio of the medians.
 #
 # usage: bench/compare.sh OLD_BINARY NEW_BINARY [N=10000] [RUNS=9]
 # (run bench/run.py once first: it generates the corpora under $BENCH_DIR)
@@ -21,19 +22,34 @@ taxonomy_feeds = []
 archives = false
 articles_dir = "$corpus"
 TOML
-once() { # label binary
-    rm -rf "$site/out" "$site/state.json"
-    /usr/bin/time -f "$1 %e %U %S %M" "$2" build -q --config "$site/feedsmith.toml" \
-        --output "$site/out" --state "$site/state.json" 2>&1 >/dev/null | tail -1
-}
-once warm "$a" >/dev/null
-for _ in $(seq "$runs"); do once A "$a"; once B "$b"; done | python3 -c '
-import collections, statistics, sys
-runs = collections.defaultdict(list)
-for line in sys.stdin:
-    label, wall, user, sys_, rss = line.split()
-    runs[label].append((float(wall) * 1000, (float(user) + float(sys_)) * 1000, int(rss) / 1024))
-for label, name in (("A", sys.argv[1]), ("B", sys.argv[2])):
-    wall, cpu, rss = (statistics.median(r[i] for r in runs[label]) for i in range(3))
-    print(f"{label} {name}: wall {wall:.0f} ms, cpu {cpu:.0f} ms, peak RSS {rss:.0f} MiB")
-' "$a" "$b"
+python3 - "$a" "$b" "$site" "$runs" <<'PY'
+import os, shutil, statistics, subprocess, sys, time
+a, b, site, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+
+def once(binary):
+    shutil.rmtree(os.path.join(site, "out"), ignore_errors=True)
+    state = os.path.join(site, "state.json")
+    if os.path.exists(state):
+        os.remove(state)
+    start = time.perf_counter()
+    proc = subprocess.Popen([binary, "build", "-q", "--config", os.path.join(site, "feedsmith.toml"),
+                             "--output", os.path.join(site, "out"), "--state", state])
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if status != 0:
+        sys.exit(f"{binary} failed with status {status}")
+    return wall * 1000, (usage.ru_utime + usage.ru_stime) * 1000, usage.ru_maxrss / 1024
+
+once(a)  # warms the page cache
+results = {a: [], b: []}
+for _ in range(runs):
+    for binary in (a, b):
+        results[binary].append(once(binary))
+medians = {}
+for label, binary in (("A", a), ("B", b)):
+    wall, cpu, rss = (statistics.median(r[i] for r in results[binary]) for i in range(3))
+    medians[label] = (wall, cpu, rss)
+    print(f"{label} {binary}: wall {wall:.1f} ms, cpu {cpu:.1f} ms, peak RSS {rss:.1f} MiB")
+(wa, ca, ra), (wb, cb, rb) = medians["A"], medians["B"]
+print(f"B/A: wall {wb / wa:.3f}, cpu {cb / ca:.3f}, peak RSS {rb / ra:.3f}")
+PY

@@ -176,19 +176,36 @@ fn with_story<R>(
     let fail = |message: String, hint: &str| StoryError::new(&path, message, hint);
     let unreadable =
         |e: std::io::Error| fail(format!("cannot read: {e}"), "check that the file exists and is readable");
-    let mut meta = fs::symlink_metadata(&path).map_err(unreadable)?;
-    if meta.file_type().is_symlink() {
-        let root = fs::canonicalize(dir).map_err(|e| fail(format!("cannot resolve the articles folder: {e}"), ""))?;
-        let target = fs::canonicalize(&path)
-            .map_err(|e| fail(format!("broken symlink: {e}"), "point it at an existing file or delete it"))?;
-        if !target.starts_with(&root) {
-            return Err(outside(&path));
+    let not_regular =
+        || fail("not a regular file".into(), "stories must be regular files (not FIFOs, sockets or devices)");
+    // One open that follows no symlink and never waits (a FIFO would wait
+    // for a writer), then the type from the open file: one walk of the
+    // path instead of two (`lstat`, then `open`) on every story of a scan.
+    let (mut file, meta) = match open_no_follow(&path) {
+        Ok(file) => {
+            let meta = file.metadata().map_err(unreadable)?;
+            (file, meta)
         }
-        meta = fs::metadata(&path).map_err(unreadable)?;
-    }
-    // Checked before opening: opening a FIFO would wait for a writer.
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            let root =
+                fs::canonicalize(dir).map_err(|e| fail(format!("cannot resolve the articles folder: {e}"), ""))?;
+            let target = fs::canonicalize(&path)
+                .map_err(|e| fail(format!("broken symlink: {e}"), "point it at an existing file or delete it"))?;
+            if !target.starts_with(&root) {
+                return Err(outside(&path));
+            }
+            let file = open_no_follow(&target).map_err(unreadable)?;
+            let meta = file.metadata().map_err(unreadable)?;
+            (file, meta)
+        }
+        // A socket cannot be opened at all: say what it is.
+        Err(_) if fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file() && !m.is_symlink()) => {
+            return Err(not_regular())
+        }
+        Err(e) => return Err(unreadable(e)),
+    };
     if !meta.is_file() {
-        return Err(fail("not a regular file".into(), "stories must be regular files (not FIFOs, sockets or devices)"));
+        return Err(not_regular());
     }
     if meta.len() > limits.max_bytes {
         return Err(too_big(&path, meta.len(), limits));
@@ -198,9 +215,7 @@ fn with_story<R>(
         if bytes.capacity() > KEPT_BUFFER_BYTES {
             bytes.shrink_to(KEPT_BUFFER_BYTES);
         }
-        bytes.reserve(meta.len() as usize);
-        fs::File::open(&path)
-            .and_then(|f| f.take(limits.max_bytes + 1).read_to_end(bytes))
+        read_sized(&mut file, meta.len(), limits.max_bytes, bytes)
             .map_err(|e| fail(format!("cannot read: {e}"), "check the file's permissions"))?;
         if bytes.len() as u64 > limits.max_bytes {
             return Err(too_big(&path, bytes.len() as u64, limits));
@@ -221,6 +236,50 @@ fn with_story<R>(
         }
         Ok(keep(parsed, &text))
     })
+}
+
+/// Reads a file that `fstat` said holds `len` bytes into `bytes`, at most
+/// `max + 1` of them (so that an oversized file shows). A short read that
+/// ends exactly at `len` is the end: one `read` per story, where std's
+/// `read_to_end` (8 KiB steps, then a probe for the end) makes three for a
+/// typical one. A file growing at this very moment is read again at its
+/// next change event.
+fn read_sized(file: &mut fs::File, len: u64, max: u64, bytes: &mut Vec<u8>) -> std::io::Result<()> {
+    let limit = usize::try_from(max.saturating_add(1)).unwrap_or(usize::MAX);
+    bytes.clear();
+    bytes.resize(usize::try_from(len).unwrap_or(usize::MAX).saturating_add(1).min(limit), 0);
+    let mut filled = 0;
+    loop {
+        if filled == bytes.len() {
+            if filled >= limit {
+                break;
+            }
+            bytes.resize(filled.saturating_mul(2).max(4096).min(limit), 0);
+        }
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => {
+                filled += n;
+                if filled as u64 == len && filled < bytes.len() {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                bytes.truncate(filled);
+                return Err(e);
+            }
+        }
+    }
+    bytes.truncate(filled);
+    Ok(())
+}
+
+/// Opens a file for reading without following a symlink in its last
+/// component (that fails with `ELOOP`) and without blocking on a FIFO.
+fn open_no_follow(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path)
 }
 
 fn too_big(path: &Path, len: u64, limits: Limits) -> StoryError {
@@ -342,6 +401,24 @@ fn normalize(path: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sized_reads_get_the_whole_file_whatever_fstat_said() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("a.md");
+        let text: Vec<u8> = (0..20_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        fs::write(&path, &text).expect("write");
+        let mut bytes = vec![1, 2, 3];
+        // The size fstat gave, a smaller one (the file grew since), none, and a larger one (it shrank).
+        for len in [20_000, 5, 0, 30_000] {
+            let mut file = fs::File::open(&path).expect("open");
+            read_sized(&mut file, len, 1 << 20, &mut bytes).expect("read");
+            assert_eq!(bytes, text, "fstat said {len}");
+        }
+        let mut file = fs::File::open(&path).expect("open");
+        read_sized(&mut file, 100, 1000, &mut bytes).expect("read");
+        assert_eq!(bytes.len(), 1001, "stops one byte past the limit, so the caller sees the file is too big");
+    }
 
     #[test]
     fn paths_sort_as_path_orders_them() {
