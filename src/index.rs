@@ -2,7 +2,7 @@
 //! by (date, id), with duplicate ids resolved deterministically (pure).
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -131,14 +131,6 @@ impl SlugMemo {
     }
 }
 
-/// A story's place in the ordered sets, worked out before they are built.
-struct Placed<'a> {
-    key: OrderKey,
-    month: Month,
-    /// (taxonomy, safe name, spelling), each safe name once per taxonomy.
-    terms: Vec<(Taxonomy, &'a str, &'a str)>,
-}
-
 /// Runs of equal `group_key` in a sorted list, in order.
 fn group_sorted<T, K: PartialEq>(items: Vec<T>, group_key: impl Fn(&T) -> K) -> Vec<(K, Vec<T>)> {
     let mut groups: Vec<(K, Vec<T>)> = Vec::new();
@@ -153,6 +145,123 @@ fn group_sorted<T, K: PartialEq>(items: Vec<T>, group_key: impl Fn(&T) -> K) -> 
 }
 
 const TAXONOMIES: [Taxonomy; 3] = [Taxonomy::Tags, Taxonomy::Categories, Taxonomy::Authors];
+
+/// A new index built from a full scan, a chunk of stories at a time: each
+/// story is filed by path and id, and its order key, month and terms are
+/// noted, while the scan reads the next chunk; [`Bulk::finish`] then sorts
+/// the notes on every core and bulk-loads each ordered set. The index that
+/// [`Index::insert`] one by one would give, without 100,000 tree inserts in
+/// a row after the last file is read (issue 5).
+#[derive(Debug)]
+pub struct Bulk {
+    index: Index,
+    order: Vec<OrderKey>,
+    months: Vec<(Month, OrderKey)>,
+    /// (taxonomy, safe name, story, spelling): each safe name once per story.
+    terms: Vec<(Taxonomy, Arc<str>, OrderKey, Arc<str>)>,
+    /// Each spelling met, with its safe name: both shared by every story that uses it.
+    spellings: HashMap<String, (Arc<str>, Arc<str>)>,
+    /// Stories whose path was already taken in, inserted one by one at the end.
+    again: Vec<Entry>,
+}
+
+impl Bulk {
+    pub fn new(timezone: Tz, capacity: usize) -> Bulk {
+        let mut index = Index::new(timezone);
+        index.reserve(capacity);
+        Bulk {
+            index,
+            order: Vec::with_capacity(capacity),
+            months: Vec::with_capacity(capacity),
+            terms: Vec::new(),
+            spellings: HashMap::new(),
+            again: Vec::new(),
+        }
+    }
+
+    /// Takes in one story (boxed: it moves into the index without a copy).
+    pub fn add(&mut self, entry: Box<Entry>) {
+        if self.index.by_path.contains_key(&entry.story.path) {
+            self.again.push(*entry);
+            return;
+        }
+        if !entry.story.draft {
+            let k = key(&entry.story);
+            for taxonomy in TAXONOMIES {
+                let first = self.terms.len();
+                for name in names_of(&entry.story, taxonomy) {
+                    let (slug, spelling) = match self.spellings.get(name.as_str()) {
+                        Some(known) => known.clone(),
+                        None => {
+                            let made = (Arc::from(safe_name(name)), Arc::from(name.as_str()));
+                            self.spellings.insert(name.clone(), made.clone());
+                            made
+                        }
+                    };
+                    // The first spelling of a safe name counts, as in `story_terms`.
+                    if !self.terms[first..].iter().any(|(_, s, _, _)| *s == slug) {
+                        self.terms.push((taxonomy, slug, k.clone(), spelling));
+                    }
+                }
+            }
+            self.months.push((self.index.month_of(entry.story.date), k.clone()));
+            self.order.push(k);
+        }
+        self.index.claim(&entry.story);
+        self.index.by_path.insert(entry.story.path.clone(), entry);
+    }
+
+    /// The index, and the entries that stories taken in twice replaced.
+    pub fn finish(self) -> (Index, Vec<Entry>) {
+        let Bulk { mut index, mut order, mut months, mut terms, spellings, again } = self;
+        rayon::join(
+            || order.par_sort_unstable(),
+            || {
+                rayon::join(
+                    || months.par_sort_unstable(),
+                    || terms.par_sort_unstable_by(|a, b| (a.0, &a.1, &a.2).cmp(&(b.0, &b.1, &b.2))),
+                )
+            },
+        );
+        let (order, (months, terms)) =
+            rayon::join(|| order.into_iter().collect(), || rayon::join(|| bulk_months(months), || bulk_terms(terms)));
+        index.order = order;
+        index.months = months;
+        index.terms = terms;
+        index.slugs.0.extend(spellings.into_iter().map(|(name, (slug, _))| (name, slug.to_string())));
+        let replaced = again.into_iter().filter_map(|e| index.insert(e)).collect();
+        (index, replaced)
+    }
+}
+
+/// Each month's set, from (month, key) pairs sorted by month.
+fn bulk_months(months: Vec<(Month, OrderKey)>) -> BTreeMap<Month, BTreeSet<OrderKey>> {
+    group_sorted(months, |(m, _)| *m)
+        .into_iter()
+        .map(|(m, group)| (m, group.into_iter().map(|(_, k)| k).collect()))
+        .collect()
+}
+
+/// Each term's set and spellings, from notes sorted by term.
+fn bulk_terms(terms: Vec<(Taxonomy, Arc<str>, OrderKey, Arc<str>)>) -> BTreeMap<TermKey, Term> {
+    let mut out = BTreeMap::new();
+    for ((taxonomy, slug), group) in group_sorted(terms, |(t, slug, _, _)| (*t, slug.clone())) {
+        let mut term = Term::default();
+        let mut keys = Vec::with_capacity(group.len());
+        for (_, _, k, name) in group {
+            match term.spellings.get_mut(&*name) {
+                Some(n) => *n += 1,
+                None => {
+                    term.spellings.insert(name.to_string(), 1);
+                }
+            }
+            keys.push(k);
+        }
+        term.stories = keys.into_iter().collect();
+        out.insert((taxonomy, slug.to_string()), term);
+    }
+    out
+}
 
 impl Index {
     /// An empty index whose months are calendar months in `timezone`.
@@ -228,88 +337,6 @@ impl Index {
         if claimants.len() > 1 {
             self.shared_ids.insert(story.id.clone());
         }
-    }
-
-    /// Adds many stories to an empty index at once (a full scan at start):
-    /// the index [`Index::insert`] one by one would give, built by sorting
-    /// every key in parallel and bulk-loading each ordered set, instead of
-    /// 100,000 tree inserts in a row. On an index that holds stories
-    /// already, it is `insert` one by one. Returns the entries replaced.
-    pub fn insert_many(&mut self, entries: Vec<Box<Entry>>) -> Vec<Entry> {
-        let mut seen = HashSet::with_capacity(entries.len());
-        if !self.is_empty() || !entries.iter().all(|e| seen.insert(e.story.path.as_path())) {
-            return entries.into_iter().filter_map(|e| self.insert(*e)).collect();
-        }
-        drop(seen);
-        // Each distinct term's safe name once (on every core, into the memo
-        // later inserts use too), then each story's key and terms.
-        let mut names: Vec<&str> = entries
-            .iter()
-            .flat_map(|e| e.story.tags.iter().chain(&e.story.categories).chain(&e.story.authors))
-            .map(String::as_str)
-            .filter(|n| !self.slugs.0.contains_key(*n))
-            .collect();
-        names.par_sort_unstable();
-        names.dedup();
-        let made: Vec<(String, String)> = names.into_par_iter().map(|n| (n.to_owned(), safe_name(n))).collect();
-        self.slugs.0.extend(made);
-        let slugs = &self.slugs.0;
-        let timezone = self.timezone;
-        let placed: Vec<Option<Placed<'_>>> = entries
-            .par_iter()
-            .map(|e| {
-                (!e.story.draft).then(|| {
-                    let mut terms: Vec<(Taxonomy, &str, &str)> = Vec::new();
-                    for taxonomy in TAXONOMIES {
-                        let first = terms.len();
-                        for name in names_of(&e.story, taxonomy) {
-                            let slug = slugs[name.as_str()].as_str();
-                            // The first spelling of a safe name counts, as in `story_terms`.
-                            if !terms[first..].iter().any(|(_, s, _)| *s == slug) {
-                                terms.push((taxonomy, slug, name.as_str()));
-                            }
-                        }
-                    }
-                    let local = e.story.date.with_timezone(&timezone);
-                    Placed { key: key(&e.story), month: (local.year(), local.month()), terms }
-                })
-            })
-            .collect();
-        let mut order = Vec::with_capacity(placed.len());
-        let mut months: Vec<(Month, OrderKey)> = Vec::with_capacity(placed.len());
-        let mut terms: Vec<(Taxonomy, &str, OrderKey, &str)> = Vec::new();
-        for p in placed.into_iter().flatten() {
-            months.push((p.month, p.key.clone()));
-            terms.extend(p.terms.into_iter().map(|(t, slug, name)| (t, slug, p.key.clone(), name)));
-            order.push(p.key);
-        }
-        order.par_sort_unstable();
-        months.par_sort_unstable();
-        terms.par_sort_unstable_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
-        self.order = order.into_iter().collect();
-        for (month, group) in group_sorted(months, |(m, _)| *m) {
-            self.months.insert(month, group.into_iter().map(|(_, k)| k).collect());
-        }
-        for ((taxonomy, slug), group) in group_sorted(terms, |(t, slug, _, _)| (*t, *slug)) {
-            let mut term = Term::default();
-            let mut keys = Vec::with_capacity(group.len());
-            for (_, _, k, name) in group {
-                match term.spellings.get_mut(name) {
-                    Some(n) => *n += 1,
-                    None => {
-                        term.spellings.insert(name.to_owned(), 1);
-                    }
-                }
-                keys.push(k);
-            }
-            term.stories = keys.into_iter().collect();
-            self.terms.insert((taxonomy, slug.to_owned()), term);
-        }
-        for e in entries {
-            self.claim(&e.story);
-            self.by_path.insert(e.story.path.clone(), e);
-        }
-        Vec::new()
     }
 
     pub fn remove(&mut self, path: &Path) -> Option<Entry> {
@@ -552,7 +579,7 @@ mod tests {
     }
 
     #[test]
-    fn insert_many_builds_the_index_insert_builds() {
+    fn bulk_builds_the_index_insert_builds() {
         let mut entries = Vec::new();
         for i in 0..300 {
             let day = 1 + i % 28;
@@ -574,17 +601,28 @@ mod tests {
         for e in entries.clone() {
             one_by_one.insert(e);
         }
-        let mut at_once = Index::new(chrono_tz::Asia::Shanghai);
-        assert!(at_once.insert_many(entries.iter().cloned().map(Box::new).collect()).is_empty());
+        // In chunks, as a scan takes them in, with one path taken in twice.
+        let mut bulk = Bulk::new(chrono_tz::Asia::Shanghai, entries.len());
+        for chunk in entries.chunks(64) {
+            for e in chunk {
+                bulk.add(Box::new(e.clone()));
+            }
+        }
+        let mut again = entries[5].clone();
+        again.story.title = "again".into();
+        bulk.add(Box::new(again.clone()));
+        one_by_one.insert(again);
+        let (mut at_once, replaced) = bulk.finish();
+        assert_eq!(replaced.len(), 1, "the first version of the path taken in twice");
         assert_eq!(view(&at_once, "2025-01-01T00:00:00Z"), view(&one_by_one, "2025-01-01T00:00:00Z"));
         assert_eq!(at_once.len(), 300);
-        // And it stays a normal index: removing and re-adding works on it.
+        // And it is a normal index: removing and re-adding works on it.
         at_once.remove(Path::new("00/s007.md"));
         one_by_one.remove(Path::new("00/s007.md"));
         assert_eq!(view(&at_once, "2025-01-01T00:00:00Z"), view(&one_by_one, "2025-01-01T00:00:00Z"));
-        // On an index that is not empty, it replaces like insert does.
-        let replaced = at_once.insert_many(entries[..3].iter().cloned().map(Box::new).collect());
-        assert_eq!(replaced.len(), 3);
+        at_once.insert(entries[7].clone());
+        one_by_one.insert(entries[7].clone());
+        assert_eq!(view(&at_once, "2025-01-01T00:00:00Z"), view(&one_by_one, "2025-01-01T00:00:00Z"));
     }
 
     #[test]

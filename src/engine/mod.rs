@@ -13,7 +13,7 @@ use crate::article::{self, Site};
 use crate::config::{Config, Taxonomy};
 use crate::error::{FatalError, StoryError};
 use crate::feed::index_page::Listed;
-use crate::index::{Entry, Index};
+use crate::index::{Bulk, Entry, Index};
 use crate::load::{self, Limits};
 use crate::publish::{no_symlink_between, write_if_changed, Batch};
 use crate::state::State;
@@ -131,11 +131,13 @@ impl Engine {
             report.changed.push(path);
         }
         self.failing.retain(|p, _| present.contains(p));
-        self.index.reserve(paths.len());
         // In chunks, so that only a chunk's parsed stories wait beside the
-        // index; each chunk is indexed while the next one is read.
-        // The first scan collects every story and builds the index at once.
-        let mut batch = self.index.is_empty().then(|| Vec::with_capacity(paths.len()));
+        // index; each chunk is indexed while the next one is read. The
+        // first scan builds a new index in bulk.
+        let mut bulk = self.index.is_empty().then(|| Bulk::new(self.config.timezone, paths.len()));
+        if bulk.is_none() {
+            self.index.reserve(paths.len());
+        }
         let mut read: Option<(&[PathBuf], Vec<ReadResult>)> = None;
         for chunk in paths.chunks(SCAN_CHUNK).map(Some).chain([None]) {
             let (results, ()) = rayon::join(
@@ -143,7 +145,7 @@ impl Engine {
                 || {
                     if let Some((chunk, results)) = read.take() {
                         for (path, result) in chunk.iter().zip(results) {
-                            self.apply(path, result, now, &mut report, batch.as_mut());
+                            self.apply(path, result, now, &mut report, bulk.as_mut());
                         }
                     }
                 },
@@ -153,8 +155,12 @@ impl Engine {
             }
             read = results;
         }
-        for old in self.index.insert_many(batch.unwrap_or_default()) {
-            self.mark(&old.story);
+        if let Some(bulk) = bulk {
+            let (index, replaced) = bulk.finish();
+            self.index = index;
+            for old in replaced {
+                self.mark(&old.story);
+            }
         }
         self.report_duplicates(&mut report);
         tracing::debug!(
@@ -258,15 +264,14 @@ impl Engine {
     }
 
     /// Takes in what reading one path gave. A good story goes into the
-    /// index, or into `batch` when one is given (to be indexed all at once).
-    #[allow(clippy::vec_box, reason = "boxed here so the index takes them in without a second copy")]
+    /// index, or into `bulk` when one is given (a new index being built).
     fn apply(
         &mut self,
         path: &Path,
         result: Result<article::Parsed, StoryError>,
         now: DateTime<Utc>,
         report: &mut Report,
-        batch: Option<&mut Vec<Box<Entry>>>,
+        bulk: Option<&mut Bulk>,
     ) {
         match result {
             Ok(parsed) => {
@@ -285,8 +290,8 @@ impl Engine {
                 let changed = self.state.observe(&story.id, story.hash, now);
                 self.state_dirty = true;
                 self.mark(&story);
-                match batch {
-                    Some(batch) => batch.push(Box::new(Entry { story, changed })),
+                match bulk {
+                    Some(bulk) => bulk.add(Box::new(Entry { story, changed })),
                     None => {
                         if let Some(old) = self.index.insert(Entry { story, changed }) {
                             self.mark(&old.story);
