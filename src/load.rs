@@ -53,68 +53,98 @@ pub fn discover_under(dir: &Path, sub: &Path) -> (Vec<PathBuf>, Vec<StoryError>)
     }
     // Every folder walked, by (device, inode): a symlink loop is walked once.
     let mut visited = std::collections::HashSet::new();
-    let mut stack = vec![sub.to_owned()];
     // Folders reached through a symlink wait until every real folder is
     // walked, so a folder reachable both ways is always found by its real path.
     let mut linked = Vec::new();
-    while let Some(rel_dir) = stack.pop().or_else(|| linked.pop()) {
-        match fs::metadata(dir.join(&rel_dir)) {
-            Ok(meta) if !visited.insert((meta.dev(), meta.ino())) => continue,
-            _ => {}
+    // The folders of one depth are read side by side.
+    let mut level = vec![sub.to_owned()];
+    loop {
+        if level.is_empty() {
+            match linked.pop() {
+                Some(folder) => level.push(folder),
+                None => break,
+            }
         }
-        let entries = match fs::read_dir(dir.join(&rel_dir)) {
-            Ok(entries) => entries,
-            Err(e) => {
-                problems.push(StoryError::new(
-                    dir.join(&rel_dir),
-                    format!("cannot read folder: {e}"),
-                    "check its permissions",
-                ));
-                continue;
-            }
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(name_str) = name.to_str() else {
-                let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-                let story_like =
-                    Path::new(&name).extension().is_some_and(|e| ["md", "markdown", "txt"].iter().any(|x| e == *x));
-                if is_dir || story_like {
-                    problems.push(StoryError::new(
-                        dir.join(&rel_dir).join(&name),
-                        format!("{} name is not valid UTF-8; skipped", if is_dir { "folder" } else { "file" }),
-                        "rename it (names from old Windows archives are often GBK)",
-                    ));
-                }
-                continue;
-            };
-            if paths::is_ignored_name(name_str) {
-                continue;
-            }
-            let rel = rel_dir.join(&name);
-            let Ok(file_type) = entry.file_type() else { continue };
-            if file_type.is_dir() {
-                stack.push(rel);
-            } else if file_type.is_symlink() {
-                // Follow a link to a folder only inside the articles folder, once.
-                match fs::canonicalize(entry.path()) {
-                    Ok(target) if target.is_dir() => {
-                        if !target.starts_with(&root) {
-                            problems.push(outside(&dir.join(&rel)));
-                        } else {
-                            linked.push(rel);
-                        }
-                    }
-                    _ if paths::is_story_path(&rel) => found.push(rel),
-                    _ => {}
-                }
-            } else if paths::is_story_path(&rel) {
-                found.push(rel);
-            }
+        level.retain(|rel_dir| match fs::metadata(dir.join(rel_dir)) {
+            Ok(meta) => visited.insert((meta.dev(), meta.ino())),
+            Err(_) => true, // reading it reports the problem
+        });
+        let listings: Vec<Listing> = level.par_iter().map(|rel_dir| list_folder(dir, &root, rel_dir)).collect();
+        level.clear();
+        for listing in listings {
+            found.extend(listing.stories);
+            level.extend(listing.folders);
+            linked.extend(listing.linked);
+            problems.extend(listing.problems);
         }
     }
     sort_paths(&mut found);
     (found, problems)
+}
+
+/// What one folder holds (paths relative to the articles folder).
+#[derive(Default)]
+struct Listing {
+    stories: Vec<PathBuf>,
+    folders: Vec<PathBuf>,
+    /// Symlinks to folders inside the articles folder.
+    linked: Vec<PathBuf>,
+    problems: Vec<StoryError>,
+}
+
+fn list_folder(dir: &Path, root: &Path, rel_dir: &Path) -> Listing {
+    let mut listing = Listing::default();
+    let entries = match fs::read_dir(dir.join(rel_dir)) {
+        Ok(entries) => entries,
+        Err(e) => {
+            listing.problems.push(StoryError::new(
+                dir.join(rel_dir),
+                format!("cannot read folder: {e}"),
+                "check its permissions",
+            ));
+            return listing;
+        }
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name_str) = name.to_str() else {
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            let story_like =
+                Path::new(&name).extension().is_some_and(|e| ["md", "markdown", "txt"].iter().any(|x| e == *x));
+            if is_dir || story_like {
+                listing.problems.push(StoryError::new(
+                    dir.join(rel_dir).join(&name),
+                    format!("{} name is not valid UTF-8; skipped", if is_dir { "folder" } else { "file" }),
+                    "rename it (names from old Windows archives are often GBK)",
+                ));
+            }
+            continue;
+        };
+        if paths::is_ignored_name(name_str) {
+            continue;
+        }
+        let rel = rel_dir.join(&name);
+        let Ok(file_type) = entry.file_type() else { continue };
+        if file_type.is_dir() {
+            listing.folders.push(rel);
+        } else if file_type.is_symlink() {
+            // Follow a link to a folder only inside the articles folder, once.
+            match fs::canonicalize(entry.path()) {
+                Ok(target) if target.is_dir() => {
+                    if !target.starts_with(root) {
+                        listing.problems.push(outside(&dir.join(&rel)));
+                    } else {
+                        listing.linked.push(rel);
+                    }
+                }
+                _ if paths::is_story_path(&rel) => listing.stories.push(rel),
+                _ => {}
+            }
+        } else if paths::is_story_path(&rel) {
+            listing.stories.push(rel);
+        }
+    }
+    listing
 }
 
 /// Sorts relative paths as `Path`'s own order does (component by
@@ -123,7 +153,7 @@ pub fn discover_under(dir: &Path, sub: &Path) -> (Vec<PathBuf>, Vec<StoryError>)
 /// (100,000 paths sort in milliseconds instead of a tenth of a second).
 fn sort_paths(paths: &mut [PathBuf]) {
     use std::os::unix::ffi::OsStrExt;
-    paths.sort_by_cached_key(|p| {
+    paths.par_sort_by_cached_key(|p| {
         let mut key = p.as_os_str().as_bytes().to_vec();
         for b in &mut key {
             if *b == b'/' {
