@@ -404,7 +404,7 @@ pub fn resolve_media(dir: &Path, story: &mut Story, feeds_url: &url::Url) -> Vec
             ..base
         })
     };
-    let image = story.image.clone().and_then(|i| resolve(&i, None));
+    let image = story.image.clone().and_then(|i| resolve(&i, None)).map(Box::new);
     let attachments = story.attachments.clone().iter().filter_map(|a| resolve(&a.url, Some(a))).collect();
     story.enclosures = Enclosures { image, attachments };
     warnings

@@ -74,10 +74,11 @@ pub struct Story {
     pub lang: Option<String>,
 }
 
-/// A story's media as published.
+/// A story's media as published. (The image is boxed: most stories have
+/// none, and every story's record stays 120 bytes smaller for it.)
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Enclosures {
-    pub image: Option<Enclosure>,
+    pub image: Option<Box<Enclosure>>,
     pub attachments: Vec<Enclosure>,
 }
 

@@ -281,7 +281,8 @@ impl Engine {
                     let feeds_url = self.config.feeds_url.clone();
                     report.warnings.extend(load::resolve_media(&self.config.articles_dir, &mut story, &feeds_url));
                     let e = &story.enclosures;
-                    self.media.extend(e.image.iter().chain(&e.attachments).filter_map(|m| m.source.clone()));
+                    self.media
+                        .extend(e.image.as_deref().into_iter().chain(&e.attachments).filter_map(|m| m.source.clone()));
                 }
                 self.failing.remove(path);
                 if self.index.get(path).is_some_and(|e| e.story == story) {

@@ -128,7 +128,13 @@ pub fn build(head: &Head, selected: &[Selected<'_>]) -> Feed {
             lang: s.story.lang.as_deref().map(xml_safe),
             kicker: s.story.kicker.as_deref().map(xml_safe),
             subtitle: s.story.subtitle.as_deref().map(xml_safe),
-            image: s.story.enclosures.image.clone().or_else(|| s.content_html.as_deref().and_then(first_image)),
+            image: s
+                .story
+                .enclosures
+                .image
+                .as_deref()
+                .cloned()
+                .or_else(|| s.content_html.as_deref().and_then(first_image)),
             attachments: s.story.enclosures.attachments.clone(),
         })
         .collect();
