@@ -83,6 +83,13 @@ impl State {
     /// The state as JSON, one story per line: compact (a 100,000-story
     /// site's state is written in a few milliseconds) yet readable.
     pub fn to_json(&self) -> String {
+        self.finish_json(self.stories_json())
+    }
+
+    /// The first and largest part of [`State::to_json`], the stories: it
+    /// can be made while the feeds are rendered (issue 5), as rendering
+    /// changes only the feed digests that [`State::finish_json`] adds.
+    pub fn stories_json(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(64 + self.stories.len() * 96 + self.feeds.len() * 48);
         out.extend_from_slice(b"{\"stories\":{");
         for (i, (id, seen)) in self.stories.iter().enumerate() {
@@ -92,6 +99,12 @@ impl State {
             push_json(&mut out, seen);
         }
         out.extend_from_slice(b"\n}");
+        out
+    }
+
+    /// [`State::to_json`] from the stories part made by [`State::stories_json`].
+    pub fn finish_json(&self, stories: Vec<u8>) -> String {
+        let mut out = stories;
         if !self.feeds.is_empty() {
             out.extend_from_slice(b",\"feeds\":");
             push_json(&mut out, &self.feeds);

@@ -344,7 +344,15 @@ impl Engine {
         let out_dir = self.config.output_dir.clone();
         self.copy_media();
         let mut batch = Batch::new(&out_dir);
-        let expected = self.render(now, &mut batch)?;
+        // When the state is due to be saved, its stories are serialized on
+        // one core while the feeds render on the other (rendering does not
+        // touch the state).
+        let save = self.state_save_due();
+        let state = std::mem::take(&mut self.state);
+        let (expected, stories_json) =
+            rayon::join(|| self.render(now, &mut batch), || save.then(|| state.stories_json()));
+        self.state = state;
+        let expected = expected?;
         let replaced = batch.finish().map_err(|source| FatalError::Io { path: out_dir.clone(), source })?;
         let mut published = Published { stories: self.index.published_count(now), ..Published::default() };
         published.replaced =
@@ -353,7 +361,10 @@ impl Engine {
         self.written = expected;
         self.state.set_feed_digests(self.digests.iter().map(|(k, d)| (k.folder().display().to_string(), *d)));
         self.state_dirty = true;
-        self.save_state_if_due();
+        match stories_json {
+            Some(stories) => self.write_state(self.state.finish_json(stories)),
+            None => self.save_state_if_due(),
+        }
         Ok(published)
     }
 
@@ -384,9 +395,14 @@ impl Engine {
     /// (At worst, edits of the last moments before a crash are dated again
     /// when the daemon next starts.)
     pub fn save_state_if_due(&mut self) {
-        if self.state_dirty && self.state_saved.is_none_or(|t| t.elapsed() >= STATE_SAVE_INTERVAL) {
+        if self.state_save_due() {
             self.save_state();
         }
+    }
+
+    /// Whether the state changed and was last written a while ago (or never).
+    fn state_save_due(&self) -> bool {
+        self.state_dirty && self.state_saved.is_none_or(|t| t.elapsed() >= STATE_SAVE_INTERVAL)
     }
 
     /// Writes the state file now (a build's end, a reload, a stop), unless
@@ -395,10 +411,14 @@ impl Engine {
         if !self.state_dirty && self.state_saved.is_some() {
             return;
         }
+        self.write_state(self.state.to_json());
+    }
+
+    fn write_state(&mut self, json: String) {
         self.state_saved = Some(std::time::Instant::now());
         self.state_dirty = false;
         let path = &self.config.state_file;
-        if let Err(e) = write_if_changed(path, self.state.to_json().as_bytes()) {
+        if let Err(e) = write_if_changed(path, json.as_bytes()) {
             tracing::warn!(
                 "{}: cannot save state ({e}); `updated` times of edits may be lost on restart",
                 path.display()
