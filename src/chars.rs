@@ -19,6 +19,9 @@ pub fn is_xml_char(c: char) -> bool {
 /// removed, every run of whitespace (tabs, line breaks) made one space,
 /// trimmed.
 pub fn one_line(text: &str) -> String {
+    if is_one_line(text) {
+        return text.to_owned();
+    }
     let mut out = String::with_capacity(text.len());
     for word in xml_safe(text).split(char::is_whitespace).filter(|w| !w.is_empty()) {
         if !out.is_empty() {
@@ -27,6 +30,25 @@ pub fn one_line(text: &str) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// Whether `one_line` would give `text` back as it is (nearly every
+/// title, tag and author does): one pass, no copies.
+fn is_one_line(text: &str) -> bool {
+    let mut after_space = true; // so a leading space fails
+    for c in text.chars() {
+        if c == ' ' {
+            if after_space {
+                return false;
+            }
+            after_space = true;
+        } else if c.is_whitespace() || !is_xml_char(c) {
+            return false;
+        } else {
+            after_space = false;
+        }
+    }
+    !after_space || text.is_empty()
 }
 
 #[cfg(test)]
@@ -46,5 +68,12 @@ mod tests {
         assert_eq!(one_line("\u{1}\u{7}"), "");
         assert_eq!(one_line("对标\u{7}奋进"), "对标奋进", "control characters are removed");
         assert_eq!(one_line("\u{200F}RTL\u{202E} 文"), "\u{200F}RTL\u{202E} 文", "bidi marks are text");
+        // The fast path (text already one line) must agree with the full rule.
+        for text in ["", " ", "a", "a b", " a", "a ", "a  b", "对标　奋进", "a\u{85}b", "a\u{FFFE}", "x\u{1}", "中 文"]
+        {
+            let safe = xml_safe(text);
+            let words: Vec<&str> = safe.split(char::is_whitespace).filter(|w| !w.is_empty()).collect();
+            assert_eq!(one_line(text), words.join(" "), "{text:?}");
+        }
     }
 }
