@@ -162,10 +162,11 @@ impl Daemon {
         log_problems(&report);
         let published = engine.publish(now)?;
         tracing::info!(
-            "watching {}: {} stories published, {} files written in {} ms",
+            "watching {}: {} stories published, {} files written, {} bodies rendered in {} ms",
             engine.config().articles_dir.display(),
             published.stories,
             published.replaced.len(),
+            published.bodies,
             started.elapsed().as_millis()
         );
         systemd_ready(published.stories);
@@ -376,11 +377,12 @@ impl Daemon {
                     tracing::debug!("changed: {}", path.display());
                 }
                 tracing::info!(
-                    "rebuilt: {} stories changed, {} feed files written, {} removed, {} stories published, {} ms",
+                    "rebuilt: {} stories changed, {} feed files written, {} removed, {} stories published, {} bodies rendered, {} ms",
                     report.changed.len(),
                     p.replaced.len(),
                     p.removed.len(),
                     p.stories,
+                    p.bodies,
                     started.elapsed().as_millis()
                 );
                 systemd_status(p.stories);

@@ -352,6 +352,47 @@ fn rebuilding_unchanged_stories_rewrites_nothing() {
     }
 }
 
+/// The count in `build`'s summary line: "…, N bodies rendered)".
+#[track_caller]
+fn bodies_rendered(run: &Run) -> usize {
+    let re = Regex::new(r"(\d+) bodies rendered").expect("regex");
+    let caps = re.captures(&run.stderr).unwrap_or_else(|| panic!("no body count in:\n{}", run.stderr));
+    caps[1].parse().expect("a number")
+}
+
+/// Issue 5: a restart renders no story body whose feeds did not change
+/// (the digests of what each feed was made from are remembered), and an
+/// edit renders only the bodies of the feeds the story is in.
+#[test]
+fn a_rebuild_renders_only_the_bodies_of_feeds_that_changed() {
+    let s = scratch();
+    let files: Vec<(String, String)> = (1..=6)
+        .map(|i| {
+            let tag = if i <= 3 { "a" } else { "b" };
+            let text = format!(
+                "+++\ntitle = \"Story {i}\"\ndate = 2024-03-{i:02}T08:00:00+08:00\ntags = [\"{tag}\"]\n+++\n\nBody {i}.\n"
+            );
+            (format!("s{i}.md"), text)
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(name, text)| (name.as_str(), text.as_str())).collect();
+    // Full content: the main feed (s6, s5), tags/a (s3, s2), tags/b (s6, s5);
+    // the monthly archive carries summaries only.
+    let config = write_site(s.dir.path(), "limit = 2\n", &files);
+    let first = s.build(&config);
+    first.assert_code(0);
+    assert_eq!(bodies_rendered(&first), 4, "each body in a feed rendered once:\n{}", first.stderr);
+    let again = s.build(&config);
+    again.assert_code(0);
+    assert_eq!(bodies_rendered(&again), 0, "a restart with nothing changed renders nothing:\n{}", again.stderr);
+    std::fs::write(s.dir.path().join("articles/s2.md"), files[1].1.replace("Body 2.", "Body 2, edited."))
+        .expect("edit");
+    let edited = s.build(&config);
+    edited.assert_code(0);
+    assert_eq!(bodies_rendered(&edited), 2, "only tags/a (s3, s2) is rendered again:\n{}", edited.stderr);
+    assert!(read_text(&s.out.join("tags/a/rss.xml")).contains("Body 2, edited."));
+}
+
 // --------------------------------------------------------- updated tracking ---
 
 /// `(id, published, updated)` of the one entry of an Atom feed, as written.

@@ -60,6 +60,8 @@ pub struct Engine {
     state_saved: Option<std::time::Instant>,
     /// The feeds the index page listed last time.
     listed: Vec<Listed>,
+    /// Story bodies rendered since the last publish began.
+    bodies_rendered: std::sync::atomic::AtomicUsize,
 }
 
 /// What a scan or update found.
@@ -78,6 +80,8 @@ pub struct Published {
     pub replaced: Vec<PathBuf>,
     pub removed: Vec<PathBuf>,
     pub stories: usize,
+    /// Story bodies rendered (not taken from the cache) for it.
+    pub bodies: usize,
 }
 
 impl Engine {
@@ -99,6 +103,7 @@ impl Engine {
             state_dirty: false,
             state_saved: None,
             listed: Vec::new(),
+            bodies_rendered: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -354,7 +359,11 @@ impl Engine {
         self.state = state;
         let expected = expected?;
         let replaced = batch.finish().map_err(|source| FatalError::Io { path: out_dir.clone(), source })?;
-        let mut published = Published { stories: self.index.published_count(now), ..Published::default() };
+        let mut published = Published {
+            stories: self.index.published_count(now),
+            bodies: self.bodies_rendered.swap(0, Ordering::Relaxed),
+            ..Published::default()
+        };
         published.replaced =
             replaced.into_iter().filter_map(|p| p.strip_prefix(&out_dir).ok().map(Path::to_path_buf)).collect();
         published.removed = remove_stale(&out_dir, &expected, &self.written);

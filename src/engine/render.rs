@@ -48,6 +48,13 @@ fn serialize(files: &[PathBuf], model: &Feed) -> Vec<(PathBuf, String)> {
     files.iter().cloned().zip([rss, atom, json]).collect()
 }
 
+/// A feed's model with summaries only, as the index page needs it.
+fn without_bodies(plan: &Plan<'_>) -> Feed {
+    let selected: Vec<Selected<'_>> =
+        plan.entries.iter().map(|e| Selected { story: &e.story, updated: e.updated(), content_html: None }).collect();
+    feed::build(&plan.head, &selected)
+}
+
 /// `items` in groups of `size`, in order.
 fn chunks<T>(items: Vec<T>, size: usize) -> impl Iterator<Item = Vec<T>> {
     let mut items = items.into_iter().peekable();
@@ -143,10 +150,8 @@ impl Engine {
         let index_page = Path::new(INDEX_PAGE);
         if main_model.is_some() || listed != self.listed || !out_dir.join(index_page).is_file() {
             if let Some(plan) = &main_plan {
-                let model = match main_model {
-                    Some(model) => model,
-                    None => self.model(plan, &fresh, &main_paths).0,
-                };
+                // The page shows no bodies: none is rendered just for it.
+                let model = main_model.unwrap_or_else(|| without_bodies(plan));
                 batch.push(out_dir.join(index_page), index_html(&model, &listed)).map_err(io)?;
             }
         }
@@ -256,6 +261,7 @@ impl Engine {
         if let Some(html) = fresh.get(&story.path, story.hash).or_else(|| self.rendered.get(&story.path, story.hash)) {
             return (html, None);
         }
+        self.bodies_rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let site = Site { base_url: &self.config.base_url, timezone: self.config.timezone };
         let html: Arc<str> = match load::read_story(&self.config.articles_dir, &story.path, self.limits(), site) {
             Ok(file) => article::content_html(story, &file.text).into(),
