@@ -196,6 +196,9 @@ def watch_latency(n, edits, debounce_ms):
     site = tempfile.mkdtemp(prefix=f"watch-{n}-", dir=WORK)
     articles = os.path.join(site, "articles")
     shutil.copytree(corpus(n), articles)
+    # Write the copy back to disk now: otherwise a gigabyte of dirty pages is
+    # written back during the first edits and their fsyncs wait behind it.
+    os.sync()
     config = os.path.join(site, "feedsmith.toml")
     with open(config, "w") as f:
         f.write(FEEDSMITH_DEFAULT + f"debounce_ms = {debounce_ms}\narticles_dir = \"articles\"\n")

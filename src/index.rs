@@ -571,7 +571,8 @@ mod tests {
             out.push(format!("{taxonomy:?}/{slug} {:?} {:?} {paths:?}", term.name(), term.spellings));
         }
         for (month, set) in index.months() {
-            out.push(format!("{month:?} {}", set.len()));
+            let paths: Vec<String> = set.iter().map(|(_, _, p)| p.display().to_string()).collect();
+            out.push(format!("{month:?} {paths:?}"));
         }
         out.push(format!("{:?}", index.duplicates()));
         out.push(format!("{}", index.published_count(t(now))));
@@ -608,8 +609,13 @@ mod tests {
                 bulk.add(Box::new(e.clone()));
             }
         }
+        // Taken in again with another date, month, tags and id: every old
+        // key must leave the sets.
         let mut again = entries[5].clone();
         again.story.title = "again".into();
+        again.story.date = t("2023-07-15T00:00:00Z");
+        again.story.tags = vec!["Again".into()];
+        again.story.id = "shared".into();
         bulk.add(Box::new(again.clone()));
         one_by_one.insert(again);
         let (mut at_once, replaced) = bulk.finish();

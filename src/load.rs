@@ -224,7 +224,11 @@ fn with_story<R>(
             if !target.starts_with(&root) {
                 return Err(outside(&path));
             }
-            let file = open_no_follow(&target).map_err(unreadable)?;
+            let file = match open_no_follow(&target) {
+                Ok(file) => file,
+                Err(_) if fs::metadata(&target).is_ok_and(|m| !m.is_file()) => return Err(not_regular()),
+                Err(e) => return Err(unreadable(e)),
+            };
             let meta = file.metadata().map_err(unreadable)?;
             (file, meta)
         }
@@ -306,10 +310,11 @@ fn read_sized(file: &mut fs::File, len: u64, max: u64, bytes: &mut Vec<u8>) -> s
 }
 
 /// Opens a file for reading without following a symlink in its last
-/// component (that fails with `ELOOP`) and without blocking on a FIFO.
+/// component (that fails with `ELOOP`), without blocking on a FIFO and
+/// without a terminal device becoming the daemon's controlling terminal.
 fn open_no_follow(path: &Path) -> std::io::Result<fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path)
+    fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY).open(path)
 }
 
 fn too_big(path: &Path, len: u64, limits: Limits) -> StoryError {

@@ -162,6 +162,7 @@ impl Daemon {
         let report = engine.scan(now)?;
         log_problems(&report);
         let published = engine.publish(now)?;
+        engine.warm_main_bodies(now);
         tracing::info!(
             "watching {}: {} stories published, {} files written, {} bodies rendered in {} ms",
             engine.config().articles_dir.display(),
@@ -296,6 +297,7 @@ impl Daemon {
             Ok(report) => report,
         };
         log_problems(&report);
+        self.engine.warm_main_bodies(Utc::now());
         self.watch = start_watch(self.engine.config(), &mut self.options, &self.tx, &self.last_event)?;
         self.pinger = Pinger::start(hub_urls(self.engine.config()));
         self.root_id = folder_id(&self.engine.config().articles_dir);

@@ -440,6 +440,26 @@ fn half_written_file_ends_complete() {
     });
 }
 
+/// A restart renders no body (nothing changed), yet the daemon holds the
+/// main feed's bodies: a story that breaks after a restart keeps its full
+/// content in the feeds, not just its summary.
+#[test]
+fn a_story_broken_after_a_restart_keeps_its_full_content() {
+    let site = Site::new("");
+    site.write("other.md", &story("Other", "2024-03-01T10:00:00+08:00", "Body."));
+    site.write("story.md", &story("Good title", DATE, "Good body.\n\nOnly in the full content."));
+    let mut first = site.start(&[]);
+    let (status, _) = first.stop_with("TERM", Duration::from_secs(5));
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", first.log());
+    let d = site.start(&[]);
+    assert!(d.log().contains(" 0 bodies rendered"), "the restart rendered bodies:\n{}", d.log());
+    fs::write(site.a("story.md"), "+++\ntitle = \"Broken\ndate = 2024-03-07\n+++\n\nBroken.\n").expect("w");
+    fs::write(site.a("other.md"), story("Other edited", "2024-03-01T10:00:00+08:00", "Body.")).expect("w");
+    d.wait("other edit published, broken story kept", || site.all_feeds_list(&["Good title", "Other edited"]));
+    let content = site.content_of("Good title").unwrap_or_default();
+    assert!(content.contains("Only in the full content."), "full content lost: {content:?}");
+}
+
 #[test]
 fn broken_story_keeps_its_last_good_version() {
     let site = Site::new("");

@@ -357,13 +357,10 @@ impl Engine {
         let (expected, stories_json) =
             rayon::join(|| self.render(now, &mut batch), || save.then(|| state.stories_json()));
         self.state = state;
+        let bodies = self.bodies_rendered.swap(0, Ordering::Relaxed);
         let expected = expected?;
         let replaced = batch.finish().map_err(|source| FatalError::Io { path: out_dir.clone(), source })?;
-        let mut published = Published {
-            stories: self.index.published_count(now),
-            bodies: self.bodies_rendered.swap(0, Ordering::Relaxed),
-            ..Published::default()
-        };
+        let mut published = Published { stories: self.index.published_count(now), bodies, ..Published::default() };
         published.replaced =
             replaced.into_iter().filter_map(|p| p.strip_prefix(&out_dir).ok().map(Path::to_path_buf)).collect();
         published.removed = remove_stale(&out_dir, &expected, &self.written);

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -13,8 +14,9 @@ use super::plan::{FeedKey, Plan};
 use super::{Engine, FEED_FILES};
 use crate::article::{self, text::escape, Site, Story};
 use crate::error::FatalError;
-use crate::feed::index_page::index_html;
+use crate::feed::index_page::{index_html, Listed};
 use crate::feed::{self, Feed, Selected};
+use crate::index::Month;
 use crate::load;
 use crate::publish::Batch;
 
@@ -30,6 +32,9 @@ type NewBody = (PathBuf, u64, Arc<str>);
 
 /// One feed's files (relative path, text) and the bodies it rendered.
 type RenderedFeed = (Vec<(PathBuf, String)>, Vec<NewBody>);
+
+/// A feed to render: its key, plan, files and the digest of its inputs.
+type Planned<'a> = (FeedKey, Plan<'a>, Vec<PathBuf>, u64);
 
 /// The main feed's page for people, beside its feed files.
 const INDEX_PAGE: &str = "index.html";
@@ -120,8 +125,6 @@ impl Engine {
     /// subscribers see a change before the index page, the term and the
     /// archive feeds are done. Returns every file that should exist now.
     pub(super) fn render(&mut self, now: DateTime<Utc>, batch: &mut Batch) -> Result<BTreeSet<PathBuf>, FatalError> {
-        let out_dir = self.config.output_dir.clone();
-        let io = |source| FatalError::Io { path: out_dir.clone(), source };
         let dirty = std::mem::take(&mut self.dirty);
         let months = self.archive_months(now);
         let main_paths: HashSet<PathBuf> =
@@ -130,41 +133,91 @@ impl Engine {
         let mut digests = Vec::new();
 
         let main_plan = self.plan(&FeedKey::Main, now, &months);
-        let mut main_model = None;
-        if let Some(plan) = main_plan.as_ref().filter(|_| dirty.all || dirty.feeds.contains(&FeedKey::Main)) {
-            let (digest, files) = (plan.digest(), feed_files(&FeedKey::Main));
-            if !self.is_current(&FeedKey::Main, digest, &files) {
-                let (model, bodies) = self.model(plan, &fresh, &main_paths);
-                for (rel, text) in serialize(&files, &model) {
-                    batch.push(out_dir.join(rel), text).map_err(io)?;
-                }
-                batch.flush().map_err(io)?;
-                fresh.extend(bodies);
-                digests.push((FeedKey::Main, digest));
-                main_model = Some(model);
-            }
-        }
-
+        let main_dirty = dirty.all || dirty.feeds.contains(&FeedKey::Main);
+        let main_model = match main_plan.as_ref().filter(|_| main_dirty) {
+            Some(plan) => self.render_main(plan, &main_paths, &mut fresh, &mut digests, batch)?,
+            None => None,
+        };
         let all_keys = self.feed_keys(now);
         let listed = self.listed(&all_keys);
-        let index_page = Path::new(INDEX_PAGE);
-        if main_model.is_some() || listed != self.listed || !out_dir.join(index_page).is_file() {
-            if let Some(plan) = &main_plan {
-                // The page shows no bodies: none is rendered just for it.
-                let model = main_model.unwrap_or_else(|| without_bodies(plan));
-                batch.push(out_dir.join(index_page), index_html(&model, &listed)).map_err(io)?;
-            }
+        if let Some(plan) = &main_plan {
+            self.render_index_page(plan, main_model, &listed, batch)?;
         }
+
         let mut expected = if dirty.all { BTreeSet::new() } else { self.written.clone() };
-        expected.insert(index_page.to_path_buf());
+        expected.insert(PathBuf::from(INDEX_PAGE));
         expected.extend(feed_files(&FeedKey::Main));
-        // Plan every other marked feed (cheap), keeping those whose inputs changed.
         let keys: Vec<FeedKey> = if dirty.all { all_keys.clone() } else { dirty.feeds.into_iter().collect() };
+        let (todo, gone) = self.plan_others(keys, now, &months, &mut expected);
+        digests.extend(self.render_others(todo, &main_paths, &mut fresh, batch)?);
+        drop(main_plan);
+
+        for key in gone {
+            self.digests.remove(&key);
+        }
+        self.digests.extend(digests);
+        self.rendered.merge(fresh);
+        self.trim_bodies(dirty.all, &all_keys, now, &months, main_paths);
+        self.listed = listed;
+        Ok(expected)
+    }
+
+    /// The main feeds, rendered (the three formats side by side) and on
+    /// disk at once, unless they were made from these inputs already.
+    fn render_main(
+        &self,
+        plan: &Plan<'_>,
+        main_paths: &HashSet<PathBuf>,
+        fresh: &mut BodyCache,
+        digests: &mut Vec<(FeedKey, u64)>,
+        batch: &mut Batch,
+    ) -> Result<Option<Feed>, FatalError> {
+        let (digest, files) = (plan.digest(), feed_files(&FeedKey::Main));
+        if self.is_current(&FeedKey::Main, digest, &files) {
+            return Ok(None);
+        }
+        let (model, bodies) = self.model(plan, fresh, main_paths);
+        for (rel, text) in serialize(&files, &model) {
+            batch.push(self.config.output_dir.join(rel), text).map_err(|e| self.output_error(e))?;
+        }
+        batch.flush().map_err(|e| self.output_error(e))?;
+        fresh.extend(bodies);
+        digests.push((FeedKey::Main, digest));
+        Ok(Some(model))
+    }
+
+    /// `index.html`, when the main feed or the list of feeds changed (or it
+    /// is missing). It shows no bodies: none is rendered just for it.
+    fn render_index_page(
+        &self,
+        main: &Plan<'_>,
+        main_model: Option<Feed>,
+        listed: &[Listed],
+        batch: &mut Batch,
+    ) -> Result<(), FatalError> {
+        let path = self.config.output_dir.join(INDEX_PAGE);
+        if main_model.is_none() && listed == self.listed && path.is_file() {
+            return Ok(());
+        }
+        let model = main_model.unwrap_or_else(|| without_bodies(main));
+        batch.push(path, index_html(&model, listed)).map_err(|e| self.output_error(e))
+    }
+
+    /// Plans the marked feeds other than the main one (cheap), keeping those
+    /// whose inputs changed; `expected` gains the files of every feed that
+    /// exists and loses those of feeds that are gone (returned too).
+    fn plan_others(
+        &self,
+        keys: Vec<FeedKey>,
+        now: DateTime<Utc>,
+        months: &[Month],
+        expected: &mut BTreeSet<PathBuf>,
+    ) -> (Vec<Planned<'_>>, Vec<FeedKey>) {
         let mut todo = Vec::new();
         let mut gone = Vec::new();
         for key in keys.into_iter().filter(|k| *k != FeedKey::Main) {
             let files = feed_files(&key);
-            let Some(plan) = self.plan(&key, now, &months) else {
+            let Some(plan) = self.plan(&key, now, months) else {
                 for f in &files {
                     expected.remove(f);
                 }
@@ -177,7 +230,19 @@ impl Engine {
                 todo.push((key, plan, files, digest));
             }
         }
-        // A few at a time on every core, so memory holds only those feeds.
+        (todo, gone)
+    }
+
+    /// Renders planned feeds a few at a time on every core (so memory holds
+    /// only those feeds); returns the digests of what was written.
+    fn render_others(
+        &self,
+        todo: Vec<Planned<'_>>,
+        main_paths: &HashSet<PathBuf>,
+        fresh: &mut BodyCache,
+        batch: &mut Batch,
+    ) -> Result<Vec<(FeedKey, u64)>, FatalError> {
+        let mut digests = Vec::new();
         for group in chunks(todo, RENDER_GROUP) {
             if self.cancelled() {
                 return Err(FatalError::Cancelled);
@@ -185,43 +250,67 @@ impl Engine {
             let outputs: Vec<RenderedFeed> = group
                 .par_iter()
                 .map(|(_, plan, files, _)| {
-                    let (model, bodies) = self.model(plan, &fresh, &main_paths);
+                    let (model, bodies) = self.model(plan, fresh, main_paths);
                     (serialize(files, &model), bodies)
                 })
                 .collect();
             for (files, bodies) in outputs {
                 for (rel, text) in files {
-                    batch.push(out_dir.join(rel), text).map_err(io)?;
+                    batch.push(self.config.output_dir.join(rel), text).map_err(|e| self.output_error(e))?;
                 }
                 fresh.extend(bodies);
             }
             digests.extend(group.into_iter().map(|(key, _, _, digest)| (key, digest)));
         }
-        drop(main_plan);
-        for key in gone {
-            self.digests.remove(&key);
+        Ok(digests)
+    }
+
+    /// Memory stays flat: beyond the budget only the main feed's bodies and
+    /// those of malformed stories (their last good version) are kept.
+    fn trim_bodies(
+        &mut self,
+        everything: bool,
+        all_keys: &[FeedKey],
+        now: DateTime<Utc>,
+        months: &[Month],
+        main_paths: HashSet<PathBuf>,
+    ) {
+        if !everything && self.rendered.bytes <= BODY_CACHE_BYTES {
+            return;
         }
-        self.digests.extend(digests);
-        self.rendered.merge(fresh);
-        // Memory stays flat: beyond the budget only the main feed's bodies
-        // and those of malformed stories (their last good version) are kept.
-        if dirty.all || self.rendered.bytes > BODY_CACHE_BYTES {
-            let failing = &self.failing;
-            let keep_all = self.rendered.bytes <= BODY_CACHE_BYTES;
-            let in_feeds: HashSet<PathBuf> = if keep_all {
-                all_keys
-                    .iter()
-                    .filter_map(|k| self.plan(k, now, &months))
-                    .filter(|p| p.full_content)
-                    .flat_map(|p| p.entries.into_iter().map(|e| e.story.path.clone()))
-                    .collect()
-            } else {
-                main_paths
-            };
-            self.rendered.retain(|p| in_feeds.contains(p) || failing.contains_key(p));
-        }
-        self.listed = listed;
-        Ok(expected)
+        let keep_all = self.rendered.bytes <= BODY_CACHE_BYTES;
+        let in_feeds: HashSet<PathBuf> = if keep_all {
+            all_keys
+                .iter()
+                .filter_map(|k| self.plan(k, now, months))
+                .filter(|p| p.full_content)
+                .flat_map(|p| p.entries.into_iter().map(|e| e.story.path.clone()))
+                .collect()
+        } else {
+            main_paths
+        };
+        let failing = &self.failing;
+        self.rendered.retain(|p| in_feeds.contains(p) || failing.contains_key(p));
+    }
+
+    /// Renders into the cache the main feed's bodies it does not hold (a
+    /// restart renders none): a story of the main feed that breaks later
+    /// keeps its full content, its last good version, and the first edit
+    /// does not wait for 50 bodies. Writes nothing.
+    pub fn warm_main_bodies(&mut self, now: DateTime<Utc>) {
+        let missing: Vec<&Story> = self
+            .index
+            .published(now)
+            .take(self.config.limit)
+            .map(|e| &e.story)
+            .filter(|s| self.rendered.get(&s.path, s.hash).is_none())
+            .collect();
+        let bodies: Vec<NewBody> = missing.par_iter().map(|s| (s.path.clone(), s.hash, self.render_body(s))).collect();
+        self.rendered.extend(bodies);
+    }
+
+    fn output_error(&self, source: std::io::Error) -> FatalError {
+        FatalError::Io { path: self.config.output_dir.clone(), source }
     }
 
     /// Whether a feed's files are on disk and were made from these inputs.
@@ -261,18 +350,23 @@ impl Engine {
         if let Some(html) = fresh.get(&story.path, story.hash).or_else(|| self.rendered.get(&story.path, story.hash)) {
             return (html, None);
         }
-        self.bodies_rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.bodies_rendered.fetch_add(1, Ordering::Relaxed);
+        let html = self.render_body(story);
+        let worth_keeping = keep || fresh.bytes + self.rendered.bytes < BODY_CACHE_BYTES;
+        let new = worth_keeping.then(|| (story.path.clone(), story.hash, html.clone()));
+        (html, new)
+    }
+
+    /// Reads a story's file again and renders its content HTML.
+    fn render_body(&self, story: &Story) -> Arc<str> {
         let site = Site { base_url: &self.config.base_url, timezone: self.config.timezone };
-        let html: Arc<str> = match load::read_story(&self.config.articles_dir, &story.path, self.limits(), site) {
+        match load::read_story(&self.config.articles_dir, &story.path, self.limits(), site) {
             Ok(file) => article::content_html(story, &file.text).into(),
             Err(e) => {
                 // The file went bad after it was indexed: publish what is known.
                 tracing::warn!("{e}: publishing its summary as content until it is fixed");
                 format!("<p>{}</p>", escape(&story.summary)).into()
             }
-        };
-        let worth_keeping = keep || fresh.bytes + self.rendered.bytes < BODY_CACHE_BYTES;
-        let new = worth_keeping.then(|| (story.path.clone(), story.hash, html.clone()));
-        (html, new)
+        }
     }
 }
