@@ -204,42 +204,8 @@ impl Daemon {
             Err(RecvTimeoutError::Disconnected) => return None,
         }
         batch.extend(rx.try_iter());
-        self.debounce(rx, &mut batch);
+        debounce(rx, &mut batch, Duration::from_millis(self.engine.config().debounce_ms), &self.last_event);
         Some(batch)
-    }
-
-    /// The debounce: once a file changed, wait until the folder has been
-    /// quiet for `debounce_ms` since the last change the watcher saw, so a
-    /// burst (a `git pull`, an editor's save dance, a copy of 1,000 files)
-    /// ends in one rebuild with every change. Each path is re-read from the
-    /// disk then, whatever its events said, so nothing is lost when events
-    /// cancel out (created and deleted, renamed and deleted). A stream that
-    /// never pauses is cut every 20 periods.
-    fn debounce(&self, rx: &Receiver<Message>, batch: &mut Vec<Message>) {
-        let is_file = |m: &Message| matches!(m, Message::Story(_) | Message::Tree(_));
-        if !batch.iter().any(is_file) || batch.iter().any(|m| !is_file(m)) {
-            return;
-        }
-        let quiet = Duration::from_millis(self.engine.config().debounce_ms);
-        let cut = Instant::now() + quiet * 20;
-        loop {
-            let due = (self.last_event.get() + quiet).min(cut);
-            let wait = due.saturating_duration_since(Instant::now());
-            if wait.is_zero() {
-                return;
-            }
-            match rx.recv_timeout(wait) {
-                Ok(message) => {
-                    batch.push(message);
-                    batch.extend(rx.try_iter());
-                    if batch.iter().any(|m| !is_file(m)) {
-                        return;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return,
-            }
-        }
     }
 
     /// One turn of the loop: apply the batch, look after the folders,
@@ -519,6 +485,39 @@ pub fn classify(root: &Path, path: &Path) -> Option<Message> {
     None
 }
 
+/// The debounce: once a file changed, wait until the folder has been quiet
+/// for `quiet` since the last change the watcher saw, so a burst (a `git
+/// pull`, an editor's save dance, a copy of 1,000 files) ends in one
+/// rebuild with every change. Each path is re-read from the disk then,
+/// whatever its events said, so nothing is lost when events cancel out
+/// (created and deleted, renamed and deleted). A stream that never pauses
+/// is cut every 20 periods; a control message (signal, rescan) ends it.
+fn debounce(rx: &Receiver<Message>, batch: &mut Vec<Message>, quiet: Duration, last_event: &LastEvent) {
+    let is_file = |m: &Message| matches!(m, Message::Story(_) | Message::Tree(_));
+    if !batch.iter().any(is_file) || batch.iter().any(|m| !is_file(m)) {
+        return;
+    }
+    let cut = Instant::now() + quiet * 20;
+    loop {
+        let due = (last_event.get() + quiet).min(cut);
+        let wait = due.saturating_duration_since(Instant::now());
+        if wait.is_zero() {
+            return;
+        }
+        match rx.recv_timeout(wait) {
+            Ok(message) => {
+                batch.push(message);
+                batch.extend(rx.try_iter());
+                if batch.iter().any(|m| !is_file(m)) {
+                    return;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
 /// A long-running daemon's memory must stay flat (issue 5). glibc serves a
 /// freed large block (a 600 KiB feed, a month's archive) from then on from
 /// its heaps instead of `mmap`, and the heaps keep what they once held: the
@@ -635,6 +634,43 @@ mod tests {
         assert!(translate(Path::new("/a"), Ok(read)).is_empty());
         let lost = notify::Event::new(notify::EventKind::Other).set_flag(notify::event::Flag::Rescan);
         assert!(matches!(&translate(Path::new("/a"), Ok(lost))[..], [Message::Rescan(_)]));
+    }
+
+    /// Issue 5: a change seen while a rebuild was running has already
+    /// waited; the debounce must not make it wait a whole period more.
+    #[test]
+    fn the_quiet_period_counts_from_the_last_event_the_watcher_saw() {
+        let (tx, rx) = channel();
+        let long = Duration::from_secs(60);
+        // An event seen a whole period ago, handled only now.
+        let Some(epoch) = Instant::now().checked_sub(long * 2) else { return };
+        let seen_long_ago = LastEvent { epoch, micros: Arc::new(AtomicU64::new(0)) };
+        let mut batch = vec![Message::Story("a.md".into())];
+        let started = Instant::now();
+        debounce(&rx, &mut batch, long, &seen_long_ago);
+        assert!(started.elapsed() < long / 2, "waited for a quiet period that was already over");
+        assert_eq!(batch, [Message::Story("a.md".into())]);
+
+        // A change seen just now: what arrives within the period joins the batch.
+        let last_event = LastEvent::new();
+        last_event.touch();
+        let mut batch = vec![Message::Story("a.md".into())];
+        let sender = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            tx.send(Message::Story("b.md".into())).expect("send");
+            tx
+        });
+        debounce(&rx, &mut batch, Duration::from_millis(300), &last_event);
+        assert_eq!(batch, [Message::Story("a.md".into()), Message::Story("b.md".into())]);
+        // A control message ends the wait at once, with the files gathered so far.
+        let tx = sender.join().expect("sender");
+        tx.send(Message::Shutdown).expect("send");
+        last_event.touch();
+        let mut batch = vec![Message::Story("c.md".into())];
+        let started = Instant::now();
+        debounce(&rx, &mut batch, long, &last_event);
+        assert!(started.elapsed() < long / 2, "a shutdown waited for the quiet period");
+        assert_eq!(batch, [Message::Story("c.md".into()), Message::Shutdown]);
     }
 
     #[test]
