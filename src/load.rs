@@ -211,11 +211,13 @@ fn with_story<R>(
     // One open that follows no symlink and never waits (a FIFO would wait
     // for a writer), then the type from the open file: one walk of the
     // path instead of two (`lstat`, then `open`) on every story of a scan.
-    let (mut file, meta) = match open_no_follow(&path) {
-        Ok(file) => {
-            let meta = file.metadata().map_err(unreadable)?;
-            (file, meta)
-        }
+    // A socket cannot be opened at all: say what it is.
+    let refused = |at: &Path, e: std::io::Error| match fs::metadata(at) {
+        Ok(m) if !m.is_file() => not_regular(),
+        _ => unreadable(e),
+    };
+    let mut file = match open_no_follow(&path) {
+        Ok(file) => file,
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
             let root =
                 fs::canonicalize(dir).map_err(|e| fail(format!("cannot resolve the articles folder: {e}"), ""))?;
@@ -224,20 +226,11 @@ fn with_story<R>(
             if !target.starts_with(&root) {
                 return Err(outside(&path));
             }
-            let file = match open_no_follow(&target) {
-                Ok(file) => file,
-                Err(_) if fs::metadata(&target).is_ok_and(|m| !m.is_file()) => return Err(not_regular()),
-                Err(e) => return Err(unreadable(e)),
-            };
-            let meta = file.metadata().map_err(unreadable)?;
-            (file, meta)
+            open_no_follow(&target).map_err(|e| refused(&target, e))?
         }
-        // A socket cannot be opened at all: say what it is.
-        Err(_) if fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file() && !m.is_symlink()) => {
-            return Err(not_regular())
-        }
-        Err(e) => return Err(unreadable(e)),
+        Err(e) => return Err(refused(&path, e)),
     };
+    let meta = file.metadata().map_err(unreadable)?;
     if !meta.is_file() {
         return Err(not_regular());
     }

@@ -127,17 +127,20 @@ impl Engine {
     pub(super) fn render(&mut self, now: DateTime<Utc>, batch: &mut Batch) -> Result<BTreeSet<PathBuf>, FatalError> {
         let dirty = std::mem::take(&mut self.dirty);
         let months = self.archive_months(now);
+        let main_plan = self.plan(&FeedKey::Main, now, &months);
         let main_paths: HashSet<PathBuf> =
-            self.index.published(now).take(self.config.limit).map(|e| e.story.path.clone()).collect();
+            main_plan.iter().flat_map(|p| &p.entries).map(|e| e.story.path.clone()).collect();
         let mut fresh = BodyCache::default();
         let mut digests = Vec::new();
 
-        let main_plan = self.plan(&FeedKey::Main, now, &months);
         let main_dirty = dirty.all || dirty.feeds.contains(&FeedKey::Main);
-        let main_model = match main_plan.as_ref().filter(|_| main_dirty) {
-            Some(plan) => self.render_main(plan, &main_paths, &mut fresh, &mut digests, batch)?,
-            None => None,
-        };
+        let mut main_model = None;
+        if let Some(plan) = main_plan.as_ref().filter(|_| main_dirty) {
+            if let Some((model, digest)) = self.render_main(plan, &main_paths, &mut fresh, batch)? {
+                main_model = Some(model);
+                digests.push((FeedKey::Main, digest));
+            }
+        }
         let all_keys = self.feed_keys(now);
         let listed = self.listed(&all_keys);
         if let Some(plan) = &main_plan {
@@ -163,27 +166,24 @@ impl Engine {
     }
 
     /// The main feeds, rendered (the three formats side by side) and on
-    /// disk at once, unless they were made from these inputs already.
+    /// disk at once, unless they were made from these inputs already;
+    /// returns their model and the digest of their inputs.
     fn render_main(
         &self,
         plan: &Plan<'_>,
         main_paths: &HashSet<PathBuf>,
         fresh: &mut BodyCache,
-        digests: &mut Vec<(FeedKey, u64)>,
         batch: &mut Batch,
-    ) -> Result<Option<Feed>, FatalError> {
+    ) -> Result<Option<(Feed, u64)>, FatalError> {
         let (digest, files) = (plan.digest(), feed_files(&FeedKey::Main));
         if self.is_current(&FeedKey::Main, digest, &files) {
             return Ok(None);
         }
         let (model, bodies) = self.model(plan, fresh, main_paths);
-        for (rel, text) in serialize(&files, &model) {
-            batch.push(self.config.output_dir.join(rel), text).map_err(|e| self.output_error(e))?;
-        }
+        self.push_files(batch, serialize(&files, &model))?;
         batch.flush().map_err(|e| self.output_error(e))?;
         fresh.extend(bodies);
-        digests.push((FeedKey::Main, digest));
-        Ok(Some(model))
+        Ok(Some((model, digest)))
     }
 
     /// `index.html`, when the main feed or the list of feeds changed (or it
@@ -255,9 +255,7 @@ impl Engine {
                 })
                 .collect();
             for (files, bodies) in outputs {
-                for (rel, text) in files {
-                    batch.push(self.config.output_dir.join(rel), text).map_err(|e| self.output_error(e))?;
-                }
+                self.push_files(batch, files)?;
                 fresh.extend(bodies);
             }
             digests.extend(group.into_iter().map(|(key, _, _, digest)| (key, digest)));
@@ -307,6 +305,14 @@ impl Engine {
             .collect();
         let bodies: Vec<NewBody> = missing.par_iter().map(|s| (s.path.clone(), s.hash, self.render_body(s))).collect();
         self.rendered.extend(bodies);
+    }
+
+    /// Hands rendered files (paths relative to the output folder) to the batch.
+    fn push_files(&self, batch: &mut Batch, files: Vec<(PathBuf, String)>) -> Result<(), FatalError> {
+        for (rel, text) in files {
+            batch.push(self.config.output_dir.join(rel), text).map_err(|e| self.output_error(e))?;
+        }
+        Ok(())
     }
 
     fn output_error(&self, source: std::io::Error) -> FatalError {
