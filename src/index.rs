@@ -44,9 +44,26 @@ pub type TermKey = (Taxonomy, String);
 /// A calendar month in the site's timezone.
 pub type Month = (i32, u32);
 
+/// The ordered sets an index keeps besides the whole order: only those a
+/// feed is made from, so a site without tag feeds or archives does not
+/// file 100,000 stories under terms and months nobody reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sets {
+    pub taxonomies: Vec<Taxonomy>,
+    pub months: bool,
+}
+
+impl Sets {
+    /// Every taxonomy and the months.
+    pub fn all() -> Sets {
+        Sets { taxonomies: TAXONOMIES.to_vec(), months: true }
+    }
+}
+
 #[derive(Debug)]
 pub struct Index {
     timezone: Tz,
+    sets: Sets,
     /// Boxed: the map's table stays small, and a batch of boxed entries
     /// moves into it without a second copy of every story.
     by_path: HashMap<PathBuf, Box<Entry>>,
@@ -57,9 +74,9 @@ pub struct Index {
     shared_ids: BTreeSet<String>,
     /// Every non-draft story, newest first; ties broken by id, then path.
     order: BTreeSet<OrderKey>,
-    /// The same, per taxonomy term, with every spelling seen (and how often).
+    /// The same, per term of each taxonomy in `sets`, with every spelling seen (and how often).
     terms: BTreeMap<TermKey, Term>,
-    /// The same, per month of `date`.
+    /// The same, per month of `date` (when `sets` has the months).
     months: BTreeMap<Month, BTreeSet<OrderKey>>,
     slugs: SlugMemo,
 }
@@ -79,7 +96,7 @@ impl Term {
 
 impl Default for Index {
     fn default() -> Self {
-        Index::new(Tz::UTC)
+        Index::new(Tz::UTC, Sets::all())
     }
 }
 
@@ -166,13 +183,14 @@ pub struct Bulk {
 }
 
 impl Bulk {
-    pub fn new(timezone: Tz, capacity: usize) -> Bulk {
-        let mut index = Index::new(timezone);
+    pub fn new(timezone: Tz, sets: Sets, capacity: usize) -> Bulk {
+        let months = if sets.months { capacity } else { 0 };
+        let mut index = Index::new(timezone, sets);
         index.reserve(capacity);
         Bulk {
             index,
             order: Vec::with_capacity(capacity),
-            months: Vec::with_capacity(capacity),
+            months: Vec::with_capacity(months),
             terms: Vec::new(),
             spellings: HashMap::new(),
             again: Vec::new(),
@@ -187,7 +205,7 @@ impl Bulk {
         }
         if !entry.story.draft {
             let k = key(&entry.story);
-            for taxonomy in TAXONOMIES {
+            for &taxonomy in &self.index.sets.taxonomies {
                 let first = self.terms.len();
                 for name in names_of(&entry.story, taxonomy) {
                     let (slug, spelling) = match self.spellings.get(name.as_str()) {
@@ -204,7 +222,9 @@ impl Bulk {
                     }
                 }
             }
-            self.months.push((self.index.month_of(entry.story.date), k.clone()));
+            if self.index.sets.months {
+                self.months.push((self.index.month_of(entry.story.date), k.clone()));
+            }
             self.order.push(k);
         }
         self.index.claim(&entry.story);
@@ -264,10 +284,11 @@ fn bulk_terms(terms: Vec<(Taxonomy, Arc<str>, OrderKey, Arc<str>)>) -> BTreeMap<
 }
 
 impl Index {
-    /// An empty index whose months are calendar months in `timezone`.
-    pub fn new(timezone: Tz) -> Index {
+    /// An empty index keeping `sets`, whose months are calendar months in `timezone`.
+    pub fn new(timezone: Tz, sets: Sets) -> Index {
         Index {
             timezone,
+            sets,
             by_path: HashMap::new(),
             by_id: HashMap::new(),
             shared_ids: BTreeSet::new(),
@@ -313,15 +334,17 @@ impl Index {
         self.claim(&entry.story);
         if !entry.story.draft {
             let k = key(&entry.story);
-            for taxonomy in TAXONOMIES {
+            for &taxonomy in &self.sets.taxonomies {
                 for (slug, name) in story_terms_with(&entry.story, taxonomy, |n| self.slugs.slug(n)) {
                     let term = self.terms.entry((taxonomy, slug)).or_default();
                     term.stories.insert(k.clone());
                     *term.spellings.entry(name.to_owned()).or_default() += 1;
                 }
             }
-            let month = self.month_of(entry.story.date);
-            self.months.entry(month).or_default().insert(k.clone());
+            if self.sets.months {
+                let month = self.month_of(entry.story.date);
+                self.months.entry(month).or_default().insert(k.clone());
+            }
             self.order.insert(k);
         }
         self.by_path.insert(path, Box::new(entry));
@@ -343,7 +366,7 @@ impl Index {
         let old = *self.by_path.remove(path)?;
         let k = key(&old.story);
         if self.order.remove(&k) {
-            for taxonomy in TAXONOMIES {
+            for &taxonomy in &self.sets.taxonomies {
                 for (slug, name) in story_terms_with(&old.story, taxonomy, |n| self.slugs.slug(n)) {
                     let term_key = (taxonomy, slug);
                     let Some(term) = self.terms.get_mut(&term_key) else { continue };
@@ -360,7 +383,7 @@ impl Index {
                 }
             }
             let month = self.month_of(old.story.date);
-            if let Some(set) = self.months.get_mut(&month) {
+            if let Some(set) = self.months.get_mut(&month).filter(|_| self.sets.months) {
                 set.remove(&k);
                 if set.is_empty() {
                     self.months.remove(&month);
@@ -542,7 +565,7 @@ mod tests {
 
     #[test]
     fn terms_and_months_follow_inserts_and_removals() {
-        let mut index = Index::new(chrono_tz::Asia::Shanghai);
+        let mut index = Index::new(chrono_tz::Asia::Shanghai, Sets::all());
         let mut a = entry("a.md", "a", "2024-02-29T16:30:00Z");
         a.story.tags = vec!["八八战略".into(), "Eight".into()];
         let mut b = entry("b.md", "b", "2024-02-10T00:00:00Z");
@@ -598,12 +621,12 @@ mod tests {
             e.story.draft = i % 31 == 0;
             entries.push(e);
         }
-        let mut one_by_one = Index::new(chrono_tz::Asia::Shanghai);
+        let mut one_by_one = Index::new(chrono_tz::Asia::Shanghai, Sets::all());
         for e in entries.clone() {
             one_by_one.insert(e);
         }
         // In chunks, as a scan takes them in, with one path taken in twice.
-        let mut bulk = Bulk::new(chrono_tz::Asia::Shanghai, entries.len());
+        let mut bulk = Bulk::new(chrono_tz::Asia::Shanghai, Sets::all(), entries.len());
         for chunk in entries.chunks(64) {
             for e in chunk {
                 bulk.add(Box::new(e.clone()));
@@ -629,6 +652,32 @@ mod tests {
         at_once.insert(entries[7].clone());
         one_by_one.insert(entries[7].clone());
         assert_eq!(view(&at_once, "2025-01-01T00:00:00Z"), view(&one_by_one, "2025-01-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn an_index_keeps_only_the_sets_it_is_asked_for() {
+        let tags_only = Sets { taxonomies: vec![Taxonomy::Tags], months: false };
+        let mut a = entry("a.md", "a", "2024-02-29T16:30:00Z");
+        a.story.tags = vec!["八八战略".into()];
+        a.story.categories = vec!["要闻".into()];
+        a.story.authors = vec!["陈晓苏".into()];
+        let b = entry("b.md", "b", "2024-03-10T00:00:00Z");
+        let mut one_by_one = Index::new(chrono_tz::Asia::Shanghai, tags_only.clone());
+        let mut bulk = Bulk::new(chrono_tz::Asia::Shanghai, tags_only, 2);
+        for e in [a, b] {
+            one_by_one.insert(e.clone());
+            bulk.add(Box::new(e));
+        }
+        let (at_once, _) = bulk.finish();
+        for index in [&one_by_one, &at_once] {
+            let terms: Vec<&TermKey> = index.terms().keys().collect();
+            assert_eq!(terms, [&(Taxonomy::Tags, "ba-ba-zhan-lue".to_owned())], "no category or author terms");
+            assert!(index.months().is_empty(), "no months");
+            assert_eq!(ids(index, "2025-01-01T00:00:00Z"), ["b", "a"], "the order is whole");
+        }
+        one_by_one.remove(Path::new("a.md"));
+        assert!(one_by_one.terms().is_empty());
+        assert_eq!(ids(&one_by_one, "2025-01-01T00:00:00Z"), ["b"]);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::article::{self, Site};
 use crate::config::{Config, Taxonomy};
 use crate::error::{FatalError, StoryError};
 use crate::feed::index_page::Listed;
-use crate::index::{Bulk, Entry, Index};
+use crate::index::{Bulk, Entry, Index, Sets};
 use crate::load::{self, Limits};
 use crate::publish::{no_symlink_between, write_if_changed, Batch};
 use crate::state::State;
@@ -90,7 +90,7 @@ impl Engine {
         let digests =
             state.feed_digests().filter_map(|(folder, digest)| Some((FeedKey::from_folder(folder)?, digest))).collect();
         Engine {
-            index: Index::new(config.timezone),
+            index: Index::new(config.timezone, index_sets(&config)),
             config,
             state,
             rendered: BodyCache::default(),
@@ -139,7 +139,8 @@ impl Engine {
         // In chunks, so that only a chunk's parsed stories wait beside the
         // index; each chunk is indexed while the next one is read. The
         // first scan builds a new index in bulk.
-        let mut bulk = self.index.is_empty().then(|| Bulk::new(self.config.timezone, paths.len()));
+        let mut bulk =
+            self.index.is_empty().then(|| Bulk::new(self.config.timezone, index_sets(&self.config), paths.len()));
         if bulk.is_none() {
             self.index.reserve(paths.len());
         }
@@ -435,6 +436,11 @@ impl Engine {
 
 /// Deletes feed files of terms that are gone: those written last time, and
 /// on the first publish any taxonomy feed folder left by an earlier run.
+/// The sets the index keeps: those the configured feeds are made from.
+fn index_sets(config: &Config) -> Sets {
+    Sets { taxonomies: config.taxonomy_feeds.clone(), months: config.archives }
+}
+
 fn remove_stale(out_dir: &Path, produced: &BTreeSet<PathBuf>, previous: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
     let mut candidates: BTreeSet<PathBuf> = previous.clone();
     if previous.is_empty() {

@@ -153,10 +153,13 @@ impl Engine {
             return;
         }
         self.dirty.feeds.insert(FeedKey::Main);
-        for taxonomy in [Taxonomy::Tags, Taxonomy::Categories, Taxonomy::Authors] {
+        for &taxonomy in &self.config.taxonomy_feeds {
             for slug in story_terms(story, taxonomy).into_keys() {
                 self.dirty.feeds.insert(FeedKey::Term(taxonomy, slug));
             }
+        }
+        if !self.config.archives {
+            return;
         }
         // Its month, and the months beside it, whose history links may change.
         let month = self.index.month_of(story.date);
