@@ -270,6 +270,14 @@ pub fn key_line(text: &str, key: &str) -> Option<usize> {
 }
 
 fn parse_toml(text: &str) -> Result<Vec<(String, Value)>, FrontMatterError> {
+    match super::plain_toml::read(text) {
+        Some(table) => Ok(table),
+        None => parse_full_toml(text),
+    }
+}
+
+/// Any TOML, read by the toml crate (see [`super::plain_toml`] for the shortcut).
+pub(super) fn parse_full_toml(text: &str) -> Result<Vec<(String, Value)>, FrontMatterError> {
     // The borrowed document, not `toml::Table`: no second, owned copy of
     // every key and value is built just to be converted again.
     let table = toml::de::DeTable::parse(text).map_err(|e| {

@@ -9,6 +9,7 @@ pub mod decode;
 pub mod front_matter;
 pub mod html;
 pub mod markdown;
+mod plain_toml;
 pub mod split;
 pub mod text;
 
