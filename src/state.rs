@@ -7,7 +7,7 @@
 //! corrupt file is rebuilt: the worst case is that edits made while the
 //! daemon was down are dated by front matter or `date` only.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -15,8 +15,10 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct State {
+    /// By id (hashed: ids are long URLs sharing a prefix, and a scan looks
+    /// up every one; written sorted).
     #[serde(default)]
-    stories: BTreeMap<String, Seen>,
+    stories: HashMap<String, Seen>,
     /// What each feed folder was last rendered from (hex digest), so a
     /// restart does not render feeds whose stories did not change.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -92,7 +94,9 @@ impl State {
     pub fn stories_json(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(64 + self.stories.len() * 96 + self.feeds.len() * 48);
         out.extend_from_slice(b"{\"stories\":{");
-        for (i, (id, seen)) in self.stories.iter().enumerate() {
+        let mut stories: Vec<(&String, &Seen)> = self.stories.iter().collect();
+        stories.sort_unstable_by_key(|(id, _)| *id);
+        for (i, (id, seen)) in stories.into_iter().enumerate() {
             out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
             push_json(&mut out, id);
             out.push(b':');
@@ -163,6 +167,25 @@ mod tests {
         assert_eq!(State::load(&path), State::default(), "missing");
         std::fs::write(&path, "{not json").expect("write");
         assert_eq!(State::load(&path), State::default(), "corrupt");
+    }
+
+    #[test]
+    fn stories_are_written_in_id_order_whatever_order_they_were_seen_in() {
+        let ids = ["https://e.com/b/", "https://e.com/a/", "urn:x", "https://e.com/ab/", "https://e.com/"];
+        let mut forward = State::default();
+        let mut backward = State::default();
+        for (i, id) in ids.iter().enumerate() {
+            forward.observe(id, i as u64, t("2024-01-01T00:00:00Z"));
+        }
+        for (i, id) in ids.iter().enumerate().rev() {
+            backward.observe(id, i as u64, t("2024-01-01T00:00:00Z"));
+        }
+        let json = forward.to_json();
+        assert_eq!(json, backward.to_json(), "same stories, same bytes");
+        let written: Vec<&str> = json.lines().skip(1).filter_map(|l| l.split('"').nth(1)).collect();
+        let mut sorted = ids.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(written, sorted);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! set of rules decides the keys, their aliases and their types, and unknown
 //! keys (other generators' `layout`, `weight`, `extra`…) are ignored.
 
+use std::borrow::Cow;
+
 use super::split::FrontMatterKind;
 use crate::chars::one_line;
 
@@ -236,17 +238,18 @@ impl Fields<'_> {
     }
 }
 
-fn scalar_text(v: &Value) -> Option<String> {
+/// A scalar as text (borrowed: it is made one line, a copy, anyway).
+fn scalar_text(v: &Value) -> Option<Cow<'_, str>> {
     match v {
-        Value::String(s) | Value::Datetime(s) => Some(s.clone()),
-        Value::Integer(i) => Some(i.to_string()),
-        Value::Float(f) => Some(f.to_string()),
+        Value::String(s) | Value::Datetime(s) => Some(Cow::Borrowed(s)),
+        Value::Integer(i) => Some(Cow::Owned(i.to_string())),
+        Value::Float(f) => Some(Cow::Owned(f.to_string())),
         _ => None,
     }
 }
 
 /// One line each, drops empties and duplicates, keeps the first order.
-fn clean_list(items: Vec<String>) -> Vec<String> {
+fn clean_list(items: Vec<Cow<'_, str>>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(items.len());
     for item in items {
         let item = one_line(&item);

@@ -95,7 +95,35 @@ fn datetime(text: &str) -> Option<Value> {
         return None;
     }
     let date: toml::value::Datetime = text.parse().ok()?;
-    Some(Value::Datetime(date.to_string()))
+    // Written as the date type writes itself (nearly always): kept as it
+    // is, without formatting it again.
+    Some(Value::Datetime(if is_written_as_shown(text) { text.to_owned() } else { date.to_string() }))
+}
+
+/// Whether a valid date or date-time is in the form the toml crate's date
+/// type writes: `2024-03-07`, `2024-03-07T15:00:00`, then nothing, `Z` or
+/// an offset `±hh:mm` other than `-00:00` (written `+00:00`).
+fn is_written_as_shown(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_digit);
+    let date = b.len() >= 10 && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10);
+    let time = || {
+        b.len() >= 19
+            && b[10] == b'T'
+            && digits(11..13)
+            && b[13] == b':'
+            && digits(14..16)
+            && b[16] == b':'
+            && digits(17..19)
+    };
+    let offset = |o: &[u8]| match o {
+        [] | [b'Z'] => true,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()) && !(*sign == b'-' && o[1..] == *b"00:00")
+        }
+        _ => false,
+    };
+    date && (b.len() == 10 || (time() && offset(&b[19..])))
 }
 
 #[cfg(test)]
@@ -167,10 +195,13 @@ mod tests {
             mostly(vec!["2024", "0000"], vec!["99999", "24"]),
             mostly(vec!["-03-07", "-12-31", "-02-29"], vec!["-13-07", "-02-30", "-3-7", "-0307"]),
             mostly(
-                vec!["", "T15:00:00", "t15:00", "T15:00:00.123", "T23:59:60"],
+                vec!["", "T15:00:00", "t15:00", "T15:00", "T15:00:00.123", "T15:00:00.120", "T23:59:60"],
                 vec!["T25:00:00", " 15:00:00", "T1:2:3", "_15:00:00"],
             ),
-            mostly(vec!["", "Z", "z", "+08:00", "-05:30"], vec!["-0800", "+8:00", "+08:00x", "+24:00"]),
+            mostly(
+                vec!["", "Z", "z", "+08:00", "-05:30", "-00:00", "+00:00"],
+                vec!["-0800", "+8:00", "+08:00x", "+24:00"],
+            ),
         )
             .prop_map(|(y, md, t, z)| format!("{y}{md}{t}{z}"));
         let list = (proptest::collection::vec(quoted.clone(), 0..4), mostly(vec![",", ", ", " ,"], vec![",,", " "]))
