@@ -175,14 +175,14 @@ fn outside(path: &Path) -> StoryError {
 /// Reads, decodes and parses one story, keeping its text (for rendering).
 /// `dir` is the articles folder.
 pub fn read_story(dir: &Path, rel: &Path, limits: Limits, site: Site<'_>) -> Result<StoryFile, StoryError> {
-    with_story(dir, rel, limits, site, |parsed, text| StoryFile { parsed, text: text.to_owned() })
+    with_story(dir, rel, limits, site, None, |parsed, text| StoryFile { parsed, text: text.to_owned() })
 }
 
 /// Reads, decodes and parses one story, keeping only its record: the
 /// bytes go into a buffer the thread reuses, and plain UTF-8 is parsed
 /// where it lies, so a full scan allocates nothing per file but the record.
 pub fn read_parsed(dir: &Path, rel: &Path, limits: Limits, site: Site<'_>) -> Result<Parsed, StoryError> {
-    with_story(dir, rel, limits, site, |parsed, _| parsed)
+    with_story(dir, rel, limits, site, None, |parsed, _| parsed)
 }
 
 thread_local! {
@@ -200,6 +200,7 @@ fn with_story<R>(
     rel: &Path,
     limits: Limits,
     site: Site<'_>,
+    folder: Option<&mut Folder>,
     keep: impl FnOnce(Parsed, &str) -> R,
 ) -> Result<R, StoryError> {
     let path = dir.join(rel);
@@ -216,7 +217,11 @@ fn with_story<R>(
         Ok(m) if !m.is_file() => not_regular(),
         _ => unreadable(e),
     };
-    let mut file = match open_no_follow(&path) {
+    let opened = match folder {
+        Some(folder) => folder.open_no_follow(&path),
+        None => open_no_follow(&path),
+    };
+    let mut file = match opened {
         Ok(file) => file,
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
             let root =
@@ -302,12 +307,54 @@ fn read_sized(file: &mut fs::File, len: u64, max: u64, bytes: &mut Vec<u8>) -> s
     Ok(())
 }
 
-/// Opens a file for reading without following a symlink in its last
-/// component (that fails with `ELOOP`), without blocking on a FIFO and
-/// without a terminal device becoming the daemon's controlling terminal.
+/// How a story file is opened: for reading, without following a symlink
+/// in its last component (that fails with `ELOOP`), without blocking on a
+/// FIFO and without a terminal device becoming the daemon's controlling
+/// terminal.
+const STORY_OPEN_FLAGS: libc::c_int = libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY;
+
 fn open_no_follow(path: &Path) -> std::io::Result<fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY).open(path)
+    fs::OpenOptions::new().read(true).custom_flags(STORY_OPEN_FLAGS).open(path)
+}
+
+/// The folder of the story opened last, held open while one batch of
+/// stories is read, so that the next story in it is opened by its name
+/// alone (`openat`): the kernel looks up one name instead of every folder
+/// from `/` down, for each of 100,000 stories (issue 5). Never kept past
+/// the batch: a folder renamed later is looked up afresh.
+#[derive(Default)]
+pub(crate) struct Folder {
+    open: Option<(PathBuf, std::os::fd::OwnedFd)>,
+}
+
+impl Folder {
+    /// Opens `path` as [`open_no_follow`] does.
+    fn open_no_follow(&mut self, path: &Path) -> std::io::Result<fs::File> {
+        use std::os::fd::{AsRawFd, FromRawFd};
+        use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::fs::OpenOptionsExt;
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else { return open_no_follow(path) };
+        let fd = match &self.open {
+            Some((open, fd)) if open == parent => fd.as_raw_fd(),
+            _ => {
+                // O_PATH: a handle to look names up in, needing no read permission.
+                let folder =
+                    fs::OpenOptions::new().read(true).custom_flags(libc::O_PATH | libc::O_DIRECTORY).open(parent)?;
+                let (_, fd) = self.open.insert((parent.to_owned(), folder.into()));
+                fd.as_raw_fd()
+            }
+        };
+        let name = std::ffi::CString::new(name.as_bytes())?;
+        // SAFETY: `fd` is an open folder owned by `self`, `name` a
+        // NUL-terminated string; both outlive the call.
+        let file = unsafe { libc::openat(fd, name.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC | STORY_OPEN_FLAGS) };
+        if file < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: `openat` just returned this descriptor, owned by no one else.
+        Ok(unsafe { fs::File::from_raw_fd(file) })
+    }
 }
 
 fn too_big(path: &Path, len: u64, limits: Limits) -> StoryError {
@@ -330,11 +377,11 @@ pub fn read_all(
     cancel: &AtomicBool,
 ) -> Vec<Result<Parsed, StoryError>> {
     rels.par_iter()
-        .map(|rel| {
+        .map_init(Folder::default, |folder, rel| {
             if cancel.load(Ordering::Relaxed) {
                 return Err(StoryError::new(dir.join(rel), "not read: stopping", ""));
             }
-            read_parsed(dir, rel, limits, site)
+            with_story(dir, rel, limits, site, Some(folder), |parsed, _| parsed)
         })
         .collect()
 }
@@ -446,6 +493,34 @@ mod tests {
         let mut file = fs::File::open(&path).expect("open");
         read_sized(&mut file, 100, 1000, &mut bytes).expect("read");
         assert_eq!(bytes.len(), 1001, "stops one byte past the limit, so the caller sees the file is too big");
+    }
+
+    #[test]
+    fn a_batch_opens_stories_by_name_in_the_folder_it_holds_open() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        fs::create_dir_all(&a).expect("mkdir");
+        fs::create_dir_all(&b).expect("mkdir");
+        fs::write(a.join("x.md"), "x").expect("write");
+        fs::write(a.join("y.md"), "y").expect("write");
+        fs::write(b.join("z.md"), "z").expect("write");
+        std::os::unix::fs::symlink(a.join("x.md"), a.join("link.md")).expect("symlink");
+        let mut folder = Folder::default();
+        let mut read = |path: &Path| {
+            folder.open_no_follow(path).and_then(|mut f| {
+                let mut text = String::new();
+                f.read_to_string(&mut text).map(|_| text)
+            })
+        };
+        assert_eq!(read(&a.join("x.md")).expect("x"), "x");
+        assert_eq!(read(&a.join("y.md")).expect("y"), "y", "the same folder");
+        assert_eq!(read(&b.join("z.md")).expect("z"), "z", "another folder");
+        assert_eq!(read(&a.join("x.md")).expect("x"), "x", "back to the first");
+        let looped = read(&a.join("link.md")).expect_err("a symlink is not followed");
+        assert_eq!(looped.raw_os_error(), Some(libc::ELOOP));
+        for missing in [a.join("none.md"), dir.path().join("none/none.md")] {
+            assert_eq!(read(&missing).expect_err("missing").kind(), std::io::ErrorKind::NotFound, "{missing:?}");
+        }
     }
 
     #[test]
