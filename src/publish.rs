@@ -111,20 +111,26 @@ pub fn no_symlink_between(root: &Path, path: &Path) -> bool {
 
 /// Files waiting to be written together; flushed whenever they hold more
 /// than [`Batch::FLUSH_BYTES`], so memory holds a few feeds at a time.
-/// Files under a symlinked folder of `root` are refused with a warning.
-#[derive(Debug, Default)]
+/// A flush is written on a thread of its own while the caller goes on
+/// rendering (the CPU is idle while the disk syncs), one flush at a time
+/// and in order: the files of one flush are all in place before the next
+/// flush begins. Files under a symlinked folder of `root` are refused with
+/// a warning.
+#[derive(Debug)]
 pub struct Batch {
     root: PathBuf,
     pending: Vec<(PathBuf, String)>,
     bytes: usize,
     replaced: Vec<PathBuf>,
+    /// The last flush, being written: the paths it changed, when done.
+    writing: Option<std::thread::JoinHandle<std::io::Result<Vec<PathBuf>>>>,
 }
 
 impl Batch {
     pub const FLUSH_BYTES: usize = 16 << 20;
 
     pub fn new(root: &Path) -> Batch {
-        Batch { root: root.to_owned(), ..Batch::default() }
+        Batch { root: root.to_owned(), pending: Vec::new(), bytes: 0, replaced: Vec::new(), writing: None }
     }
 
     pub fn push(&mut self, path: PathBuf, text: String) -> std::io::Result<()> {
@@ -136,8 +142,10 @@ impl Batch {
         Ok(())
     }
 
-    /// Writes what is pending now.
+    /// Starts writing what is pending now, once the previous flush is
+    /// written; its error, if any, is returned here.
     pub fn flush(&mut self) -> std::io::Result<()> {
+        self.wait()?;
         let mut pending = std::mem::take(&mut self.pending);
         pending.retain(|(path, _)| {
             let safe = no_symlink_between(&self.root, path);
@@ -147,14 +155,35 @@ impl Batch {
             safe
         });
         self.bytes = 0;
-        self.replaced.extend(write_all_if_changed(&pending)?);
+        if !pending.is_empty() {
+            let writer = std::thread::Builder::new().name("feedsmith-write".into());
+            self.writing = Some(writer.spawn(move || write_all_if_changed(&pending))?);
+        }
         Ok(())
     }
 
-    /// Writes what is left; returns every path that changed.
+    /// Waits until the flush being written is in place.
+    fn wait(&mut self) -> std::io::Result<()> {
+        if let Some(writing) = self.writing.take() {
+            let replaced = writing.join().unwrap_or_else(|_| Err(std::io::Error::other("the writer thread failed")))?;
+            self.replaced.extend(replaced);
+        }
+        Ok(())
+    }
+
+    /// Writes what is left and waits for it; returns every path that changed.
     pub fn finish(mut self) -> std::io::Result<Vec<PathBuf>> {
         self.flush()?;
-        Ok(self.replaced)
+        self.wait()?;
+        Ok(std::mem::take(&mut self.replaced))
+    }
+}
+
+impl Drop for Batch {
+    /// A batch given up half way (a render failed) still waits for the
+    /// flush it started: nothing is left being written behind its back.
+    fn drop(&mut self) {
+        let _ = self.wait();
     }
 }
 
@@ -223,6 +252,24 @@ mod tests {
             })
             .sum();
         assert_eq!(written, files.len());
+    }
+
+    #[test]
+    fn a_flush_is_written_in_the_background_and_its_failure_reported() {
+        let dir = tempfile::tempdir().expect("tmp");
+        fs::write(dir.path().join("blocker"), "a file where a folder should be").expect("write");
+        let mut batch = Batch::new(dir.path());
+        batch.push(dir.path().join("blocker/rss.xml"), "x".into()).expect("push");
+        batch.flush().expect("the flush only starts");
+        batch.push(dir.path().join("atom.xml"), "y".into()).expect("push");
+        assert!(batch.finish().is_err(), "the failed flush is reported when the batch finishes");
+
+        // A batch given up after a flush still writes that flush whole.
+        let mut batch = Batch::new(dir.path());
+        batch.push(dir.path().join("a/rss.xml"), "a".into()).expect("push");
+        batch.flush().expect("flush");
+        drop(batch);
+        assert_eq!(fs::read_to_string(dir.path().join("a/rss.xml")).expect("written"), "a");
     }
 
     #[test]

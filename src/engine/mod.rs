@@ -350,16 +350,13 @@ impl Engine {
         let out_dir = self.config.output_dir.clone();
         self.copy_media();
         let mut batch = Batch::new(&out_dir);
-        // When the state is due to be saved, its stories are serialized on
-        // one core while the feeds render on the other (rendering does not
-        // touch the state).
         let save = self.state_save_due();
-        let state = std::mem::take(&mut self.state);
-        let (expected, stories_json) =
-            rayon::join(|| self.render(now, &mut batch), || save.then(|| state.stories_json()));
-        self.state = state;
+        let expected = self.render(now, &mut batch);
         let bodies = self.bodies_rendered.swap(0, Ordering::Relaxed);
         let expected = expected?;
+        // When the state is due to be saved, its stories are serialized
+        // while the disk takes the feeds (rendering does not touch them).
+        let stories_json = save.then(|| self.state.stories_json());
         let replaced = batch.finish().map_err(|source| FatalError::Io { path: out_dir.clone(), source })?;
         let mut published = Published { stories: self.index.published_count(now), bodies, ..Published::default() };
         published.replaced =
