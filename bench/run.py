@@ -27,7 +27,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-BIN = os.path.join(ROOT, "target", "release", "feedsmith")
+BIN = os.environ.get("FEEDSMITH_BIN", os.path.join(ROOT, "target", "release", "feedsmith"))
 WORK = os.environ.get("BENCH_DIR", "/tmp/feedsmith-bench")
 
 

@@ -460,12 +460,13 @@ impl Index {
         self.order.range(from..to).rev().filter_map(|(_, _, path)| self.get(path))
     }
 
-    /// Every term of every taxonomy, in order.
+    /// Every term of the taxonomies the index keeps (see [`Sets`]), in order.
     pub fn terms(&self) -> &BTreeMap<TermKey, Term> {
         &self.terms
     }
 
-    /// Every month holding a non-draft story, oldest first.
+    /// Every month holding a non-draft story, oldest first (none unless
+    /// the index keeps the months, see [`Sets`]).
     pub fn months(&self) -> &BTreeMap<Month, BTreeSet<OrderKey>> {
         &self.months
     }

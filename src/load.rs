@@ -322,14 +322,19 @@ fn open_no_follow(path: &Path) -> std::io::Result<fs::File> {
 /// stories is read, so that the next story in it is opened by its name
 /// alone (`openat`): the kernel looks up one name instead of every folder
 /// from `/` down, for each of 100,000 stories (issue 5). Never kept past
-/// the batch: a folder renamed later is looked up afresh.
+/// the batch: a folder renamed later is looked up afresh. (A folder
+/// renamed while its batch is read gives the rest of its stories under
+/// their old paths, as any file renamed mid-scan does; the watcher's
+/// events for the rename put the index right.)
 #[derive(Default)]
 pub(crate) struct Folder {
+    #[cfg(target_os = "linux")]
     open: Option<(PathBuf, std::os::fd::OwnedFd)>,
 }
 
 impl Folder {
     /// Opens `path` as [`open_no_follow`] does.
+    #[cfg(target_os = "linux")]
     fn open_no_follow(&mut self, path: &Path) -> std::io::Result<fs::File> {
         use std::os::fd::{AsRawFd, FromRawFd};
         use std::os::unix::ffi::OsStrExt;
@@ -346,14 +351,24 @@ impl Folder {
             }
         };
         let name = std::ffi::CString::new(name.as_bytes())?;
-        // SAFETY: `fd` is an open folder owned by `self`, `name` a
-        // NUL-terminated string; both outlive the call.
-        let file = unsafe { libc::openat(fd, name.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC | STORY_OPEN_FLAGS) };
-        if file < 0 {
-            return Err(std::io::Error::last_os_error());
+        loop {
+            // SAFETY: `fd` is an open folder owned by `self`, `name` a
+            // NUL-terminated string; both outlive the call.
+            let file = unsafe { libc::openat(fd, name.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC | STORY_OPEN_FLAGS) };
+            if file >= 0 {
+                // SAFETY: `openat` just returned this descriptor, owned by no one else.
+                return Ok(unsafe { fs::File::from_raw_fd(file) });
+            }
+            let error = std::io::Error::last_os_error();
+            if error.kind() != std::io::ErrorKind::Interrupted {
+                return Err(error);
+            }
         }
-        // SAFETY: `openat` just returned this descriptor, owned by no one else.
-        Ok(unsafe { fs::File::from_raw_fd(file) })
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn open_no_follow(&mut self, path: &Path) -> std::io::Result<fs::File> {
+        open_no_follow(path)
     }
 }
 

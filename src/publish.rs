@@ -5,8 +5,6 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
 /// What happened to a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Written {
@@ -21,15 +19,12 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<Written> {
     Ok(if replaced.is_empty() { Written::Unchanged } else { Written::Replaced })
 }
 
-/// From this many changed files on, their fsyncs run on many threads at
-/// once (they wait on the disk, not the CPU, and the disk takes them
-/// together): the first build of a site with 1,000 tags writes 3,400 feed
-/// files in 1,100 folders, and syncing them two at a time took seconds
-/// (issue 5). Each file is still synced by itself, so a failed write is
-/// reported and its old feed kept, on every file system.
-const MANY_SYNCS: usize = 64;
-
-/// Threads that sync a large batch.
+/// At most this many threads sync a batch's files. fsync waits on the
+/// disk, not the CPU, and the disk takes many at once: the first build of
+/// a site with 1,000 tags writes 3,400 feed files in 1,100 folders, and
+/// syncing them two at a time took seconds (issue 5). Each file is still
+/// synced by itself, so a failed write is reported and its old feed kept,
+/// on every file system.
 const SYNC_THREADS: usize = 32;
 
 /// Replaces many files, each atomically, with one round of syncs: every
@@ -73,20 +68,25 @@ pub fn write_all_if_changed<B: AsRef<[u8]> + Sync>(files: &[(PathBuf, B)]) -> st
     Ok(replaced)
 }
 
-/// fsync of every file: on both cores for a few, on [`SYNC_THREADS`]
-/// threads for [`MANY_SYNCS`] or more. The first error is returned.
+/// fsync of every file, side by side on up to [`SYNC_THREADS`] threads of
+/// their own (not the rendering cores' pool). The first error is returned.
 fn sync_files(files: &[&fs::File]) -> std::io::Result<()> {
-    if files.len() < MANY_SYNCS {
-        return files.par_iter().try_for_each(|f| f.sync_all());
+    match files {
+        [] => Ok(()),
+        [file] => file.sync_all(),
+        _ => {
+            let per_thread = files.len().div_ceil(SYNC_THREADS);
+            std::thread::scope(|scope| {
+                let threads: Vec<_> = files
+                    .chunks(per_thread)
+                    .map(|chunk| scope.spawn(move || chunk.iter().try_for_each(|f| f.sync_all())))
+                    .collect();
+                threads
+                    .into_iter()
+                    .try_for_each(|t| t.join().unwrap_or_else(|_| Err(std::io::Error::other("sync failed"))))
+            })
+        }
     }
-    let per_thread = files.len().div_ceil(SYNC_THREADS);
-    std::thread::scope(|scope| {
-        let threads: Vec<_> = files
-            .chunks(per_thread)
-            .map(|chunk| scope.spawn(move || chunk.iter().try_for_each(|f| f.sync_all())))
-            .collect();
-        threads.into_iter().try_for_each(|t| t.join().unwrap_or_else(|_| Err(std::io::Error::other("sync failed"))))
-    })
 }
 
 /// Whether `path` lies under `root` with no symlinked folder on the way, so
@@ -110,27 +110,29 @@ pub fn no_symlink_between(root: &Path, path: &Path) -> bool {
 }
 
 /// Files waiting to be written together; flushed whenever they hold more
-/// than [`Batch::FLUSH_BYTES`], so memory holds a few feeds at a time.
-/// A flush is written on a thread of its own while the caller goes on
-/// rendering (the CPU is idle while the disk syncs), one flush at a time
-/// and in order: the files of one flush are all in place before the next
-/// flush begins. Files under a symlinked folder of `root` are refused with
-/// a warning.
+/// than [`Batch::FLUSH_BYTES`]. A flush is handed to a writer thread, which
+/// writes the flushes one after the other, in order, while the caller goes
+/// on rendering (the CPU is free while the disk syncs): the files of one
+/// flush are all in place before the next flush is begun. Memory holds at
+/// most the flush being written, one waiting, and the one filling. What
+/// subscribers wait for (the main feeds) is written at once instead, with
+/// [`Batch::write_now`]. Files under a symlinked folder of `root` are
+/// refused with a warning.
 #[derive(Debug)]
 pub struct Batch {
     root: PathBuf,
     pending: Vec<(PathBuf, String)>,
     bytes: usize,
+    writer: Option<Writer>,
+    /// Paths changed by the writes done on the caller's thread.
     replaced: Vec<PathBuf>,
-    /// The last flush, being written: the paths it changed, when done.
-    writing: Option<std::thread::JoinHandle<std::io::Result<Vec<PathBuf>>>>,
 }
 
 impl Batch {
     pub const FLUSH_BYTES: usize = 16 << 20;
 
     pub fn new(root: &Path) -> Batch {
-        Batch { root: root.to_owned(), pending: Vec::new(), bytes: 0, replaced: Vec::new(), writing: None }
+        Batch { root: root.to_owned(), pending: Vec::new(), bytes: 0, writer: None, replaced: Vec::new() }
     }
 
     pub fn push(&mut self, path: PathBuf, text: String) -> std::io::Result<()> {
@@ -142,10 +144,52 @@ impl Batch {
         Ok(())
     }
 
-    /// Starts writing what is pending now, once the previous flush is
-    /// written; its error, if any, is returned here.
+    /// Hands what is pending to the writer (waiting only while a flush is
+    /// already waiting for it). An earlier flush's error is returned here.
     pub fn flush(&mut self) -> std::io::Result<()> {
-        self.wait()?;
+        let pending = self.take_pending();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let writer = match &mut self.writer {
+            Some(writer) => writer,
+            None => self.writer.insert(Writer::start()?),
+        };
+        if writer.flushes.send(pending).is_err() {
+            // The writer stopped at an error: that error.
+            let stopped = self.writer.take().map(Writer::finish);
+            return Err(match stopped {
+                Some(Err(e)) => e,
+                _ => std::io::Error::other("the writer stopped"),
+            });
+        }
+        Ok(())
+    }
+
+    /// Writes what is pending on this thread, after every flush handed
+    /// over, and returns when it is in place: the main feeds reach
+    /// subscribers without the rendering of other feeds competing with
+    /// their writing.
+    pub fn write_now(&mut self) -> std::io::Result<()> {
+        if let Some(writer) = self.writer.take() {
+            self.replaced.extend(writer.finish()?);
+        }
+        let pending = self.take_pending();
+        self.replaced.extend(write_all_if_changed(&pending)?);
+        Ok(())
+    }
+
+    /// Writes what is left and waits for every flush; returns every path
+    /// that changed.
+    pub fn finish(mut self) -> std::io::Result<Vec<PathBuf>> {
+        self.flush()?;
+        let mut replaced = std::mem::take(&mut self.replaced);
+        replaced.extend(self.writer.take().map_or(Ok(Vec::new()), Writer::finish)?);
+        Ok(replaced)
+    }
+
+    /// The pending files, less those under a symlinked folder.
+    fn take_pending(&mut self) -> Vec<(PathBuf, String)> {
         let mut pending = std::mem::take(&mut self.pending);
         pending.retain(|(path, _)| {
             let safe = no_symlink_between(&self.root, path);
@@ -155,35 +199,46 @@ impl Batch {
             safe
         });
         self.bytes = 0;
-        if !pending.is_empty() {
-            let writer = std::thread::Builder::new().name("feedsmith-write".into());
-            self.writing = Some(writer.spawn(move || write_all_if_changed(&pending))?);
-        }
-        Ok(())
-    }
-
-    /// Waits until the flush being written is in place.
-    fn wait(&mut self) -> std::io::Result<()> {
-        if let Some(writing) = self.writing.take() {
-            let replaced = writing.join().unwrap_or_else(|_| Err(std::io::Error::other("the writer thread failed")))?;
-            self.replaced.extend(replaced);
-        }
-        Ok(())
-    }
-
-    /// Writes what is left and waits for it; returns every path that changed.
-    pub fn finish(mut self) -> std::io::Result<Vec<PathBuf>> {
-        self.flush()?;
-        self.wait()?;
-        Ok(std::mem::take(&mut self.replaced))
+        pending
     }
 }
 
 impl Drop for Batch {
     /// A batch given up half way (a render failed) still waits for the
-    /// flush it started: nothing is left being written behind its back.
+    /// flushes it handed over: nothing is left being written behind its back.
     fn drop(&mut self) {
-        let _ = self.wait();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.finish();
+        }
+    }
+}
+
+/// The thread that writes a batch's flushes, in order; it stops at the
+/// first error.
+#[derive(Debug)]
+struct Writer {
+    flushes: std::sync::mpsc::SyncSender<Vec<(PathBuf, String)>>,
+    done: std::thread::JoinHandle<std::io::Result<Vec<PathBuf>>>,
+}
+
+impl Writer {
+    fn start() -> std::io::Result<Writer> {
+        // One flush may wait while another is written.
+        let (flushes, queue) = std::sync::mpsc::sync_channel::<Vec<(PathBuf, String)>>(1);
+        let done = std::thread::Builder::new().name("feedsmith-write".into()).spawn(move || {
+            let mut replaced = Vec::new();
+            for files in queue {
+                replaced.extend(write_all_if_changed(&files)?);
+            }
+            Ok(replaced)
+        })?;
+        Ok(Writer { flushes, done })
+    }
+
+    /// Waits for every flush handed over; the paths they changed.
+    fn finish(self) -> std::io::Result<Vec<PathBuf>> {
+        drop(self.flushes);
+        self.done.join().unwrap_or_else(|_| Err(std::io::Error::other("the writer thread panicked")))
     }
 }
 
@@ -229,7 +284,7 @@ mod tests {
     #[test]
     fn a_large_batch_is_written_whole() {
         let dir = tempfile::tempdir().expect("tmp");
-        let files: Vec<(PathBuf, String)> = (0..MANY_SYNCS + 5)
+        let files: Vec<(PathBuf, String)> = (0..2 * SYNC_THREADS + 5)
             .map(|i| (dir.path().join(format!("t{}/f{i}.xml", i % 7)), format!("feed {i}")))
             .collect();
         let mut batch = Batch::new(dir.path());

@@ -460,6 +460,32 @@ fn a_story_broken_after_a_restart_keeps_its_full_content() {
     assert!(content.contains("Only in the full content."), "full content lost: {content:?}");
 }
 
+/// A publish that fails half way (here a tag's `atom.xml` cannot be
+/// replaced) leaves the feeds it did not write to be written by the next
+/// publish, even one caused by a story outside them: no feed stays behind
+/// until its own stories change.
+#[test]
+fn feeds_a_failed_write_left_behind_are_written_at_the_next_change() {
+    let site = Site::new("");
+    site.write("a.md", &tagged("A", DATE, &["t"], "Body."));
+    site.write("b.md", &tagged("B", "2024-03-01T10:00:00+08:00", &["u"], "Body."));
+    let d = site.start(&[]);
+    assert_eq!(site.titles_in("tags/t/atom.xml"), s(&["A"]));
+    // The tag's atom.xml becomes a folder: renaming the new file over it fails.
+    let atom = site.out().join("tags/t/atom.xml");
+    let old_atom = fs::read(&atom).expect("atom.xml");
+    fs::remove_file(&atom).expect("rm");
+    fs::create_dir_all(atom.join("blocker")).expect("mkdir");
+    fs::write(site.a("a.md"), tagged("A edited", DATE, &["t"], "Body.")).expect("w");
+    d.wait("the failed write reported", || d.log().contains("publishing failed"));
+    rm_rf(&atom);
+    fs::write(&atom, old_atom).expect("the old atom.xml back");
+    // A change to the other story only: its tag, not `t`.
+    fs::write(site.a("b.md"), tagged("B edited", "2024-03-01T10:00:00+08:00", &["u"], "Body.")).expect("w");
+    d.wait("the other tag's feed", || site.titles_in("tags/u/atom.xml") == s(&["B edited"]));
+    d.wait("the tag feed left behind is written", || site.titles_in("tags/t/atom.xml") == s(&["A edited"]));
+}
+
 #[test]
 fn broken_story_keeps_its_last_good_version() {
     let site = Site::new("");

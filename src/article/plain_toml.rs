@@ -26,12 +26,17 @@ pub(super) fn read(text: &str) -> Option<Vec<(String, Value)>> {
         let (key, value) = line.split_once('=')?;
         let key = key.trim_end_matches(WHITESPACE);
         let bare = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
-        if key.is_empty() || !key.bytes().all(bare) || table.iter().any(|(k, _)| k == key) {
+        if key.is_empty() || !key.bytes().all(bare) {
             return None;
         }
         table.push((key.to_owned(), value_of(value.trim_start_matches(WHITESPACE))?));
     }
     table.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    // A key given twice is an error the toml crate reports. (Checked once
+    // sorted: a check per line would be quadratic in a hostile file.)
+    if table.windows(2).any(|pair| pair[0].0 == pair[1].0) {
+        return None;
+    }
     Some(table)
 }
 

@@ -349,15 +349,30 @@ impl Engine {
     pub fn publish(&mut self, now: DateTime<Utc>) -> Result<Published, FatalError> {
         let out_dir = self.config.output_dir.clone();
         self.copy_media();
-        let mut batch = Batch::new(&out_dir);
         let save = self.state_save_due();
-        let expected = self.render(now, &mut batch);
+        let mut batch = Batch::new(&out_dir);
+        let rendered = self.render(now, &mut batch);
         let bodies = self.bodies_rendered.swap(0, Ordering::Relaxed);
-        let expected = expected?;
-        // When the state is due to be saved, its stories are serialized
-        // while the disk takes the feeds (rendering does not touch them).
-        let stories_json = save.then(|| self.state.stories_json());
-        let replaced = batch.finish().map_err(|source| FatalError::Io { path: out_dir.clone(), source })?;
+        let io_error = |source| FatalError::Io { path: out_dir.clone(), source };
+        let mut stories_json = None;
+        let written = rendered.and_then(|expected| {
+            // Every feed is with the writer now: when the state is due to
+            // be saved, its stories are serialized while the disk takes them.
+            batch.flush().map_err(io_error)?;
+            stories_json = save.then(|| self.state.stories_json());
+            Ok((expected, batch.finish().map_err(io_error)?))
+        });
+        let (expected, replaced) = match written {
+            Ok(written) => written,
+            Err(e) => {
+                // Not everything rendered reached the disk: forget what the
+                // feeds were made from, so the next publish writes them all.
+                self.digests.clear();
+                self.listed.clear();
+                self.mark_all();
+                return Err(e);
+            }
+        };
         let mut published = Published { stories: self.index.published_count(now), bodies, ..Published::default() };
         published.replaced =
             replaced.into_iter().filter_map(|p| p.strip_prefix(&out_dir).ok().map(Path::to_path_buf)).collect();
@@ -431,13 +446,13 @@ impl Engine {
     }
 }
 
-/// Deletes feed files of terms that are gone: those written last time, and
-/// on the first publish any taxonomy feed folder left by an earlier run.
 /// The sets the index keeps: those the configured feeds are made from.
 fn index_sets(config: &Config) -> Sets {
     Sets { taxonomies: config.taxonomy_feeds.clone(), months: config.archives }
 }
 
+/// Deletes feed files of terms that are gone: those written last time, and
+/// on the first publish any taxonomy feed folder left by an earlier run.
 fn remove_stale(out_dir: &Path, produced: &BTreeSet<PathBuf>, previous: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
     let mut candidates: BTreeSet<PathBuf> = previous.clone();
     if previous.is_empty() {

@@ -121,10 +121,9 @@ impl Engine {
     /// Renders the feeds marked since the last render whose inputs changed
     /// (all of them the first time) into `batch`, which writes as it fills,
     /// so memory holds a few feeds at a time. The main feeds are planned,
-    /// rendered and handed to the writer before anything else is even
-    /// planned: they reach the disk while the rest renders, and subscribers
-    /// see a change before the index page, the term and the archive feeds
-    /// are done. Returns every file that should exist now.
+    /// rendered and written before anything else is even planned:
+    /// subscribers see a change before the index page, the term and the
+    /// archive feeds are done. Returns every file that should exist now.
     pub(super) fn render(&mut self, now: DateTime<Utc>, batch: &mut Batch) -> Result<BTreeSet<PathBuf>, FatalError> {
         let dirty = std::mem::take(&mut self.dirty);
         let months = self.archive_months(now);
@@ -166,8 +165,8 @@ impl Engine {
         Ok(expected)
     }
 
-    /// The main feeds, rendered (the three formats side by side) and sent
-    /// to disk at once, unless they were made from these inputs already;
+    /// The main feeds, rendered (the three formats side by side) and on
+    /// disk at once, unless they were made from these inputs already;
     /// returns their model and the digest of their inputs.
     fn render_main(
         &self,
@@ -182,7 +181,7 @@ impl Engine {
         }
         let (model, bodies) = self.model(plan, fresh, main_paths);
         self.push_files(batch, serialize(&files, &model))?;
-        batch.flush().map_err(|e| self.output_error(e))?;
+        batch.write_now().map_err(|e| self.output_error(e))?;
         fresh.extend(bodies);
         Ok(Some((model, digest)))
     }
