@@ -55,6 +55,11 @@ impl State {
         }
     }
 
+    /// Room for `stories` stories in all, so a full scan does not regrow the map.
+    pub fn reserve(&mut self, stories: usize) {
+        self.stories.reserve(stories.saturating_sub(self.stories.len()));
+    }
+
     pub fn feed_digests(&self) -> impl Iterator<Item = (&str, u64)> + '_ {
         self.feeds.iter().filter_map(|(folder, hex)| Some((folder.as_str(), u64::from_str_radix(hex, 16).ok()?)))
     }

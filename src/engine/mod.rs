@@ -144,6 +144,7 @@ impl Engine {
         if bulk.is_none() {
             self.index.reserve(paths.len());
         }
+        self.state.reserve(paths.len());
         let mut read: Option<(&[PathBuf], Vec<ReadResult>)> = None;
         for chunk in paths.chunks(SCAN_CHUNK).map(Some).chain([None]) {
             let (results, ()) = rayon::join(
