@@ -44,7 +44,7 @@ fn is_one_line(text: &str) -> bool {
         let (len, ok, space) = match b {
             b' ' => (1, true, true),
             0x00..=0x1f => (1, false, false),
-            0x20..=0x7f => (1, true, false),
+            0x21..=0x7f => (1, true, false),
             0xe4..=0xed => (3, true, false),
             _ => {
                 let c = text[at..].chars().next().unwrap_or(' ');
