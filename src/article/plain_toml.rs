@@ -64,10 +64,13 @@ fn value_of(text: &str) -> Option<Value> {
 /// in one, and what follows it.
 fn string(text: &str) -> Option<(String, &str)> {
     let body = text.strip_prefix('"')?;
-    // Byte by byte: every byte of a multi-byte character is 0x80 or more,
+    let end = memchr::memchr2(b'"', b'\\', body.as_bytes())?;
+    let (content, rest) = body.as_bytes().split_at(end);
+    // Byte by byte, every byte looked at (so the loop runs on wide
+    // registers): every byte of a multi-byte character is 0x80 or more,
     // and TOML allows any character from U+0080 on.
-    let end = body.bytes().position(|b| b == b'"' || b == b'\\' || (b < 0x20 && b != b'\t') || b == 0x7f)?;
-    (body.as_bytes()[end] == b'"').then(|| (body[..end].to_owned(), &body[end + 1..]))
+    let refused = content.iter().fold(false, |refused, &b| refused | ((b < 0x20) & (b != b'\t')) | (b == 0x7f));
+    (rest[0] == b'"' && !refused).then(|| (body[..end].to_owned(), &body[end + 1..]))
 }
 
 /// The rest of a one-line list of strings, after its `[`.
