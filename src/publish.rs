@@ -115,9 +115,9 @@ pub fn no_symlink_between(root: &Path, path: &Path) -> bool {
 /// on rendering (the CPU is free while the disk syncs): the files of one
 /// flush are all in place before the next flush is begun. A flush is
 /// handed over only once the one before it is written, so memory holds at
-/// most two: the one being written and the one filling (8 MiB each, where
-/// one synchronous 16 MiB flush took as much and a third longer for the
-/// 3,400 feed files of a first build with 1,000 tags). What
+/// most two: the one being written and the one filling (8 MiB each: the
+/// memory one synchronous 16 MiB flush took, and a first build with 1,000
+/// tag feeds at 10,000 stories takes 2.6 s instead of 3.3). What
 /// subscribers wait for (the main feeds) is written at once instead, with
 /// [`Batch::write_now`]. Files under a symlinked folder of `root` are
 /// refused with a warning.
