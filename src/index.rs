@@ -383,7 +383,7 @@ impl Index {
                 }
             }
             let month = self.month_of(old.story.date);
-            if let Some(set) = self.months.get_mut(&month).filter(|_| self.sets.months) {
+            if let Some(set) = self.months.get_mut(&month) {
                 set.remove(&k);
                 if set.is_empty() {
                     self.months.remove(&month);
