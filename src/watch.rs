@@ -42,6 +42,13 @@ pub enum Message {
     Shutdown,
 }
 
+impl Message {
+    /// A change to the files (what the debounce gathers), not an order.
+    fn is_file_change(&self) -> bool {
+        matches!(self, Message::Story(_) | Message::Tree(_))
+    }
+}
+
 /// How to watch.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
@@ -407,7 +414,7 @@ fn start_watch(
         let last_event = last_event.clone();
         move |result: notify::Result<notify::Event>| {
             let messages = translate(&root, result);
-            if messages.iter().any(|m| matches!(m, Message::Story(_) | Message::Tree(_))) {
+            if messages.iter().any(Message::is_file_change) {
                 last_event.touch();
             }
             for message in messages {
@@ -493,8 +500,7 @@ pub fn classify(root: &Path, path: &Path) -> Option<Message> {
 /// (created and deleted, renamed and deleted). A stream that never pauses
 /// is cut every 20 periods; a control message (signal, rescan) ends it.
 fn debounce(rx: &Receiver<Message>, batch: &mut Vec<Message>, quiet: Duration, last_event: &LastEvent) {
-    let is_file = |m: &Message| matches!(m, Message::Story(_) | Message::Tree(_));
-    if !batch.iter().any(is_file) || batch.iter().any(|m| !is_file(m)) {
+    if !batch.iter().any(Message::is_file_change) || batch.iter().any(|m| !m.is_file_change()) {
         return;
     }
     let cut = Instant::now() + quiet * 20;
@@ -508,7 +514,7 @@ fn debounce(rx: &Receiver<Message>, batch: &mut Vec<Message>, quiet: Duration, l
             Ok(message) => {
                 batch.push(message);
                 batch.extend(rx.try_iter());
-                if batch.iter().any(|m| !is_file(m)) {
+                if batch.iter().any(|m| !m.is_file_change()) {
                     return;
                 }
             }

@@ -354,14 +354,13 @@ impl Engine {
         let mut batch = Batch::new(&out_dir);
         let rendered = self.render(now, &mut batch);
         let bodies = self.bodies_rendered.swap(0, Ordering::Relaxed);
-        let io_error = |source| FatalError::Io { path: out_dir.clone(), source };
         let mut stories_json = None;
         let written = rendered.and_then(|expected| {
             // Every feed is with the writer now: when the state is due to
             // be saved, its stories are serialized while the disk takes them.
-            batch.flush().map_err(io_error)?;
+            batch.flush().map_err(|e| self.output_error(e))?;
             stories_json = save.then(|| self.state.stories_json());
-            Ok((expected, batch.finish().map_err(io_error)?))
+            Ok((expected, batch.finish().map_err(|e| self.output_error(e))?))
         });
         let (expected, replaced) = match written {
             Ok(written) => written,

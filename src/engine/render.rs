@@ -315,7 +315,7 @@ impl Engine {
         Ok(())
     }
 
-    fn output_error(&self, source: std::io::Error) -> FatalError {
+    pub(super) fn output_error(&self, source: std::io::Error) -> FatalError {
         FatalError::Io { path: self.config.output_dir.clone(), source }
     }
 
