@@ -48,6 +48,8 @@ pub enum Taxonomy {
 }
 
 impl Taxonomy {
+    pub const ALL: [Taxonomy; 3] = [Taxonomy::Tags, Taxonomy::Categories, Taxonomy::Authors];
+
     pub fn name(self) -> &'static str {
         match self {
             Taxonomy::Tags => "tags",

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod feed;
 pub mod index;
+pub mod layout;
 pub mod load;
 pub mod paths;
 pub mod publish;

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::article::front_matter::Attachment;
 use crate::article::{self, decode, Enclosure, Enclosures, Parsed, Site, Source, Story};
 use crate::error::{FatalError, StoryError};
-use crate::paths;
+use crate::{layout, paths};
 
 /// What reading needs to know.
 #[derive(Debug, Clone, Copy)]
@@ -427,7 +427,7 @@ pub fn resolve_media(dir: &Path, story: &mut Story, feeds_url: &url::Url) -> Vec
                 ));
                 return None;
             }
-            let mime_type = given_type.or_else(|| mime_guess::from_path(url.path()).first().map(|m| m.to_string()));
+            let mime_type = given_type.or_else(|| layout::media_type(Path::new(url.path())));
             let Some(mime_type) = mime_type else {
                 warnings.push(StoryError::new(
                     &shown,
@@ -452,12 +452,10 @@ pub fn resolve_media(dir: &Path, story: &mut Story, feeds_url: &url::Url) -> Vec
             ));
             return None;
         };
-        let mime_type = given_type
-            .or_else(|| mime_guess::from_path(&rel).first().map(|m| m.to_string()))
-            .unwrap_or_else(|| "application/octet-stream".to_owned());
-        let segments: Vec<String> = rel.iter().map(|s| crate::slug::url_segment(&s.to_string_lossy())).collect();
+        let mime_type =
+            given_type.or_else(|| layout::media_type(&rel)).unwrap_or_else(|| "application/octet-stream".to_owned());
         Some(Enclosure {
-            url: format!("{feeds_url}media/{}", segments.join("/")),
+            url: layout::media_url(feeds_url, &rel),
             mime_type,
             length: Some(meta.len()),
             source: Some(rel),

@@ -18,6 +18,7 @@ use axum::response::Response;
 use axum::Router;
 
 use crate::error::FatalError;
+use crate::layout;
 
 /// A running server; dropping it (or [`Server::stop`]) shuts it down.
 pub struct Server {
@@ -146,7 +147,7 @@ async fn handle(shared: Arc<Shared>, method: Method, uri: Uri, headers: HeaderMa
     let etag = if gzip { format!("\"{}-gz\"", file.etag) } else { format!("\"{}\"", file.etag) };
     let last_modified = httpdate::fmt_http_date(file.modified);
     let mut builder = Response::builder()
-        .header(header::CONTENT_TYPE, content_type(&rel))
+        .header(header::CONTENT_TYPE, layout::content_type(&rel))
         .header(header::ETAG, &etag)
         .header(header::LAST_MODIFIED, &last_modified)
         .header(header::CACHE_CONTROL, format!("public, max-age={}", shared.max_age))
@@ -228,33 +229,9 @@ pub fn request_path(path: &str) -> Option<PathBuf> {
         rel.push(segment);
     }
     if decoded.ends_with('/') || rel.as_os_str().is_empty() {
-        rel.push("index.html");
+        rel.push(layout::INDEX_PAGE);
     }
     rel.components().all(|c| matches!(c, Component::Normal(_))).then_some(rel)
-}
-
-fn content_type(rel: &Path) -> &'static str {
-    let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    match name {
-        "rss.xml" => return "application/rss+xml; charset=utf-8",
-        "atom.xml" => return "application/atom+xml; charset=utf-8",
-        "feed.json" => return "application/feed+json; charset=utf-8",
-        _ => {}
-    }
-    match rel.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("html") => "text/html; charset=utf-8",
-        Some("xml") => "application/xml; charset=utf-8",
-        Some("json") => "application/json; charset=utf-8",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("png") => "image/png",
-        Some("gif") => "image/gif",
-        Some("webp") => "image/webp",
-        Some("svg") => "image/svg+xml",
-        Some("mp3") => "audio/mpeg",
-        Some("mp4") => "video/mp4",
-        Some("pdf") => "application/pdf",
-        _ => "application/octet-stream",
-    }
 }
 
 /// Opens the file once and takes bytes and validators from that open file.
@@ -355,13 +332,5 @@ mod tests {
         assert!(accepts_gzip(&h("br, *")));
         assert!(!accepts_gzip(&h("br")));
         assert!(!accepts_gzip(&HeaderMap::new()));
-    }
-
-    #[test]
-    fn feed_types() {
-        assert_eq!(content_type(Path::new("rss.xml")), "application/rss+xml; charset=utf-8");
-        assert_eq!(content_type(Path::new("tags/x/atom.xml")), "application/atom+xml; charset=utf-8");
-        assert_eq!(content_type(Path::new("feed.json")), "application/feed+json; charset=utf-8");
-        assert_eq!(content_type(Path::new("index.html")), "text/html; charset=utf-8");
     }
 }

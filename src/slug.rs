@@ -65,6 +65,13 @@ pub fn url_segment(slug: &str) -> String {
     utf8_percent_encode(&dashed, SEGMENT).to_string()
 }
 
+/// A file or folder name as a URL path segment, exactly: every byte that
+/// is not safe in a path segment percent-encoded, nothing else changed (a
+/// copied media file keeps its name, so its URL must name it).
+pub fn path_segment(name: &str) -> String {
+    utf8_percent_encode(name, SEGMENT).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +113,7 @@ mod tests {
         assert_eq!(url_segment(" 对标 奋进 "), "%E5%AF%B9%E6%A0%87-%E5%A5%8B%E8%BF%9B");
         assert_eq!(url_segment("a/b?c#d%"), "a%2Fb%3Fc%23d%25");
         assert_eq!(url_segment(".."), "-");
+        assert_eq!(path_segment("现场 1.jpg"), "%E7%8E%B0%E5%9C%BA%201.jpg");
+        assert_eq!(path_segment("a#b?.pdf"), "a%23b%3F.pdf");
     }
 }

@@ -22,6 +22,7 @@ use notify::{PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
 use crate::config::Config;
 use crate::engine::{Engine, Report};
 use crate::error::FatalError;
+use crate::layout::{self, FeedKey};
 use crate::paths;
 use crate::websub::Pinger;
 
@@ -385,14 +386,7 @@ fn hub_urls(config: &Config) -> Vec<String> {
 
 /// The self URLs of the feed files among `replaced` (relative output paths).
 pub fn changed_feed_urls(config: &Config, replaced: &[PathBuf]) -> Vec<String> {
-    replaced
-        .iter()
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| crate::engine::FEED_FILES.contains(&n)))
-        .map(|p| {
-            let segments: Vec<String> = p.iter().map(|s| crate::slug::url_segment(&s.to_string_lossy())).collect();
-            format!("{}{}", config.feeds_url, segments.join("/"))
-        })
-        .collect()
+    replaced.iter().filter(|p| layout::is_feed_file(p)).map(|p| layout::url_of(&config.feeds_url, p)).collect()
 }
 
 /// Starts watching the articles folder (recursively), with OS notifications
@@ -547,7 +541,7 @@ fn folder_id(path: &Path) -> Option<(u64, u64)> {
 }
 
 fn output_missing(config: &Config) -> bool {
-    !config.output_dir.join("rss.xml").is_file()
+    FeedKey::Main.files().iter().any(|f| !config.output_dir.join(f).is_file())
 }
 
 /// Removes temp files a killed process left in the output folder.

@@ -1,8 +1,12 @@
-//! The site held in memory: the index of every story, what is remembered
-//! between runs, and the rendered bodies of the stories in feeds. `build`
-//! uses it once; `watch` keeps it and feeds it changed paths.
+//! The site held in memory, in two parts: the input side ([`Stories`]:
+//! the index of every story, what is remembered between runs, the stories
+//! rejected right now, the media they name) and the output side
+//! ([`Output`]: rendered bodies, what each feed was made from, the feeds
+//! marked dirty, what was written). A publish plans feeds from the input
+//! side ([`plan`]) and renders them ([`render`]) into the output folder.
+//! `build` uses an engine once; `watch` keeps it and feeds it changed paths.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -10,23 +14,20 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::article::{self, Site};
-use crate::config::{Config, Taxonomy};
+use crate::config::Config;
 use crate::error::{FatalError, StoryError};
-use crate::feed::index_page::Listed;
-use crate::index::{Bulk, Entry, Index, Sets};
+use crate::index::{Bulk, Index};
+use crate::layout::{self, FeedKey};
 use crate::load::{self, Limits};
 use crate::publish::{no_symlink_between, write_if_changed, Batch};
-use crate::state::State;
 
 mod plan;
 mod render;
+mod stories;
 
-use plan::Dirty;
-pub use plan::FeedKey;
-use render::BodyCache;
-
-/// The least time between two writes of the state file while watching.
-const STATE_SAVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+use plan::{Dirty, Planner};
+use render::{output_error, Output, Renderer};
+use stories::{index_sets, Applied, Stories};
 
 /// Stories read in parallel at a time by a full scan.
 const SCAN_CHUNK: usize = 1024;
@@ -34,34 +35,12 @@ const SCAN_CHUNK: usize = 1024;
 /// What reading one story file gives.
 type ReadResult = Result<article::Parsed, StoryError>;
 
-/// The three files every feed folder holds.
-pub const FEED_FILES: [&str; 3] = ["rss.xml", "atom.xml", "feed.json"];
-
 pub struct Engine {
     config: Config,
-    index: Index,
-    state: State,
-    /// Rendered content of stories in feeds, with the text hash it was made from.
-    rendered: BodyCache,
-    /// Stories whose current file is rejected, with why.
-    failing: BTreeMap<PathBuf, StoryError>,
-    /// Feed files written by the last publish, relative to the output folder.
-    written: BTreeSet<PathBuf>,
-    /// What each feed was last rendered from, to skip unchanged feeds.
-    digests: HashMap<FeedKey, u64>,
-    /// Feeds that changes since the last render may have affected.
-    dirty: Dirty,
+    stories: Stories,
+    output: Output,
     /// Set by SIGINT/SIGTERM: abandon the work in progress.
-    cancel: Option<Arc<AtomicBool>>,
-    /// Local media files (relative to the articles folder) to copy to `media/`.
-    media: BTreeSet<PathBuf>,
-    /// The state changed since it was last written, and when that was.
-    state_dirty: bool,
-    state_saved: Option<std::time::Instant>,
-    /// The feeds the index page listed last time.
-    listed: Vec<Listed>,
-    /// Story bodies rendered since the last publish began.
-    bodies_rendered: std::sync::atomic::AtomicUsize,
+    cancel: Arc<AtomicBool>,
 }
 
 /// What a scan or update found.
@@ -86,25 +65,13 @@ pub struct Published {
 
 impl Engine {
     pub fn new(config: Config) -> Engine {
-        let state = State::load(&config.state_file);
-        let digests =
-            state.feed_digests().filter_map(|(folder, digest)| Some((FeedKey::from_folder(folder)?, digest))).collect();
-        Engine {
-            index: Index::new(config.timezone, index_sets(&config)),
-            config,
-            state,
-            rendered: BodyCache::default(),
-            failing: BTreeMap::new(),
-            written: BTreeSet::new(),
-            digests,
-            dirty: Dirty { all: true, feeds: BTreeSet::new() },
-            cancel: None,
-            media: BTreeSet::new(),
-            state_dirty: false,
-            state_saved: None,
-            listed: Vec::new(),
-            bodies_rendered: std::sync::atomic::AtomicUsize::new(0),
-        }
+        let stories = Stories::new(&config);
+        let digests = stories
+            .state
+            .feed_digests()
+            .filter_map(|(folder, digest)| Some((FeedKey::from_folder(folder)?, digest)))
+            .collect();
+        Engine { output: Output::new(digests), stories, config, cancel: Arc::default() }
     }
 
     pub fn config(&self) -> &Config {
@@ -112,11 +79,15 @@ impl Engine {
     }
 
     pub fn index(&self) -> &Index {
-        &self.index
+        &self.stories.index
     }
 
     fn limits(&self) -> Limits {
         Limits { max_bytes: self.config.max_article_bytes }
+    }
+
+    fn site(&self) -> Site<'_> {
+        Site { base_url: &self.config.base_url, timezone: self.config.timezone }
     }
 
     /// Reads the whole articles folder, replacing the index: stories no
@@ -125,51 +96,56 @@ impl Engine {
         let started = std::time::Instant::now();
         let (paths, problems) = load::discover(&self.config.articles_dir)?;
         let listed = started.elapsed();
-        let (dir, base_url, limits) = (self.config.articles_dir.clone(), self.config.base_url.clone(), self.limits());
-        let site = Site { base_url: &base_url, timezone: self.config.timezone };
-        let cancel = self.cancel.clone().unwrap_or_default();
+        let (config, limits, cancel) = (&self.config, self.limits(), self.cancel.clone());
+        let site = Site { base_url: &config.base_url, timezone: config.timezone };
         let mut report = Report { errors: problems, ..Report::default() };
         let present: HashSet<&PathBuf> = paths.iter().collect();
-        let gone: Vec<PathBuf> = self.index.paths().filter(|p| !present.contains(p)).cloned().collect();
+        let gone: Vec<PathBuf> = self.stories.index.paths().filter(|p| !present.contains(p)).cloned().collect();
         for path in gone {
-            self.forget(&path);
+            self.output.rendered.remove(&path);
+            self.stories.forget(config, &mut self.output.dirty, &path);
             report.changed.push(path);
         }
-        self.failing.retain(|p, _| present.contains(p));
+        self.stories.failing.retain(|p, _| present.contains(p));
         // In chunks, so that only a chunk's parsed stories wait beside the
         // index; each chunk is indexed while the next one is read. The
         // first scan builds a new index in bulk.
         let mut bulk =
-            self.index.is_empty().then(|| Bulk::new(self.config.timezone, index_sets(&self.config), paths.len()));
+            self.stories.index.is_empty().then(|| Bulk::new(config.timezone, index_sets(config), paths.len()));
         if bulk.is_none() {
-            self.index.reserve(paths.len());
+            self.stories.index.reserve(paths.len());
         }
-        self.state.reserve(paths.len());
+        self.stories.state.reserve(paths.len());
+        let (stories, output) = (&mut self.stories, &mut self.output);
         let mut read: Option<(&[PathBuf], Vec<ReadResult>)> = None;
         for chunk in paths.chunks(SCAN_CHUNK).map(Some).chain([None]) {
             let (results, ()) = rayon::join(
-                || chunk.map(|chunk| (chunk, load::read_all(&dir, chunk, limits, site, &cancel))),
+                || chunk.map(|chunk| (chunk, load::read_all(&config.articles_dir, chunk, limits, site, &cancel))),
                 || {
                     if let Some((chunk, results)) = read.take() {
                         for (path, result) in chunk.iter().zip(results) {
-                            self.apply(path, result, now, &mut report, bulk.as_mut());
+                            let applied =
+                                stories.apply(config, &mut output.dirty, path, result, now, &mut report, bulk.as_mut());
+                            if applied == Applied::Gone {
+                                output.rendered.remove(path);
+                            }
                         }
                     }
                 },
             );
-            if self.cancelled() {
+            if cancel.load(Ordering::Relaxed) {
                 return Err(FatalError::Cancelled);
             }
             read = results;
         }
         if let Some(bulk) = bulk {
             let (index, replaced) = bulk.finish();
-            self.index = index;
+            self.stories.index = index;
             for old in replaced {
-                self.mark(&old.story);
+                self.output.dirty.mark(config, &self.stories.index, &old.story);
             }
         }
-        self.report_duplicates(&mut report);
+        self.stories.report_duplicates(&config.articles_dir, &mut report);
         tracing::debug!(
             "scanned {} story files in {} ms (listing them {} ms)",
             paths.len(),
@@ -186,17 +162,14 @@ impl Engine {
     /// stands for everything under it.
     pub fn update(&mut self, paths: &[PathBuf], now: DateTime<Utc>) -> Report {
         let mut report = Report::default();
-        let base_url = self.config.base_url.clone();
-        let site = Site { base_url: &base_url, timezone: self.config.timezone };
-        let dir = self.config.articles_dir.clone();
         let mut queue: Vec<PathBuf> = paths.to_vec();
         let mut expanded = BTreeSet::new();
         while let Some(path) = queue.pop() {
             if self.cancelled() {
                 break;
             }
-            let full = dir.join(&path);
-            let in_index = self.index.get(&path).is_some();
+            let full = self.config.articles_dir.join(&path);
+            let in_index = self.stories.index.get(&path).is_some();
             if (full.is_dir() || (!full.exists() && !in_index)) && expanded.insert(path.clone()) {
                 queue.extend(self.paths_under(&path).into_iter().filter(|p| *p != path));
                 if !full.exists() {
@@ -207,34 +180,41 @@ impl Engine {
                 if self.forget(&path) {
                     report.changed.push(path.clone());
                 }
-                self.failing.remove(&path);
+                self.stories.failing.remove(&path);
                 continue;
             }
-            let result = load::read_parsed(&dir, &path, self.limits(), site);
-            self.apply(&path, result, now, &mut report, None);
+            let result = load::read_parsed(&self.config.articles_dir, &path, self.limits(), self.site());
+            let applied =
+                self.stories.apply(&self.config, &mut self.output.dirty, &path, result, now, &mut report, None);
+            if applied == Applied::Gone {
+                self.output.rendered.remove(&path);
+            }
         }
-        self.report_duplicates(&mut report);
+        self.stories.report_duplicates(&self.config.articles_dir, &mut report);
         report
     }
 
-    /// Swaps in a new configuration: everything is read again, but a story
-    /// that is malformed right now keeps its last good version.
+    /// Swaps in a new configuration. What survives a reload: the state file
+    /// (saved first, then read by the new engine), the cancel flag, the
+    /// last good version (index entry and rendered body) of every story
+    /// that is malformed right now, and the list of files written, so that
+    /// files the old configuration wrote and the new one does not are
+    /// removed. Everything else is read and rendered again.
     pub fn reconfigure(&mut self, config: Config, now: DateTime<Utc>) -> Result<Report, FatalError> {
         self.save_state();
         let mut fresh = Engine::new(config);
         fresh.cancel = self.cancel.clone();
         let report = fresh.scan(now)?;
-        let failing: Vec<PathBuf> = fresh.failing.keys().cloned().collect();
+        let failing: Vec<PathBuf> = fresh.stories.failing.keys().cloned().collect();
         for path in failing {
-            if let Some(entry) = self.index.get(&path) {
-                fresh.index.insert(entry.clone());
+            if let Some(entry) = self.stories.index.get(&path) {
+                fresh.stories.index.insert(entry.clone());
             }
-            if let Some((hash, body)) = self.rendered.latest(&path) {
-                fresh.rendered.insert(path, hash, body);
+            if let Some((hash, body)) = self.output.rendered.latest(&path) {
+                fresh.output.rendered.insert(path, hash, body);
             }
         }
-        // Files the old configuration wrote and the new one does not are removed.
-        fresh.written = std::mem::take(&mut self.written);
+        fresh.output.written = std::mem::take(&mut self.output.written);
         *self = fresh;
         Ok(report)
     }
@@ -242,106 +222,56 @@ impl Engine {
     /// Lets a signal abandon a long scan or render; nothing half-written
     /// reaches the output folder.
     pub fn set_cancel(&mut self, cancel: Arc<AtomicBool>) {
-        self.cancel = Some(cancel);
+        self.cancel = cancel;
     }
 
     fn cancelled(&self) -> bool {
-        self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
+        self.cancel.load(Ordering::Relaxed)
     }
 
     /// Every path the index holds under `prefix` plus every story file now
     /// under it: what to re-read when a folder appears, moves or vanishes.
     pub fn paths_under(&self, prefix: &Path) -> Vec<PathBuf> {
         let (mut paths, _) = load::discover_under(&self.config.articles_dir, prefix);
-        paths.extend(self.index.paths().filter(|p| p.starts_with(prefix)).cloned());
+        paths.extend(self.stories.index.paths().filter(|p| p.starts_with(prefix)).cloned());
         paths.sort();
         paths.dedup();
         paths
     }
 
+    /// Takes `path` out of the index and the body cache; whether it was indexed.
     fn forget(&mut self, path: &Path) -> bool {
-        self.rendered.remove(path);
-        match self.index.remove(path) {
-            Some(old) => {
-                self.mark(&old.story);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Takes in what reading one path gave. A good story goes into the
-    /// index, or into `bulk` when one is given (a new index being built).
-    fn apply(
-        &mut self,
-        path: &Path,
-        result: Result<article::Parsed, StoryError>,
-        now: DateTime<Utc>,
-        report: &mut Report,
-        bulk: Option<&mut Bulk>,
-    ) {
-        match result {
-            Ok(parsed) => {
-                let mut story = parsed.story;
-                report.warnings.extend(parsed.warnings);
-                if story.image.is_some() || !story.attachments.is_empty() {
-                    let feeds_url = self.config.feeds_url.clone();
-                    report.warnings.extend(load::resolve_media(&self.config.articles_dir, &mut story, &feeds_url));
-                    let e = &story.enclosures;
-                    self.media
-                        .extend(e.image.as_deref().into_iter().chain(&e.attachments).filter_map(|m| m.source.clone()));
-                }
-                self.failing.remove(path);
-                if self.index.get(path).is_some_and(|e| e.story == story) {
-                    return;
-                }
-                let changed = self.state.observe(&story.id, story.hash, now);
-                self.state_dirty = true;
-                self.mark(&story);
-                match bulk {
-                    Some(bulk) => bulk.add(Box::new(Entry { story, changed })),
-                    None => {
-                        if let Some(old) = self.index.insert(Entry { story, changed }) {
-                            self.mark(&old.story);
-                        }
-                    }
-                }
-                report.changed.push(path.to_owned());
-            }
-            Err(_) if std::fs::symlink_metadata(self.config.articles_dir.join(path)).is_err() => {
-                // Deleted between listing and reading: simply gone.
-                if self.forget(path) {
-                    report.changed.push(path.to_owned());
-                }
-                self.failing.remove(path);
-            }
-            Err(error) => {
-                if self.index.get(path).is_some() {
-                    tracing::warn!("{}: keeping its last good version in the feeds", path.display());
-                }
-                self.failing.insert(path.to_owned(), error.clone());
-                report.errors.push(error);
-            }
-        }
-    }
-
-    fn report_duplicates(&self, report: &mut Report) {
-        for (loser, winner) in self.index.duplicates() {
-            let id = self.index.get(loser).map(|e| e.story.id.clone()).unwrap_or_default();
-            report.errors.push(StoryError::new(
-                self.config.articles_dir.join(loser),
-                format!(
-                    "id {id:?} is also used by {}, which is published instead",
-                    self.config.articles_dir.join(winner).display()
-                ),
-                "give one of them its own `slug` or `id`",
-            ));
-        }
+        self.output.rendered.remove(path);
+        self.stories.forget(&self.config, &mut self.output.dirty, path)
     }
 
     /// Every rejected story currently known.
     pub fn failing(&self) -> impl Iterator<Item = &StoryError> {
-        self.failing.values()
+        self.stories.failing.values()
+    }
+
+    /// Every feed is rendered again at the next publish (output deleted,
+    /// configuration changed).
+    pub fn mark_all(&mut self) {
+        self.output.dirty = Dirty::everything();
+    }
+
+    /// Marks the feeds of stories whose date came in `(since, now]`.
+    pub fn mark_due(&mut self, since: DateTime<Utc>, now: DateTime<Utc>) {
+        let index = &self.stories.index;
+        for entry in index.dated_between(since, now) {
+            self.output.dirty.mark(&self.config, index, &entry.story);
+        }
+    }
+
+    /// Renders into the cache the main feed's bodies it does not hold, so
+    /// that a story of the main feed that breaks later keeps its full
+    /// content and the first edit does not wait for them. Writes nothing.
+    pub fn warm_main_bodies(&mut self, now: DateTime<Utc>) {
+        let planner = Planner::new(&self.config, &self.stories.index, now);
+        let mut renderer =
+            Renderer { config: &self.config, stories: &self.stories, output: &mut self.output, cancel: &self.cancel };
+        renderer.warm_main_bodies(&planner);
     }
 
     /// Renders and writes every feed whose bytes changed, in batches that
@@ -350,38 +280,44 @@ impl Engine {
     pub fn publish(&mut self, now: DateTime<Utc>) -> Result<Published, FatalError> {
         let out_dir = self.config.output_dir.clone();
         self.copy_media();
-        let save = self.state_save_due();
+        let save = self.stories.state_save_due();
         let mut batch = Batch::new(&out_dir);
-        let rendered = self.render(now, &mut batch);
-        let bodies = self.bodies_rendered.swap(0, Ordering::Relaxed);
+        let planner = Planner::new(&self.config, &self.stories.index, now);
+        let mut renderer =
+            Renderer { config: &self.config, stories: &self.stories, output: &mut self.output, cancel: &self.cancel };
+        let rendered = renderer.render(&planner, &mut batch);
+        drop(planner);
+        let bodies = self.output.bodies_rendered.swap(0, Ordering::Relaxed);
         let mut stories_json = None;
         let written = rendered.and_then(|expected| {
             // Every feed is with the writer now: when the state is due to
             // be saved, its stories are serialized while the disk takes them.
-            batch.flush().map_err(|e| self.output_error(e))?;
-            stories_json = save.then(|| self.state.stories_json());
-            Ok((expected, batch.finish().map_err(|e| self.output_error(e))?))
+            batch.flush().map_err(|e| output_error(&self.config, e))?;
+            stories_json = save.then(|| self.stories.state.stories_json());
+            Ok((expected, batch.finish().map_err(|e| output_error(&self.config, e))?))
         });
         let (expected, replaced) = match written {
             Ok(written) => written,
             Err(e) => {
-                // Not everything rendered reached the disk: forget what the
-                // feeds were made from, so the next publish writes them all.
-                self.digests.clear();
-                self.listed.clear();
-                self.mark_all();
+                // Not everything rendered reached the disk.
+                self.output.forget_written();
                 return Err(e);
             }
         };
-        let mut published = Published { stories: self.index.published_count(now), bodies, ..Published::default() };
+        let mut published =
+            Published { stories: self.stories.index.published_count(now), bodies, ..Published::default() };
         published.replaced =
             replaced.into_iter().filter_map(|p| p.strip_prefix(&out_dir).ok().map(Path::to_path_buf)).collect();
-        published.removed = remove_stale(&out_dir, &expected, &self.written);
-        self.written = expected;
-        self.state.set_feed_digests(self.digests.iter().map(|(k, d)| (k.folder().display().to_string(), *d)));
-        self.state_dirty = true;
+        published.removed = remove_stale(&out_dir, &expected, &self.output.written);
+        self.output.written = expected;
+        let digests = self.output.digests.iter().map(|(k, d)| (k.folder().display().to_string(), *d));
+        self.stories.state.set_feed_digests(digests);
+        self.stories.state_changed();
         match stories_json {
-            Some(stories) => self.write_state(self.state.finish_json(stories)),
+            Some(stories) => {
+                let json = self.stories.state.finish_json(stories);
+                self.stories.write_state(&self.config.state_file, json);
+            }
             None => self.save_state_if_due(),
         }
         Ok(published)
@@ -390,9 +326,9 @@ impl Engine {
     /// Copies local media into `media/` (keeping its path under the articles
     /// folder) when the copy is missing or differs in length or age.
     fn copy_media(&mut self) {
-        for rel in std::mem::take(&mut self.media) {
+        for rel in std::mem::take(&mut self.stories.media) {
             let from = self.config.articles_dir.join(&rel);
-            let to = self.config.output_dir.join("media").join(&rel);
+            let to = self.config.output_dir.join(layout::media_path(&rel));
             if !no_symlink_between(&self.config.output_dir, &to) {
                 tracing::warn!("{}: a folder on the way is a symlink; not copied", to.display());
                 continue;
@@ -414,54 +350,27 @@ impl Engine {
     /// (At worst, edits of the last moments before a crash are dated again
     /// when the daemon next starts.)
     pub fn save_state_if_due(&mut self) {
-        if self.state_save_due() {
+        if self.stories.state_save_due() {
             self.save_state();
         }
-    }
-
-    /// Whether the state changed and was last written a while ago (or never).
-    fn state_save_due(&self) -> bool {
-        self.state_dirty && self.state_saved.is_none_or(|t| t.elapsed() >= STATE_SAVE_INTERVAL)
     }
 
     /// Writes the state file now (a build's end, a reload, a stop), unless
     /// nothing changed since it was last written.
     pub fn save_state(&mut self) {
-        if !self.state_dirty && self.state_saved.is_some() {
-            return;
-        }
-        self.write_state(self.state.to_json());
+        self.stories.save_state(&self.config.state_file);
     }
-
-    fn write_state(&mut self, json: String) {
-        self.state_saved = Some(std::time::Instant::now());
-        self.state_dirty = false;
-        let path = &self.config.state_file;
-        if let Err(e) = write_if_changed(path, json.as_bytes()) {
-            tracing::warn!(
-                "{}: cannot save state ({e}); `updated` times of edits may be lost on restart",
-                path.display()
-            );
-        }
-    }
-}
-
-/// The sets the index keeps: those the configured feeds are made from.
-fn index_sets(config: &Config) -> Sets {
-    Sets { taxonomies: config.taxonomy_feeds.clone(), months: config.archives }
 }
 
 /// Deletes feed files of terms that are gone: those written last time, and
-/// on the first publish any taxonomy feed folder left by an earlier run.
+/// on the first publish any feed folder left by an earlier run.
 fn remove_stale(out_dir: &Path, produced: &BTreeSet<PathBuf>, previous: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
     let mut candidates: BTreeSet<PathBuf> = previous.clone();
     if previous.is_empty() {
-        for folder in [Taxonomy::Tags.name(), Taxonomy::Categories.name(), Taxonomy::Authors.name(), "archive"] {
-            let Ok(entries) = std::fs::read_dir(out_dir.join(folder)) else { continue };
+        for parent in layout::feed_parent_folders() {
+            let Ok(entries) = std::fs::read_dir(out_dir.join(parent)) else { continue };
             for entry in entries.flatten() {
-                for file in FEED_FILES {
-                    candidates.insert(Path::new(folder).join(entry.file_name()).join(file));
-                }
+                candidates.extend(layout::files_in(&Path::new(parent).join(entry.file_name())));
             }
         }
     }

@@ -1,23 +1,25 @@
-//! Rendering the planned feeds into files, with a bounded cache of
-//! rendered story bodies: the main feeds first, the others a few at a
-//! time on every core.
+//! The output side of the engine: what was rendered and written
+//! ([`Output`]: the body cache, the digest each feed was made from, the
+//! feeds marked dirty, the files written and the feeds listed), and the
+//! [`Renderer`] that turns planned feeds into files — the main feeds first,
+//! the others a few at a time on every core.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
-use super::plan::{FeedKey, Plan};
-use super::{Engine, FEED_FILES};
+use super::plan::{Dirty, Plan, PlannedFeed, Planner};
+use super::stories::Stories;
 use crate::article::{self, text::escape, Site, Story};
+use crate::config::Config;
 use crate::error::FatalError;
 use crate::feed::index_page::{index_html, Listed};
 use crate::feed::{self, Feed, Selected};
-use crate::index::Month;
-use crate::load;
+use crate::layout::{FeedKey, INDEX_PAGE};
+use crate::load::{self, Limits};
 use crate::publish::Batch;
 
 /// Rendered bodies kept between renders, at most about this many bytes
@@ -27,30 +29,65 @@ const BODY_CACHE_BYTES: usize = 32 << 20;
 /// Feeds rendered side by side after the main ones.
 const RENDER_GROUP: usize = 8;
 
-/// A body rendered during a render, to keep: path, text hash, HTML.
-type NewBody = (PathBuf, u64, Arc<str>);
-
-/// One feed's files (relative path, text) and the bodies it rendered.
-type RenderedFeed = (Vec<(PathBuf, String)>, Vec<NewBody>);
-
-/// A feed to render: its key, plan, files and the digest of its inputs.
-type Planned<'a> = (FeedKey, Plan<'a>, Vec<PathBuf>, u64);
-
-/// The main feed's page for people, beside its feed files.
-const INDEX_PAGE: &str = "index.html";
-
-/// A feed's three files, relative to the output folder.
-fn feed_files(key: &FeedKey) -> Vec<PathBuf> {
-    FEED_FILES.iter().map(|f| key.folder().join(f)).collect()
+/// What the engine rendered and wrote, kept between publishes.
+#[derive(Debug, Default)]
+pub(super) struct Output {
+    /// Rendered content of stories in feeds, with the text hash it was made from.
+    pub(super) rendered: BodyCache,
+    /// What each feed was last rendered from, to skip unchanged feeds.
+    pub(super) digests: HashMap<FeedKey, u64>,
+    /// Feeds that changes since the last render may have affected.
+    pub(super) dirty: Dirty,
+    /// Feed files written by the last publish, relative to the output folder.
+    pub(super) written: BTreeSet<PathBuf>,
+    /// The feeds the index page listed last time.
+    pub(super) listed: Vec<Listed>,
+    /// Story bodies rendered since the last publish began.
+    pub(super) bodies_rendered: AtomicUsize,
 }
 
-/// A feed's three files (as [`feed_files`] names them), serialized side by side.
-fn serialize(files: &[PathBuf], model: &Feed) -> Vec<(PathBuf, String)> {
+impl Output {
+    /// Nothing rendered yet; the digests the state file remembers, so a
+    /// restart does not rewrite feeds made from the same inputs.
+    pub(super) fn new(digests: HashMap<FeedKey, u64>) -> Output {
+        Output { digests, dirty: Dirty::everything(), ..Output::default() }
+    }
+
+    /// After a failed write: forget what the feeds were made from, so the
+    /// next publish writes them all.
+    pub(super) fn forget_written(&mut self) {
+        self.digests.clear();
+        self.listed.clear();
+        self.dirty = Dirty::everything();
+    }
+}
+
+/// A feed file to write: its path relative to the output folder and its text.
+struct FeedFile {
+    rel: PathBuf,
+    text: String,
+}
+
+/// A body rendered during a render, worth keeping in the cache.
+struct NewBody {
+    path: PathBuf,
+    hash: u64,
+    html: Arc<str>,
+}
+
+/// One feed's files and the bodies rendered for it.
+struct RenderedFeed {
+    files: Vec<FeedFile>,
+    bodies: Vec<NewBody>,
+}
+
+/// A feed's three files (as [`FeedKey::files`] names them), serialized side by side.
+fn serialize(files: &[PathBuf], model: &Feed) -> Vec<FeedFile> {
     let (rss, (atom, json)) = rayon::join(
         || feed::rss::to_rss(model),
         || rayon::join(|| feed::atom::to_atom(model), || feed::json_feed::to_json_feed(model)),
     );
-    files.iter().cloned().zip([rss, atom, json]).collect()
+    files.iter().cloned().zip([rss, atom, json]).map(|(rel, text)| FeedFile { rel, text }).collect()
 }
 
 /// A feed's model with summaries only, as the index page needs it.
@@ -82,7 +119,7 @@ impl BodyCache {
         self.map.get(path).cloned()
     }
 
-    pub(super) fn get(&self, path: &Path, hash: u64) -> Option<Arc<str>> {
+    fn get(&self, path: &Path, hash: u64) -> Option<Arc<str>> {
         self.map.get(path).filter(|(h, _)| *h == hash).map(|(_, html)| html.clone())
     }
 
@@ -99,69 +136,75 @@ impl BodyCache {
         }
     }
 
-    pub(super) fn extend(&mut self, bodies: Vec<NewBody>) {
-        for (path, hash, html) in bodies {
-            self.insert(path, hash, html);
+    fn extend(&mut self, bodies: Vec<NewBody>) {
+        for body in bodies {
+            self.insert(body.path, body.hash, body.html);
         }
     }
 
-    pub(super) fn merge(&mut self, other: BodyCache) {
+    fn merge(&mut self, other: BodyCache) {
         for (path, (hash, html)) in other.map {
             self.insert(path, hash, html);
         }
     }
 
-    pub(super) fn retain(&mut self, keep: impl Fn(&Path) -> bool) {
+    fn retain(&mut self, keep: impl Fn(&Path) -> bool) {
         self.map.retain(|p, _| keep(p));
         self.bytes = self.map.values().map(|(_, html)| html.len()).sum();
     }
 }
 
-impl Engine {
+/// Renders the planned feeds of one publish into a [`Batch`].
+pub(super) struct Renderer<'a> {
+    pub(super) config: &'a Config,
+    pub(super) stories: &'a Stories,
+    pub(super) output: &'a mut Output,
+    pub(super) cancel: &'a AtomicBool,
+}
+
+impl Renderer<'_> {
     /// Renders the feeds marked since the last render whose inputs changed
     /// (all of them the first time) into `batch`, which writes as it fills,
     /// so memory holds a few feeds at a time. The main feeds are planned,
     /// rendered and written before anything else is even planned:
     /// subscribers see a change before the index page, the term and the
     /// archive feeds are done. Returns every file that should exist now.
-    pub(super) fn render(&mut self, now: DateTime<Utc>, batch: &mut Batch) -> Result<BTreeSet<PathBuf>, FatalError> {
-        let dirty = std::mem::take(&mut self.dirty);
-        let months = self.archive_months(now);
-        let main_plan = self.plan(&FeedKey::Main, now, &months);
+    pub(super) fn render(&mut self, planner: &Planner<'_>, batch: &mut Batch) -> Result<BTreeSet<PathBuf>, FatalError> {
+        let dirty = std::mem::take(&mut self.output.dirty);
+        let main_plan = planner.plan(&FeedKey::Main);
         let main_paths: HashSet<PathBuf> =
             main_plan.iter().flat_map(|p| &p.entries).map(|e| e.story.path.clone()).collect();
         let mut fresh = BodyCache::default();
         let mut digests = Vec::new();
 
-        let main_dirty = dirty.all || dirty.feeds.contains(&FeedKey::Main);
         let mut main_model = None;
-        if let Some(plan) = main_plan.as_ref().filter(|_| main_dirty) {
+        if let Some(plan) = main_plan.as_ref().filter(|_| dirty.contains(&FeedKey::Main)) {
             if let Some((model, digest)) = self.render_main(plan, &main_paths, &mut fresh, batch)? {
                 main_model = Some(model);
                 digests.push((FeedKey::Main, digest));
             }
         }
-        let all_keys = self.feed_keys(now);
-        let listed = self.listed(&all_keys);
+        let all_keys = planner.keys();
+        let listed = planner.listed(&all_keys);
         if let Some(plan) = &main_plan {
             self.render_index_page(plan, main_model, &listed, batch)?;
         }
 
-        let mut expected = if dirty.all { BTreeSet::new() } else { self.written.clone() };
+        let mut expected = if dirty.all { BTreeSet::new() } else { self.output.written.clone() };
         expected.insert(PathBuf::from(INDEX_PAGE));
-        expected.extend(feed_files(&FeedKey::Main));
+        expected.extend(FeedKey::Main.files());
         let keys: Vec<FeedKey> = if dirty.all { all_keys.clone() } else { dirty.feeds.into_iter().collect() };
-        let (todo, gone) = self.plan_others(keys, now, &months, &mut expected);
+        let (todo, gone) = self.plan_others(planner, keys, &mut expected);
         digests.extend(self.render_others(todo, &main_paths, &mut fresh, batch)?);
         drop(main_plan);
 
         for key in gone {
-            self.digests.remove(&key);
+            self.output.digests.remove(&key);
         }
-        self.digests.extend(digests);
-        self.rendered.merge(fresh);
-        self.trim_bodies(dirty.all, &all_keys, now, &months, main_paths);
-        self.listed = listed;
+        self.output.digests.extend(digests);
+        self.output.rendered.merge(fresh);
+        self.trim_bodies(dirty.all, planner, &all_keys, main_paths);
+        self.output.listed = listed;
         Ok(expected)
     }
 
@@ -175,13 +218,13 @@ impl Engine {
         fresh: &mut BodyCache,
         batch: &mut Batch,
     ) -> Result<Option<(Feed, u64)>, FatalError> {
-        let (digest, files) = (plan.digest(), feed_files(&FeedKey::Main));
+        let (digest, files) = (plan.digest(), FeedKey::Main.files());
         if self.is_current(&FeedKey::Main, digest, &files) {
             return Ok(None);
         }
         let (model, bodies) = self.model(plan, fresh, main_paths);
         self.push_files(batch, serialize(&files, &model))?;
-        batch.write_now().map_err(|e| self.output_error(e))?;
+        batch.write_now().map_err(|e| output_error(self.config, e))?;
         fresh.extend(bodies);
         Ok(Some((model, digest)))
     }
@@ -196,28 +239,27 @@ impl Engine {
         batch: &mut Batch,
     ) -> Result<(), FatalError> {
         let path = self.config.output_dir.join(INDEX_PAGE);
-        if main_model.is_none() && listed == self.listed && path.is_file() {
+        if main_model.is_none() && listed == self.output.listed && path.is_file() {
             return Ok(());
         }
         let model = main_model.unwrap_or_else(|| without_bodies(main));
-        batch.push(path, index_html(&model, listed)).map_err(|e| self.output_error(e))
+        batch.push(path, index_html(&model, listed)).map_err(|e| output_error(self.config, e))
     }
 
     /// Plans the marked feeds other than the main one (cheap), keeping those
     /// whose inputs changed; `expected` gains the files of every feed that
     /// exists and loses those of feeds that are gone (returned too).
-    fn plan_others(
+    fn plan_others<'p>(
         &self,
+        planner: &Planner<'p>,
         keys: Vec<FeedKey>,
-        now: DateTime<Utc>,
-        months: &[Month],
         expected: &mut BTreeSet<PathBuf>,
-    ) -> (Vec<Planned<'_>>, Vec<FeedKey>) {
+    ) -> (Vec<PlannedFeed<'p>>, Vec<FeedKey>) {
         let mut todo = Vec::new();
         let mut gone = Vec::new();
         for key in keys.into_iter().filter(|k| *k != FeedKey::Main) {
-            let files = feed_files(&key);
-            let Some(plan) = self.plan(&key, now, months) else {
+            let files = key.files();
+            let Some(plan) = planner.plan(&key) else {
                 for f in &files {
                     expected.remove(f);
                 }
@@ -227,7 +269,7 @@ impl Engine {
             expected.extend(files.iter().cloned());
             let digest = plan.digest();
             if !self.is_current(&key, digest, &files) {
-                todo.push((key, plan, files, digest));
+                todo.push(PlannedFeed { key, plan, files, digest });
             }
         }
         (todo, gone)
@@ -237,28 +279,28 @@ impl Engine {
     /// only those feeds); returns the digests of what was written.
     fn render_others(
         &self,
-        todo: Vec<Planned<'_>>,
+        todo: Vec<PlannedFeed<'_>>,
         main_paths: &HashSet<PathBuf>,
         fresh: &mut BodyCache,
         batch: &mut Batch,
     ) -> Result<Vec<(FeedKey, u64)>, FatalError> {
         let mut digests = Vec::new();
         for group in chunks(todo, RENDER_GROUP) {
-            if self.cancelled() {
+            if self.cancel.load(Ordering::Relaxed) {
                 return Err(FatalError::Cancelled);
             }
             let outputs: Vec<RenderedFeed> = group
                 .par_iter()
-                .map(|(_, plan, files, _)| {
-                    let (model, bodies) = self.model(plan, fresh, main_paths);
-                    (serialize(files, &model), bodies)
+                .map(|planned| {
+                    let (model, bodies) = self.model(&planned.plan, fresh, main_paths);
+                    RenderedFeed { files: serialize(&planned.files, &model), bodies }
                 })
                 .collect();
-            for (files, bodies) in outputs {
-                self.push_files(batch, files)?;
-                fresh.extend(bodies);
+            for rendered in outputs {
+                self.push_files(batch, rendered.files)?;
+                fresh.extend(rendered.bodies);
             }
-            digests.extend(group.into_iter().map(|(key, _, _, digest)| (key, digest)));
+            digests.extend(group.into_iter().map(|planned| (planned.key, planned.digest)));
         }
         Ok(digests)
     }
@@ -268,60 +310,58 @@ impl Engine {
     fn trim_bodies(
         &mut self,
         everything: bool,
+        planner: &Planner<'_>,
         all_keys: &[FeedKey],
-        now: DateTime<Utc>,
-        months: &[Month],
         main_paths: HashSet<PathBuf>,
     ) {
-        if !everything && self.rendered.bytes <= BODY_CACHE_BYTES {
+        let bytes = self.output.rendered.bytes;
+        if !everything && bytes <= BODY_CACHE_BYTES {
             return;
         }
-        let keep_all = self.rendered.bytes <= BODY_CACHE_BYTES;
-        let in_feeds: HashSet<PathBuf> = if keep_all {
+        let in_feeds: HashSet<PathBuf> = if bytes <= BODY_CACHE_BYTES {
             all_keys
                 .iter()
-                .filter_map(|k| self.plan(k, now, months))
+                .filter_map(|k| planner.plan(k))
                 .filter(|p| p.full_content)
                 .flat_map(|p| p.entries.into_iter().map(|e| e.story.path.clone()))
                 .collect()
         } else {
             main_paths
         };
-        let failing = &self.failing;
-        self.rendered.retain(|p| in_feeds.contains(p) || failing.contains_key(p));
+        let failing = &self.stories.failing;
+        self.output.rendered.retain(|p| in_feeds.contains(p) || failing.contains_key(p));
     }
 
     /// Renders into the cache the main feed's bodies it does not hold (a
     /// restart renders none): a story of the main feed that breaks later
     /// keeps its full content, its last good version, and the first edit
     /// does not wait for 50 bodies. Writes nothing.
-    pub fn warm_main_bodies(&mut self, now: DateTime<Utc>) {
-        let missing: Vec<&Story> = self
-            .index
-            .published(now)
-            .take(self.config.limit)
+    pub(super) fn warm_main_bodies(&mut self, planner: &Planner<'_>) {
+        let Some(main) = planner.plan(&FeedKey::Main) else { return };
+        let missing: Vec<&Story> = main
+            .entries
+            .iter()
             .map(|e| &e.story)
-            .filter(|s| self.rendered.get(&s.path, s.hash).is_none())
+            .filter(|s| self.output.rendered.get(&s.path, s.hash).is_none())
             .collect();
-        let bodies: Vec<NewBody> = missing.par_iter().map(|s| (s.path.clone(), s.hash, self.render_body(s))).collect();
-        self.rendered.extend(bodies);
+        let bodies: Vec<NewBody> = missing
+            .par_iter()
+            .map(|s| NewBody { path: s.path.clone(), hash: s.hash, html: self.render_body(s) })
+            .collect();
+        self.output.rendered.extend(bodies);
     }
 
     /// Hands rendered files (paths relative to the output folder) to the batch.
-    fn push_files(&self, batch: &mut Batch, files: Vec<(PathBuf, String)>) -> Result<(), FatalError> {
-        for (rel, text) in files {
-            batch.push(self.config.output_dir.join(rel), text).map_err(|e| self.output_error(e))?;
+    fn push_files(&self, batch: &mut Batch, files: Vec<FeedFile>) -> Result<(), FatalError> {
+        for file in files {
+            batch.push(self.config.output_dir.join(file.rel), file.text).map_err(|e| output_error(self.config, e))?;
         }
         Ok(())
     }
 
-    pub(super) fn output_error(&self, source: std::io::Error) -> FatalError {
-        FatalError::Io { path: self.config.output_dir.clone(), source }
-    }
-
     /// Whether a feed's files are on disk and were made from these inputs.
     fn is_current(&self, key: &FeedKey, digest: u64, files: &[PathBuf]) -> bool {
-        self.digests.get(key) == Some(&digest) && files.iter().all(|f| self.config.output_dir.join(f).is_file())
+        self.output.digests.get(key) == Some(&digest) && files.iter().all(|f| self.config.output_dir.join(f).is_file())
     }
 
     /// One feed's model, with the bodies it had to render that are worth keeping.
@@ -353,20 +393,22 @@ impl Engine {
     /// the cache has room (always for the main feed's stories); a newly
     /// rendered body worth keeping is returned beside it.
     fn content(&self, story: &Story, fresh: &BodyCache, keep: bool) -> (Arc<str>, Option<NewBody>) {
-        if let Some(html) = fresh.get(&story.path, story.hash).or_else(|| self.rendered.get(&story.path, story.hash)) {
+        let cached = fresh.get(&story.path, story.hash).or_else(|| self.output.rendered.get(&story.path, story.hash));
+        if let Some(html) = cached {
             return (html, None);
         }
-        self.bodies_rendered.fetch_add(1, Ordering::Relaxed);
+        self.output.bodies_rendered.fetch_add(1, Ordering::Relaxed);
         let html = self.render_body(story);
-        let worth_keeping = keep || fresh.bytes + self.rendered.bytes < BODY_CACHE_BYTES;
-        let new = worth_keeping.then(|| (story.path.clone(), story.hash, html.clone()));
+        let worth_keeping = keep || fresh.bytes + self.output.rendered.bytes < BODY_CACHE_BYTES;
+        let new = worth_keeping.then(|| NewBody { path: story.path.clone(), hash: story.hash, html: html.clone() });
         (html, new)
     }
 
     /// Reads a story's file again and renders its content HTML.
     fn render_body(&self, story: &Story) -> Arc<str> {
         let site = Site { base_url: &self.config.base_url, timezone: self.config.timezone };
-        match load::read_story(&self.config.articles_dir, &story.path, self.limits(), site) {
+        let limits = Limits { max_bytes: self.config.max_article_bytes };
+        match load::read_story(&self.config.articles_dir, &story.path, limits, site) {
             Ok(file) => article::content_html(story, &file.text).into(),
             Err(e) => {
                 // The file went bad after it was indexed: publish what is known.
@@ -375,4 +417,9 @@ impl Engine {
             }
         }
     }
+}
+
+/// A write into the output folder failed.
+pub(super) fn output_error(config: &Config, source: std::io::Error) -> FatalError {
+    FatalError::Io { path: config.output_dir.clone(), source }
 }

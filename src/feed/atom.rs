@@ -5,15 +5,16 @@ use std::collections::BTreeMap;
 use atom_syndication::{Category, Content, Entry, Generator, Link, Person, Text, WriteConfig};
 
 use super::{Feed, GENERATOR, HISTORY_NS, VERSION};
+use crate::layout::{feed_url, Format};
 
 pub fn to_atom(feed: &Feed) -> String {
     let mut links = vec![
-        link(&feed.atom_url, "self", Some("application/atom+xml")),
+        link(&feed.atom_url, "self", Some(Format::Atom.mime())),
         link(&feed.home_url, "alternate", Some("text/html")),
     ];
     links.extend(feed.hubs.iter().map(|hub| link(hub, "hub", None)));
     for (rel, folder) in super::history_links(feed) {
-        links.push(link(&format!("{folder}atom.xml"), rel, Some("application/atom+xml")));
+        links.push(link(&feed_url(folder, Format::Atom), rel, Some(Format::Atom.mime())));
     }
     let mut namespaces = BTreeMap::new();
     if feed.archive {

@@ -3,6 +3,7 @@
 
 use super::Feed;
 use crate::article::text::escape;
+use crate::layout::{feed_url, Format};
 
 /// A feed folder to list: its title and its path under the output folder
 /// (`""` for the main feeds, `"tags/ba-ba/"` for a term).
@@ -31,9 +32,12 @@ pub fn index_html(main: &Feed, taxonomies: &[Listed]) -> String {
         "<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
     );
     out.push_str(&format!("<title>{title}</title>\n"));
-    for (kind, file, label) in FORMATS {
+    for format in Format::ALL {
         out.push_str(&format!(
-            "<link rel=\"alternate\" type=\"{kind}\" title=\"{title} ({label})\" href=\"{file}\">\n"
+            "<link rel=\"alternate\" type=\"{}\" title=\"{title} ({})\" href=\"{}\">\n",
+            format.mime(),
+            format.label(),
+            format.file_name()
         ));
     }
     out.push_str(&format!("<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n"));
@@ -69,14 +73,10 @@ pub fn index_html(main: &Feed, taxonomies: &[Listed]) -> String {
     out
 }
 
-const FORMATS: [(&str, &str, &str); 3] = [
-    ("application/rss+xml", "rss.xml", "RSS"),
-    ("application/atom+xml", "atom.xml", "Atom"),
-    ("application/feed+json", "feed.json", "JSON Feed"),
-];
-
 fn feed_item(title: &str, folder: &str) -> String {
-    let links: Vec<String> =
-        FORMATS.iter().map(|(_, file, label)| format!("<a href=\"{}{file}\">{label}</a>", escape(folder))).collect();
+    let links: Vec<String> = Format::ALL
+        .iter()
+        .map(|f| format!("<a href=\"{}\">{}</a>", escape(&feed_url(folder, *f)), f.label()))
+        .collect();
     format!("<li>{} — {}</li>\n", escape(title), links.join(" · "))
 }

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::Feed;
+use crate::layout::{feed_url, Format};
 
 #[derive(Serialize)]
 struct JsonFeed<'a> {
@@ -79,7 +80,7 @@ pub fn to_json_feed(feed: &Feed) -> String {
         language: feed.language.as_deref(),
         authors: vec![Author { name: &feed.author }],
         // Paging back through history: the next older archive page.
-        next_url: feed.prev_archive.as_ref().map(|folder| format!("{folder}feed.json")),
+        next_url: feed.prev_archive.as_ref().map(|folder| feed_url(folder, Format::Json)),
         hubs: feed.hubs.iter().map(|url| Hub { kind: "WebSub", url }).collect(),
         items: feed
             .items

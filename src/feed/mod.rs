@@ -13,6 +13,8 @@ use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::article::{Enclosure, Story};
+use crate::config::Taxonomy;
+use crate::layout::{feed_url, taxonomy_url, Format};
 
 /// RFC 5005's namespace.
 pub const HISTORY_NS: &str = "http://purl.org/syndication/history/1.0";
@@ -147,14 +149,14 @@ pub fn build(head: &Head, selected: &[Selected<'_>]) -> Feed {
         title: xml_safe(&head.title),
         description: xml_safe(&head.description),
         home_url: head.home_url.clone(),
-        rss_url: format!("{}rss.xml", head.folder_url),
-        atom_url: format!("{}atom.xml", head.folder_url),
-        json_url: format!("{}feed.json", head.folder_url),
+        rss_url: feed_url(&head.folder_url, Format::Rss),
+        atom_url: feed_url(&head.folder_url, Format::Atom),
+        json_url: feed_url(&head.folder_url, Format::Json),
         language: head.language.as_deref().map(xml_safe),
         author: xml_safe(head.author.as_deref().unwrap_or(&head.title)),
         hubs: head.hubs.clone(),
-        tag_scheme: format!("{}tags/", head.feeds_url),
-        category_scheme: format!("{}categories/", head.feeds_url),
+        tag_scheme: taxonomy_url(&head.feeds_url, Taxonomy::Tags),
+        category_scheme: taxonomy_url(&head.feeds_url, Taxonomy::Categories),
         updated,
         items,
         archive: head.archive,

@@ -10,20 +10,21 @@ use ::rss::{Category, Channel, Enclosure, Guid, Item as RssItem};
 use crate::article::text::escape;
 
 use super::{Feed, GENERATOR, HISTORY_NS, MEDIA_NS, VERSION};
+use crate::layout::{feed_url, Format};
 
 pub fn to_rss(feed: &Feed) -> String {
     let mut links = vec![Link {
         href: feed.rss_url.clone(),
         rel: "self".into(),
-        mime_type: Some("application/rss+xml".into()),
+        mime_type: Some(Format::Rss.mime().into()),
         ..Link::default()
     }];
     links.extend(feed.hubs.iter().map(|hub| Link { href: hub.clone(), rel: "hub".into(), ..Link::default() }));
     for (rel, folder) in super::history_links(feed) {
         links.push(Link {
-            href: format!("{folder}rss.xml"),
+            href: feed_url(folder, Format::Rss),
             rel: rel.into(),
-            mime_type: Some("application/rss+xml".into()),
+            mime_type: Some(Format::Rss.mime().into()),
             ..Link::default()
         });
     }

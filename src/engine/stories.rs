@@ -1,0 +1,181 @@
+//! The input side of the engine: every story known (the index), what is
+//! remembered between runs (the state file), the stories whose file is
+//! rejected right now, and the local media the stories name.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use super::plan::Dirty;
+use super::Report;
+use crate::article;
+use crate::config::Config;
+use crate::error::StoryError;
+use crate::index::{Bulk, Entry, Index, Sets};
+use crate::load;
+use crate::publish::write_if_changed;
+use crate::state::State;
+
+/// The least time between two writes of the state file while watching.
+const STATE_SAVE_INTERVAL: Duration = Duration::from_secs(2);
+
+pub(super) struct Stories {
+    pub(super) index: Index,
+    pub(super) state: State,
+    /// Stories whose current file is rejected, with why.
+    pub(super) failing: BTreeMap<PathBuf, StoryError>,
+    /// Local media files (relative to the articles folder) to copy to `media/`.
+    pub(super) media: BTreeSet<PathBuf>,
+    /// The state changed since it was last written, and when that was.
+    state_dirty: bool,
+    state_saved: Option<Instant>,
+}
+
+impl Stories {
+    /// No story yet; the state as the state file remembers it.
+    pub(super) fn new(config: &Config) -> Stories {
+        Stories {
+            index: Index::new(config.timezone, index_sets(config)),
+            state: State::load(&config.state_file),
+            failing: BTreeMap::new(),
+            media: BTreeSet::new(),
+            state_dirty: false,
+            state_saved: None,
+        }
+    }
+
+    /// Takes `path` out of the index; whether it was there. Its feeds are marked.
+    pub(super) fn forget(&mut self, config: &Config, dirty: &mut Dirty, path: &Path) -> bool {
+        match self.index.remove(path) {
+            Some(old) => {
+                dirty.mark(config, &self.index, &old.story);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Takes in what reading one path gave. A good story goes into the
+    /// index, or into `bulk` when one is given (a new index being built);
+    /// the feeds it was and is in are marked.
+    pub(super) fn apply(
+        &mut self,
+        config: &Config,
+        dirty: &mut Dirty,
+        path: &Path,
+        result: Result<article::Parsed, StoryError>,
+        now: DateTime<Utc>,
+        report: &mut Report,
+        bulk: Option<&mut Bulk>,
+    ) -> Applied {
+        match result {
+            Ok(parsed) => {
+                let mut story = parsed.story;
+                report.warnings.extend(parsed.warnings);
+                if story.image.is_some() || !story.attachments.is_empty() {
+                    report.warnings.extend(load::resolve_media(&config.articles_dir, &mut story, &config.feeds_url));
+                    let e = &story.enclosures;
+                    self.media
+                        .extend(e.image.as_deref().into_iter().chain(&e.attachments).filter_map(|m| m.source.clone()));
+                }
+                self.failing.remove(path);
+                if self.index.get(path).is_some_and(|e| e.story == story) {
+                    return Applied::Unchanged;
+                }
+                let changed = self.state.observe(&story.id, story.hash, now);
+                self.state_dirty = true;
+                dirty.mark(config, &self.index, &story);
+                match bulk {
+                    Some(bulk) => bulk.add(Box::new(Entry { story, changed })),
+                    None => {
+                        if let Some(old) = self.index.insert(Entry { story, changed }) {
+                            dirty.mark(config, &self.index, &old.story);
+                        }
+                    }
+                }
+                report.changed.push(path.to_owned());
+                Applied::Changed
+            }
+            Err(_) if std::fs::symlink_metadata(config.articles_dir.join(path)).is_err() => {
+                // Deleted between listing and reading: simply gone.
+                self.failing.remove(path);
+                if self.forget(config, dirty, path) {
+                    report.changed.push(path.to_owned());
+                }
+                Applied::Gone
+            }
+            Err(error) => {
+                if self.index.get(path).is_some() {
+                    tracing::warn!("{}: keeping its last good version in the feeds", path.display());
+                }
+                self.failing.insert(path.to_owned(), error.clone());
+                report.errors.push(error);
+                Applied::Rejected
+            }
+        }
+    }
+
+    /// Every id claimed by more than one story, as an error on the loser.
+    pub(super) fn report_duplicates(&self, articles_dir: &Path, report: &mut Report) {
+        for (loser, winner) in self.index.duplicates() {
+            let id = self.index.get(loser).map(|e| e.story.id.clone()).unwrap_or_default();
+            report.errors.push(StoryError::new(
+                articles_dir.join(loser),
+                format!(
+                    "id {id:?} is also used by {}, which is published instead",
+                    articles_dir.join(winner).display()
+                ),
+                "give one of them its own `slug` or `id`",
+            ));
+        }
+    }
+
+    /// Marks the state as changed (feed digests were set).
+    pub(super) fn state_changed(&mut self) {
+        self.state_dirty = true;
+    }
+
+    /// Whether the state changed and was last written a while ago (or never).
+    pub(super) fn state_save_due(&self) -> bool {
+        self.state_dirty && self.state_saved.is_none_or(|t| t.elapsed() >= STATE_SAVE_INTERVAL)
+    }
+
+    /// Writes the state file now, unless nothing changed since it was last written.
+    pub(super) fn save_state(&mut self, path: &Path) {
+        if !self.state_dirty && self.state_saved.is_some() {
+            return;
+        }
+        self.write_state(path, self.state.to_json());
+    }
+
+    pub(super) fn write_state(&mut self, path: &Path, json: String) {
+        self.state_saved = Some(Instant::now());
+        self.state_dirty = false;
+        if let Err(e) = write_if_changed(path, json.as_bytes()) {
+            tracing::warn!(
+                "{}: cannot save state ({e}); `updated` times of edits may be lost on restart",
+                path.display()
+            );
+        }
+    }
+}
+
+/// What taking in one path did to the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Applied {
+    /// A new or changed story is in the index.
+    Changed,
+    /// The same story as before.
+    Unchanged,
+    /// The file vanished before it was read.
+    Gone,
+    /// The file is rejected; its last good version (if any) stays.
+    Rejected,
+}
+
+/// The sets the index keeps: those the configured feeds are made from.
+pub(super) fn index_sets(config: &Config) -> Sets {
+    Sets { taxonomies: config.taxonomy_feeds.clone(), months: config.archives }
+}
