@@ -27,7 +27,7 @@ mod stories;
 
 use plan::{Dirty, Planner};
 use render::{output_error, Output, Renderer};
-use stories::{index_sets, Applied, Stories};
+use stories::{index_sets, Applied, Intake, Stories};
 
 /// Stories read in parallel at a time by a full scan.
 const SCAN_CHUNK: usize = 1024;
@@ -116,7 +116,8 @@ impl Engine {
             self.stories.index.reserve(paths.len());
         }
         self.stories.state.reserve(paths.len());
-        let (stories, output) = (&mut self.stories, &mut self.output);
+        let (stories, rendered) = (&mut self.stories, &mut self.output.rendered);
+        let mut intake = Intake { config, dirty: &mut self.output.dirty, report: &mut report, now };
         let mut read: Option<(&[PathBuf], Vec<ReadResult>)> = None;
         for chunk in paths.chunks(SCAN_CHUNK).map(Some).chain([None]) {
             let (results, ()) = rayon::join(
@@ -124,10 +125,8 @@ impl Engine {
                 || {
                     if let Some((chunk, results)) = read.take() {
                         for (path, result) in chunk.iter().zip(results) {
-                            let applied =
-                                stories.apply(config, &mut output.dirty, path, result, now, &mut report, bulk.as_mut());
-                            if applied == Applied::Gone {
-                                output.rendered.remove(path);
+                            if stories.apply(&mut intake, path, result, bulk.as_mut()) == Applied::Gone {
+                                rendered.remove(path);
                             }
                         }
                     }
@@ -184,9 +183,8 @@ impl Engine {
                 continue;
             }
             let result = load::read_parsed(&self.config.articles_dir, &path, self.limits(), self.site());
-            let applied =
-                self.stories.apply(&self.config, &mut self.output.dirty, &path, result, now, &mut report, None);
-            if applied == Applied::Gone {
+            let mut intake = Intake { config: &self.config, dirty: &mut self.output.dirty, report: &mut report, now };
+            if self.stories.apply(&mut intake, &path, result, None) == Applied::Gone {
                 self.output.rendered.remove(&path);
             }
         }

@@ -62,14 +62,13 @@ impl Stories {
     /// the feeds it was and is in are marked.
     pub(super) fn apply(
         &mut self,
-        config: &Config,
-        dirty: &mut Dirty,
+        intake: &mut Intake<'_>,
         path: &Path,
         result: Result<article::Parsed, StoryError>,
-        now: DateTime<Utc>,
-        report: &mut Report,
         bulk: Option<&mut Bulk>,
     ) -> Applied {
+        let Intake { config, dirty, report, now } = intake;
+        let (config, now) = (*config, *now);
         match result {
             Ok(parsed) => {
                 let mut story = parsed.story;
@@ -160,6 +159,15 @@ impl Stories {
             );
         }
     }
+}
+
+/// Where taking in stories reports to: the configuration they are read
+/// with, the feeds they mark, the report they add to, the moment it is.
+pub(super) struct Intake<'a> {
+    pub(super) config: &'a Config,
+    pub(super) dirty: &'a mut Dirty,
+    pub(super) report: &'a mut Report,
+    pub(super) now: DateTime<Utc>,
 }
 
 /// What taking in one path did to the index.
