@@ -1,0 +1,354 @@
+//! `feedsmith watch`, the daemon loop: one thread owns the engine; file
+//! events (translated at the boundary, [`events`]), signals (caught by the
+//! service glue, [`service`]) and timers are messages to it.
+//!
+//! ```text
+//! notify ──▶ translate ─────────┐
+//! signals (INT/TERM/HUP) ───────┼─▶ channel ─▶ loop: update index ─▶ publish changed feeds
+//! timer (scheduled stories) ────┘    (debounced there; rescan when events were lost)
+//! ```
+
+use std::collections::BTreeSet;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use crate::config::Config;
+use crate::engine::{Engine, Report};
+use crate::error::FatalError;
+use crate::layout::{self, FeedKey};
+use crate::websub::Pinger;
+
+mod events;
+mod service;
+
+pub use events::{channel, classify, translate, Message, Options};
+use events::{debounce, start_watch, LastEvent, Watch, FALLBACK_POLL_MS};
+pub use service::forward_signals;
+use service::{keep_memory_flat, systemd_ready, systemd_status, Watchdog};
+
+/// How often the loop looks after itself (folder replaced, output deleted,
+/// watchdog) when no event arrives.
+const HOUSEKEEPING: Duration = Duration::from_millis(500);
+
+/// Builds, then keeps the feeds current until a shutdown message.
+/// `reload` re-reads the configuration on SIGHUP; `cancel` is set by
+/// SIGINT/SIGTERM so that a long scan or render is abandoned at once.
+pub fn run(
+    config: Config,
+    options: Options,
+    reload: impl Fn() -> Result<Config, FatalError>,
+    channel: (Sender<Message>, Receiver<Message>),
+    cancel: Arc<AtomicBool>,
+) -> Result<(), FatalError> {
+    let (tx, rx) = channel;
+    keep_memory_flat();
+    let mut daemon = match Daemon::start(config, options, tx, cancel) {
+        Err(FatalError::Cancelled) => return Ok(()),
+        other => other?,
+    };
+    while let Some(batch) = daemon.next_batch(&rx) {
+        if batch.contains(&Message::Shutdown) || daemon.handle(batch, &reload).is_err() {
+            break;
+        }
+        daemon.watchdog.ping_if_due();
+        daemon.engine.save_state_if_due();
+    }
+    tracing::info!("stopping");
+    daemon.engine.save_state();
+    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
+    Ok(())
+}
+
+/// The loop's state: the engine (which owns the index) and what keeps
+/// events, pings and systemd going.
+struct Daemon {
+    engine: Engine,
+    options: Options,
+    tx: Sender<Message>,
+    watch: Option<Watch>,
+    last_event: LastEvent,
+    pinger: Option<Pinger>,
+    root_id: Option<(u64, u64)>,
+    last_publish: DateTime<Utc>,
+    watchdog: Watchdog,
+}
+
+/// What one batch of messages asks for.
+#[derive(Default)]
+struct Work {
+    stories: BTreeSet<PathBuf>,
+    trees: BTreeSet<PathBuf>,
+    rescan: Option<String>,
+    /// Publish even if no story changed (new configuration).
+    force: bool,
+}
+
+impl Daemon {
+    /// Watches, then builds once (a change made during the build is not
+    /// lost: its events wait in the channel).
+    fn start(
+        config: Config,
+        mut options: Options,
+        tx: Sender<Message>,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<Daemon, FatalError> {
+        remove_temp_files(&config.output_dir);
+        let mut engine = Engine::new(config);
+        engine.set_cancel(cancel);
+        let last_event = LastEvent::new();
+        let watch = start_watch(engine.config(), &mut options, &tx, &last_event)?;
+        let started = Instant::now();
+        let now = Utc::now();
+        let report = engine.scan(now)?;
+        log_problems(&report);
+        let published = engine.publish(now)?;
+        engine.warm_main_bodies(now);
+        tracing::info!(
+            "watching {}: {} stories published, {} files written, {} bodies rendered in {} ms",
+            engine.config().articles_dir.display(),
+            published.stories,
+            published.replaced.len(),
+            published.bodies,
+            started.elapsed().as_millis()
+        );
+        systemd_ready(published.stories);
+        Ok(Daemon {
+            pinger: Pinger::start(hub_urls(engine.config())),
+            root_id: folder_id(&engine.config().articles_dir),
+            engine,
+            options,
+            tx,
+            watch,
+            last_event,
+            last_publish: now,
+            watchdog: Watchdog::from_env(),
+        })
+    }
+
+    /// Waits for messages (or the next scheduled story, or housekeeping)
+    /// and returns everything waiting, so one rebuild covers a burst.
+    fn next_batch(&self, rx: &Receiver<Message>) -> Option<Vec<Message>> {
+        let now = Utc::now();
+        let mut wait = HOUSEKEEPING;
+        if let Some(due) = self.engine.index().next_scheduled(now) {
+            wait = wait.min((due - now).to_std().unwrap_or_default() + Duration::from_millis(1));
+        }
+        if let Some(due) = self.watchdog.due_in() {
+            wait = wait.min(due);
+        }
+        let mut batch = Vec::new();
+        match rx.recv_timeout(wait) {
+            Ok(message) => batch.push(message),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return None,
+        }
+        batch.extend(rx.try_iter());
+        debounce(rx, &mut batch, Duration::from_millis(self.engine.config().debounce_ms), &self.last_event);
+        Some(batch)
+    }
+
+    /// One turn of the loop: apply the batch, look after the folders,
+    /// publish what changed. `Err` only when a signal cancelled the work.
+    fn handle(
+        &mut self,
+        batch: Vec<Message>,
+        reload: &impl Fn() -> Result<Config, FatalError>,
+    ) -> Result<(), FatalError> {
+        let started = Instant::now();
+        let mut work = Work::default();
+        for message in batch {
+            match message {
+                Message::Story(p) => {
+                    work.stories.insert(p);
+                }
+                Message::Tree(p) => {
+                    work.trees.insert(p);
+                }
+                Message::Rescan(why) => work.rescan = Some(why),
+                Message::WatchLimit => {
+                    tracing::error!(
+                        "the OS limit on watched folders is reached: raise it with `sysctl fs.inotify.max_user_watches=524288` \
+                         (and a file in /etc/sysctl.d/ to keep it); polling every {FALLBACK_POLL_MS} ms until restarted"
+                    );
+                    self.options.poll_ms = Some(FALLBACK_POLL_MS);
+                    work.rescan = Some("switched to polling".into());
+                }
+                Message::Reload => self.reload(reload, &mut work)?,
+                Message::Shutdown => {}
+            }
+        }
+        self.check_root(&mut work)?;
+        let now = Utc::now();
+        let report = self.apply(work.rescan.take(), &work, now)?;
+        log_problems(&report);
+        self.publish(&report, work.force, now, started)
+    }
+
+    fn reload(&mut self, reload: &impl Fn() -> Result<Config, FatalError>, work: &mut Work) -> Result<(), FatalError> {
+        let config = match reload() {
+            Ok(config) => config,
+            Err(e) => {
+                tracing::error!("{e}: keeping the previous configuration");
+                return Ok(());
+            }
+        };
+        tracing::info!("configuration reloaded");
+        let report = match self.engine.reconfigure(config, Utc::now()) {
+            Err(FatalError::Cancelled) => return Err(FatalError::Cancelled),
+            Err(e) => {
+                tracing::error!("{e}");
+                return Ok(());
+            }
+            Ok(report) => report,
+        };
+        log_problems(&report);
+        self.engine.warm_main_bodies(Utc::now());
+        self.watch = start_watch(self.engine.config(), &mut self.options, &self.tx, &self.last_event)?;
+        self.pinger = Pinger::start(hub_urls(self.engine.config()));
+        self.root_id = folder_id(&self.engine.config().articles_dir);
+        work.force = true;
+        Ok(())
+    }
+
+    /// Notices the articles folder being replaced or gone; a lost or
+    /// suspect watch is started again.
+    fn check_root(&mut self, work: &mut Work) -> Result<(), FatalError> {
+        let current = folder_id(&self.engine.config().articles_dir);
+        if current != self.root_id {
+            self.root_id = current;
+            match current {
+                Some(_) => work.rescan = Some("articles folder replaced".into()),
+                None => tracing::warn!(
+                    "{}: the articles folder is gone; the feeds stay as they are until it is back",
+                    self.engine.config().articles_dir.display()
+                ),
+            }
+        }
+        // Events may have been lost, or the folder replaced under the same
+        // inode number: watch it afresh before reading it again.
+        if work.rescan.is_some() && current.is_some() {
+            self.watch = start_watch(self.engine.config(), &mut self.options, &self.tx, &self.last_event)?;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, rescan: Option<String>, work: &Work, now: DateTime<Utc>) -> Result<Report, FatalError> {
+        if self.root_id.is_none() {
+            return Ok(Report::default());
+        }
+        if let Some(why) = rescan {
+            tracing::info!("rescanning: {why}");
+            return match self.engine.scan(now) {
+                Err(FatalError::Cancelled) => Err(FatalError::Cancelled),
+                Err(e) => {
+                    tracing::error!("{e}");
+                    Ok(Report::default())
+                }
+                Ok(report) => Ok(report),
+            };
+        }
+        let mut paths = work.stories.clone();
+        for tree in &work.trees {
+            paths.extend(self.engine.paths_under(tree));
+        }
+        Ok(self.engine.update(&paths.into_iter().collect::<Vec<_>>(), now))
+    }
+
+    /// Publishes when stories changed, a scheduled story came due, the
+    /// output went missing, or `force`; pings the hubs about changed feeds.
+    fn publish(
+        &mut self,
+        report: &Report,
+        force: bool,
+        now: DateTime<Utc>,
+        started: Instant,
+    ) -> Result<(), FatalError> {
+        let scheduled = self.engine.index().next_scheduled(self.last_publish).is_some_and(|d| d <= now);
+        if scheduled {
+            self.engine.mark_due(self.last_publish, now);
+        }
+        let missing = output_missing(self.engine.config());
+        if missing {
+            tracing::warn!("{}: feeds missing; writing them again", self.engine.config().output_dir.display());
+            self.engine.mark_all();
+        }
+        if report.changed.is_empty() && !scheduled && !missing && !force {
+            return Ok(());
+        }
+        match self.engine.publish(now) {
+            Ok(p) => {
+                self.last_publish = now;
+                if let Some(pinger) = &self.pinger {
+                    pinger.ping(changed_feed_urls(self.engine.config(), &p.replaced));
+                }
+                for path in &report.changed {
+                    tracing::debug!("changed: {}", path.display());
+                }
+                tracing::info!(
+                    "rebuilt: {} stories changed, {} feed files written, {} removed, {} stories published, {} bodies rendered, {} ms",
+                    report.changed.len(),
+                    p.replaced.len(),
+                    p.removed.len(),
+                    p.stories,
+                    p.bodies,
+                    started.elapsed().as_millis()
+                );
+                systemd_status(p.stories);
+            }
+            Err(FatalError::Cancelled) => return Err(FatalError::Cancelled),
+            Err(e) => tracing::error!("publishing failed: {e}; retrying at the next change"),
+        }
+        Ok(())
+    }
+}
+
+fn hub_urls(config: &Config) -> Vec<String> {
+    config.websub_hubs.iter().map(ToString::to_string).collect()
+}
+
+/// The self URLs of the feed files among `replaced` (relative output paths).
+pub fn changed_feed_urls(config: &Config, replaced: &[PathBuf]) -> Vec<String> {
+    replaced.iter().filter(|p| layout::is_feed_file(p)).map(|p| layout::url_of(&config.feeds_url, p)).collect()
+}
+
+/// The identity of a folder (device, inode), to notice it being replaced.
+fn folder_id(path: &Path) -> Option<(u64, u64)> {
+    std::fs::metadata(path).ok().filter(|m| m.is_dir()).map(|m| (m.dev(), m.ino()))
+}
+
+fn output_missing(config: &Config) -> bool {
+    FeedKey::Main.files().iter().any(|f| !config.output_dir.join(f).is_file())
+}
+
+/// Removes temp files a killed process left in the output folder.
+fn remove_temp_files(dir: &Path) {
+    let mut stack = vec![dir.to_owned()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if name.starts_with(".feedsmith-") && name.ends_with(".tmp") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+fn log_problems(report: &Report) {
+    for warning in &report.warnings {
+        tracing::warn!("{warning}");
+    }
+    for error in &report.errors {
+        tracing::error!("{error}");
+    }
+}
