@@ -127,113 +127,27 @@ pub struct Parsed {
 /// The number of characters a derived summary keeps before `…`.
 pub const SUMMARY_CHARS: usize = 200;
 
+/// Parses a story file's text into its record, in named steps: the front
+/// matter, the title (and the body without it), the dates, the identity
+/// (slug, link, id) and the summary. Every error names the file and, where
+/// known, the line and column.
 pub fn parse(source: Source<'_>, site: Site<'_>) -> Result<Parsed, StoryError> {
     let path = source.shown_path;
-    let err = |message: String, hint: &str| StoryError::new(path, message, hint);
     let format = Format::of(source.rel_path)
-        .ok_or_else(|| err("not a story file".into(), "use the .md, .markdown or .txt extension"))?;
-    let Split { front_matter, body, body_line: _ } = split::split(source.text).map_err(|u| {
-        let fence = if u.kind == split::FrontMatterKind::Toml { "+++" } else { "---" };
-        err(
-            format!("front matter opened with {fence} is never closed"),
-            &format!("add a line with {fence} after the front matter"),
-        )
-        .at(1, Some(1))
-    })?;
-    let (fm, fm_first_line, fm_text) = match &front_matter {
-        Some(f) => {
-            let parsed = FrontMatter::parse(f.kind, f.text).map_err(|e| {
-                let mut se = err(e.message, &e.hint);
-                if let Some(line) = e.line {
-                    se = se.at(f.first_line + line - 1, e.column);
-                }
-                se
-            })?;
-            (parsed, f.first_line, f.text)
-        }
-        None => (FrontMatter::default(), 1, ""),
-    };
-    let at_key = |key: &str, e: StoryError| match front_matter::key_line(fm_text, key) {
-        Some(line) => e.at(fm_first_line + line - 1, Some(1)),
-        None => e,
-    };
-
-    let (title, title_from_body, body) = match (fm.title.clone(), format) {
-        (Some(t), _) => (t, false, Cow::Borrowed(body)),
-        (None, Format::Markdown) => match markdown::first_heading(body) {
-            Some((t, range)) => {
-                (one_line(&t), true, Cow::Owned(format!("{}{}", &body[..range.start], &body[range.end..])))
-            }
-            None => return Err(no_title(path)),
-        },
-        (None, Format::Text) => match text::first_line(body) {
-            Some((t, rest)) => (one_line(t), true, Cow::Borrowed(rest)),
-            None => return Err(no_title(path)),
-        },
-    };
-    if title.is_empty() {
-        return Err(no_title(path));
-    }
-
+        .ok_or_else(|| StoryError::new(path, "not a story file", "use the .md, .markdown or .txt extension"))?;
+    let (fm, body, at) = front_matter_of(source)?;
+    let (title, title_from_body, body) = title_of(fm.title.clone(), format, body, path)?;
+    let mut warnings = Vec::new();
     let stem = source.rel_path.file_stem().and_then(|s| s.to_str()).unwrap_or("story");
     let name_date = dates::filename_date(stem, site.timezone);
-    let mut warnings = Vec::new();
-    let date = match &fm.date {
-        Some(text) => dates::parse_date(text, site.timezone)
-            .ok_or_else(|| at_key("date", err(format!("invalid date {text:?}"), dates::DATE_HINT)))?,
-        None => match (&name_date, source.modified) {
-            (Some((d, _)), _) => *d,
-            (None, Some(modified)) => {
-                warnings.push(err(
-                    "no date: using the file's modification time".into(),
-                    "add `date = 2024-03-07T15:00:00+08:00` to the front matter so the date survives copies",
-                ));
-                modified
-            }
-            (None, None) => return Err(err("no date".into(), "add `date = 2024-03-07` to the front matter")),
-        },
-    };
-    let updated = match &fm.updated {
-        Some(text) => Some(dates::parse_date(text, site.timezone).ok_or_else(|| {
-            let key = ["updated", "lastmod", "modified", "last_modified_at"]
-                .into_iter()
-                .find(|k| front_matter::key_line(fm_text, k).is_some())
-                .unwrap_or("updated");
-            at_key(key, err(format!("invalid `{key}` date {text:?}"), dates::DATE_HINT))
-        })?),
-        None => None,
-    };
-
+    let date = date_of(&fm, name_date.map(|(d, _)| d), source.modified, site, &at, &mut warnings)?;
+    let updated = updated_of(&fm, site, &at)?;
     let slug = fm.slug.clone().unwrap_or_else(|| name_date.map_or(stem, |(_, rest)| rest).to_owned());
-    let home = site.base_url.join(&format!("{}/", url_segment(&slug))).map_err(|e| {
-        err(format!("slug {slug:?} does not make a URL: {e}"), "set `slug` to letters, digits and dashes")
-    })?;
-    let link = match &fm.link {
-        Some(l) => absolute(site.base_url, l).ok_or_else(|| {
-            at_key("link", err(format!("invalid link {l:?}"), "use an absolute URL or a path under base_url"))
-        })?,
-        None => home.to_string(),
-    };
-    let id = match &fm.id {
-        Some(id) if has_scheme(id) => id.clone(),
-        Some(id) => site.base_url.join(&url_segment(id)).map(String::from).map_err(|e| {
-            at_key("id", err(format!("id {id:?} does not make a URI: {e}"), "use a URI such as tag:example.com,2024:1"))
-        })?,
-        None => home.to_string(),
-    };
-
-    // Only the summary needs the body; it is not rendered here.
+    let Identity { id, link } = identity_of(&fm, &slug, site, &at)?;
     let summary = match &fm.summary {
         Some(s) => s.clone(),
-        None => {
-            let first = match format {
-                Format::Markdown => markdown::first_paragraph(&body),
-                Format::Text => text::paragraphs(&body).next().unwrap_or_default(),
-            };
-            cut(&one_line(&first), SUMMARY_CHARS)
-        }
+        None => derived_summary(format, &body),
     };
-
     let mut authors = fm.authors;
     authors.retain(|a| !a.trim().is_empty());
     Ok(Parsed {
@@ -261,6 +175,161 @@ pub fn parse(source: Source<'_>, site: Site<'_>) -> Result<Parsed, StoryError> {
         },
         warnings,
     })
+}
+
+/// Where a story's front matter is, to point errors about a key at its line.
+struct Locator<'a> {
+    path: &'a Path,
+    /// The front matter's text (empty without one) and its first line in the file.
+    fm_text: &'a str,
+    fm_first_line: usize,
+}
+
+impl Locator<'_> {
+    fn err(&self, message: String, hint: &str) -> StoryError {
+        StoryError::new(self.path, message, hint)
+    }
+
+    /// `error`, at the line of `key` in the front matter when it is there.
+    fn at_key(&self, key: &str, error: StoryError) -> StoryError {
+        match front_matter::key_line(self.fm_text, key) {
+            Some(line) => error.at(self.fm_first_line + line - 1, Some(1)),
+            None => error,
+        }
+    }
+}
+
+/// Step 1: the front matter, parsed (default without one), and the body after it.
+fn front_matter_of(source: Source<'_>) -> Result<(FrontMatter, &str, Locator<'_>), StoryError> {
+    let path = source.shown_path;
+    let Split { front_matter, body, body_line: _ } = split::split(source.text).map_err(|u| {
+        let fence = if u.kind == split::FrontMatterKind::Toml { "+++" } else { "---" };
+        StoryError::new(
+            path,
+            format!("front matter opened with {fence} is never closed"),
+            format!("add a line with {fence} after the front matter"),
+        )
+        .at(1, Some(1))
+    })?;
+    let Some(f) = front_matter else {
+        return Ok((FrontMatter::default(), body, Locator { path, fm_text: "", fm_first_line: 1 }));
+    };
+    let fm = FrontMatter::parse(f.kind, f.text).map_err(|e| {
+        let error = StoryError::new(path, e.message, &e.hint);
+        match e.line {
+            Some(line) => error.at(f.first_line + line - 1, e.column),
+            None => error,
+        }
+    })?;
+    Ok((fm, body, Locator { path, fm_text: f.text, fm_first_line: f.first_line }))
+}
+
+/// Step 2: the title — front matter, else the first `# heading` (Markdown)
+/// or line (text), which then leaves the body — and whether it came from
+/// the body.
+fn title_of<'b>(
+    given: Option<String>,
+    format: Format,
+    body: &'b str,
+    path: &Path,
+) -> Result<(String, bool, Cow<'b, str>), StoryError> {
+    let (title, from_body, body) = match (given, format) {
+        (Some(t), _) => (t, false, Cow::Borrowed(body)),
+        (None, Format::Markdown) => match markdown::first_heading(body) {
+            Some((t, range)) => {
+                let rest = format!("{}{}", body.get(..range.start).unwrap_or(""), body.get(range.end..).unwrap_or(""));
+                (one_line(&t), true, Cow::Owned(rest))
+            }
+            None => return Err(no_title(path)),
+        },
+        (None, Format::Text) => match text::first_line(body) {
+            Some((t, rest)) => (one_line(t), true, Cow::Borrowed(rest)),
+            None => return Err(no_title(path)),
+        },
+    };
+    if title.is_empty() {
+        return Err(no_title(path));
+    }
+    Ok((title, from_body, body))
+}
+
+/// Step 3: first publication — front matter `date`, else the file name's
+/// `YYYY-MM-DD-` prefix, else the file's modification time (warned).
+fn date_of(
+    fm: &FrontMatter,
+    name_date: Option<DateTime<Utc>>,
+    modified: Option<DateTime<Utc>>,
+    site: Site<'_>,
+    at: &Locator<'_>,
+    warnings: &mut Vec<StoryError>,
+) -> Result<DateTime<Utc>, StoryError> {
+    if let Some(text) = &fm.date {
+        return dates::parse_date(text, site.timezone)
+            .ok_or_else(|| at.at_key("date", at.err(format!("invalid date {text:?}"), dates::DATE_HINT)));
+    }
+    match (name_date, modified) {
+        (Some(date), _) => Ok(date),
+        (None, Some(modified)) => {
+            warnings.push(at.err(
+                "no date: using the file's modification time".into(),
+                "add `date = 2024-03-07T15:00:00+08:00` to the front matter so the date survives copies",
+            ));
+            Ok(modified)
+        }
+        (None, None) => Err(at.err("no date".into(), "add `date = 2024-03-07` to the front matter")),
+    }
+}
+
+/// Step 4: front matter `updated` (or one of its aliases), when given.
+fn updated_of(fm: &FrontMatter, site: Site<'_>, at: &Locator<'_>) -> Result<Option<DateTime<Utc>>, StoryError> {
+    let Some(text) = &fm.updated else { return Ok(None) };
+    dates::parse_date(text, site.timezone).map(Some).ok_or_else(|| {
+        let key = ["updated", "lastmod", "modified", "last_modified_at"]
+            .into_iter()
+            .find(|k| front_matter::key_line(at.fm_text, k).is_some())
+            .unwrap_or("updated");
+        at.at_key(key, at.err(format!("invalid `{key}` date {text:?}"), dates::DATE_HINT))
+    })
+}
+
+/// A story's identity: its id, which never changes with an edit, and its link.
+struct Identity {
+    id: String,
+    link: String,
+}
+
+/// Step 5: id and link — front matter `id`/`link`, else derived from the
+/// slug and `base_url`.
+fn identity_of(fm: &FrontMatter, slug: &str, site: Site<'_>, at: &Locator<'_>) -> Result<Identity, StoryError> {
+    let home = site.base_url.join(&format!("{}/", url_segment(slug))).map_err(|e| {
+        at.err(format!("slug {slug:?} does not make a URL: {e}"), "set `slug` to letters, digits and dashes")
+    })?;
+    let link = match &fm.link {
+        Some(l) => absolute(site.base_url, l).ok_or_else(|| {
+            at.at_key("link", at.err(format!("invalid link {l:?}"), "use an absolute URL or a path under base_url"))
+        })?,
+        None => home.to_string(),
+    };
+    let id = match &fm.id {
+        Some(id) if has_scheme(id) => id.clone(),
+        Some(id) => site.base_url.join(&url_segment(id)).map(String::from).map_err(|e| {
+            let message = format!("id {id:?} does not make a URI: {e}");
+            at.at_key("id", at.err(message, "use a URI such as tag:example.com,2024:1"))
+        })?,
+        None => home.to_string(),
+    };
+    Ok(Identity { id, link })
+}
+
+/// Step 6, without a front matter `summary`: the first paragraph's text,
+/// cut on a character boundary. Only the summary needs the body, and it is
+/// not rendered here.
+fn derived_summary(format: Format, body: &str) -> String {
+    let first = match format {
+        Format::Markdown => markdown::first_paragraph(body),
+        Format::Text => text::paragraphs(body).next().unwrap_or_default(),
+    };
+    cut(&one_line(&first), SUMMARY_CHARS)
 }
 
 fn no_title(path: &Path) -> StoryError {
