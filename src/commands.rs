@@ -10,7 +10,7 @@ use crate::engine::{Engine, Report};
 use crate::error::FatalError;
 use crate::slug::safe_name;
 
-/// Exit statuses (DESIGN.md, *Command line*).
+/// Exit statuses, as the README's exit-status table documents them.
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_REJECTED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;

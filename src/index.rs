@@ -168,7 +168,7 @@ const TAXONOMIES: [Taxonomy; 3] = [Taxonomy::Tags, Taxonomy::Categories, Taxonom
 /// noted, while the scan reads the next chunk; [`Bulk::finish`] then sorts
 /// the notes on every core and bulk-loads each ordered set. The index that
 /// [`Index::insert`] one by one would give, without 100,000 tree inserts in
-/// a row after the last file is read (issue 5).
+/// a row after the last file is read.
 #[derive(Debug)]
 pub struct Bulk {
     index: Index,

@@ -321,7 +321,7 @@ fn open_no_follow(path: &Path) -> std::io::Result<fs::File> {
 /// The folder of the story opened last, held open while one batch of
 /// stories is read, so that the next story in it is opened by its name
 /// alone (`openat`): the kernel looks up one name instead of every folder
-/// from `/` down, for each of 100,000 stories (issue 5). Never kept past
+/// from `/` down, for each story. Never kept past
 /// the batch: a folder renamed later is looked up afresh. (A folder
 /// renamed while its batch is read gives the rest of its stories under
 /// their old paths, as any file renamed mid-scan does; the watcher's

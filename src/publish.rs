@@ -22,7 +22,7 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<Written> {
 /// At most this many threads sync a batch's files. fsync waits on the
 /// disk, not the CPU, and the disk takes many at once: the first build of
 /// a site with 1,000 tags writes 3,400 feed files in 1,100 folders, and
-/// syncing them two at a time took seconds (issue 5). Each file is still
+/// syncing them two at a time takes seconds. Each file is still
 /// synced by itself, so a failed write is reported and its old feed kept,
 /// on every file system.
 const SYNC_THREADS: usize = 32;
@@ -115,9 +115,8 @@ pub fn no_symlink_between(root: &Path, path: &Path) -> bool {
 /// on rendering (the CPU is free while the disk syncs): the files of one
 /// flush are all in place before the next flush is begun. A flush is
 /// handed over only once the one before it is written, so memory holds at
-/// most two: the one being written and the one filling (8 MiB each: the
-/// memory one synchronous 16 MiB flush took, and a first build with 1,000
-/// tag feeds at 10,000 stories takes 2.6 s instead of 3.3). What
+/// most two: the one being written and the one filling, which bounds the
+/// memory a first build with many tag feeds takes. What
 /// subscribers wait for (the main feeds) is written at once instead, with
 /// [`Batch::write_now`]. Files under a symlinked folder of `root` are
 /// refused with a warning.

@@ -94,7 +94,7 @@ impl State {
     }
 
     /// The first and largest part of [`State::to_json`], the stories: it
-    /// can be made while the feeds are written (issue 5), as publishing
+    /// can be made while the feeds are written, as publishing
     /// changes only the feed digests that [`State::finish_json`] adds.
     pub fn stories_json(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(64 + self.stories.len() * 96 + self.feeds.len() * 48);

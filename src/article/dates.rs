@@ -1,4 +1,5 @@
-//! Reading the date forms DESIGN.md allows, in the site's timezone (pure).
+//! Reading the date forms a story may use (RFC 3339, TOML datetimes, local
+//! date-times and bare dates), in the site's timezone (pure).
 
 use chrono::{DateTime, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;

@@ -2,8 +2,8 @@
 //!
 //! Nearly every story opens with a few `key = "text"` lines, a date and a
 //! list of tags. Reading that shape directly takes a fraction of the time
-//! of the toml crate's document parser, which was a fifth of a cold build
-//! of 10,000 stories (issue 5). Anything else (a comment, an escape, a
+//! of the toml crate's document parser, which is a large share of a cold
+//! build. Anything else (a comment, an escape, a
 //! number, a table, a dotted or quoted key, a repeated key, a syntax error)
 //! is not read here: [`read`] gives `None` and the toml crate reads the
 //! text, with its own error messages. The tests hold the two readings equal
