@@ -29,6 +29,20 @@ pub fn parse_date(text: &str, tz: Tz) -> Option<DateTime<Utc>> {
     Some(in_zone(date.and_hms_opt(0, 0, 0)?, tz))
 }
 
+/// The years a feed can carry: RFC 3339 and RFC 822 dates have four-digit
+/// years, and year 0 is refused by many readers.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
+/// What to tell a user whose date is outside [`YEARS`].
+pub const RANGE_HINT: &str = "use a year from 0001 to 9999 (in UTC and in the site's timezone)";
+
+/// Whether a moment can be written in every feed format: its year is in
+/// [`YEARS`] both in UTC and shifted into the site's timezone.
+pub fn writable(date: DateTime<Utc>, tz: Tz) -> bool {
+    use chrono::Datelike;
+    YEARS.contains(&date.year()) && YEARS.contains(&date.with_timezone(&tz).year())
+}
+
 /// Reads a wall-clock time in `tz`. In the repeated hour when clocks go back
 /// the earlier instant wins; a time inside the gap when clocks go forward is
 /// read as the same wall time one hour later (what the clock on the wall
@@ -59,6 +73,19 @@ mod tests {
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).expect("test date").with_timezone(&Utc)
+    }
+
+    #[test]
+    fn only_moments_every_format_can_write_are_writable() {
+        let (sh, ny) = (Asia::Shanghai, America::New_York);
+        assert!(writable(utc("2024-03-07T07:00:00Z"), sh));
+        assert!(writable(utc("9999-12-31T15:59:59Z"), sh), "23:59:59 in Shanghai");
+        assert!(!writable(utc("9999-12-31T23:59:00Z"), sh), "already year 10000 in Shanghai");
+        assert!(writable(utc("9999-12-31T23:59:00Z"), ny));
+        assert!(!writable(utc("0001-01-01T00:00:00Z"), ny), "year 0 in New York");
+        assert!(writable(utc("0001-01-01T00:00:00Z"), sh));
+        let year_zero = parse_date("0000-06-01", sh).expect("chrono reads year 0");
+        assert!(!writable(year_zero, sh));
     }
 
     #[test]

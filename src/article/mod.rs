@@ -264,32 +264,48 @@ fn date_of(
     warnings: &mut Vec<StoryError>,
 ) -> Result<DateTime<Utc>, StoryError> {
     if let Some(text) = &fm.date {
-        return dates::parse_date(text, site.timezone)
-            .ok_or_else(|| at.at_key("date", at.err(format!("invalid date {text:?}"), dates::DATE_HINT)));
+        return read_date(text, "date", site, at);
     }
-    match (name_date, modified) {
-        (Some(date), _) => Ok(date),
+    let date = match (name_date, modified) {
+        (Some(date), _) => date,
         (None, Some(modified)) => {
             warnings.push(at.err(
                 "no date: using the file's modification time".into(),
                 "add `date = 2024-03-07T15:00:00+08:00` to the front matter so the date survives copies",
             ));
-            Ok(modified)
+            modified
         }
-        (None, None) => Err(at.err("no date".into(), "add `date = 2024-03-07` to the front matter")),
+        (None, None) => return Err(at.err("no date".into(), "add `date = 2024-03-07` to the front matter")),
+    };
+    if !dates::writable(date, site.timezone) {
+        let message =
+            format!("the date {} from the file's name or time cannot be written in a feed", date.to_rfc3339());
+        return Err(at.err(message, "add a `date` with a year from 0001 to 9999 to the front matter"));
     }
+    Ok(date)
+}
+
+/// A front matter date under `key`: readable, and writable in every format
+/// once shifted into the site's timezone; else an error at the key's line.
+fn read_date(text: &str, key: &str, site: Site<'_>, at: &Locator<'_>) -> Result<DateTime<Utc>, StoryError> {
+    let what = if key == "date" { "date".to_owned() } else { format!("`{key}` date") };
+    let date = dates::parse_date(text, site.timezone)
+        .ok_or_else(|| at.at_key(key, at.err(format!("invalid {what} {text:?}"), dates::DATE_HINT)))?;
+    if !dates::writable(date, site.timezone) {
+        let message = format!("{what} {text:?} is out of the range a feed can carry");
+        return Err(at.at_key(key, at.err(message, dates::RANGE_HINT)));
+    }
+    Ok(date)
 }
 
 /// Step 4: front matter `updated` (or one of its aliases), when given.
 fn updated_of(fm: &FrontMatter, site: Site<'_>, at: &Locator<'_>) -> Result<Option<DateTime<Utc>>, StoryError> {
     let Some(text) = &fm.updated else { return Ok(None) };
-    dates::parse_date(text, site.timezone).map(Some).ok_or_else(|| {
-        let key = ["updated", "lastmod", "modified", "last_modified_at"]
-            .into_iter()
-            .find(|k| front_matter::key_line(at.fm_text, k).is_some())
-            .unwrap_or("updated");
-        at.at_key(key, at.err(format!("invalid `{key}` date {text:?}"), dates::DATE_HINT))
-    })
+    let key = ["updated", "lastmod", "modified", "last_modified_at"]
+        .into_iter()
+        .find(|k| front_matter::key_line(at.fm_text, k).is_some())
+        .unwrap_or("updated");
+    read_date(text, key, site, at).map(Some)
 }
 
 /// A story's identity: its id, which never changes with an edit, and its link.
@@ -541,6 +557,28 @@ mod tests {
         assert_eq!(e.line, Some(3), "{e}");
         let e = parse_at("a.md", "+++\ntitle = \"t\"\n").expect_err("unclosed");
         assert!(e.to_string().contains("never closed"), "{e}");
+    }
+
+    /// A date that parses but cannot be written once shifted into the site's
+    /// timezone used to reach the RSS serializer and panic the whole build.
+    #[test]
+    fn dates_no_feed_can_carry_are_rejected_at_their_line() {
+        let cases = [
+            ("+++\ntitle = \"t\"\ndate = 9999-12-31T23:59:00Z\n+++\n", 3, "date"),
+            ("+++\ntitle = \"t\"\ndate = 2024-01-01\nupdated = 9999-12-31T23:00:00Z\n+++\n", 4, "`updated` date"),
+            ("---\ntitle: t\ndate: 2024-01-01\nlastmod: \"0000-12-31\"\n---\n", 4, "`lastmod` date"),
+            ("---\ntitle: t\ndate: \"-0001-06-01\"\n---\n", 3, "date"),
+        ];
+        for (text, line, what) in cases {
+            let e = parse_at("a.md", text).expect_err(text);
+            assert_eq!(e.line, Some(line), "{e}");
+            assert!(e.to_string().contains(&format!("{what} ")), "{e}");
+            assert!(e.to_string().contains("out of the range"), "{e}");
+        }
+        // A file date of last resort is checked too.
+        let e = parse_at("0000-01-01-x.md", "+++\ntitle = \"t\"\n+++\n").expect_err("year 0 file name");
+        assert!(e.to_string().contains("cannot be written in a feed"), "{e}");
+        assert!(parse_at("0001-01-02-x.md", "+++\ntitle = \"t\"\n+++\n").is_ok());
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod index_page;
 pub mod json_feed;
 pub mod rss;
 
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
@@ -166,15 +167,27 @@ pub fn build(head: &Head, selected: &[Selected<'_>]) -> Feed {
     }
 }
 
+/// An RFC 822 date as RSS writes it (`Thu, 7 Mar 2024 15:00:00 +0800`).
+/// Dates are checked to be writable where they are parsed; a moment that
+/// is not (a year beyond 9999) is still written, never a panic.
+pub fn rfc2822(date: &DateTime<FixedOffset>) -> String {
+    use chrono::Datelike;
+    if (0..=9999).contains(&date.year()) {
+        date.to_rfc2822()
+    } else {
+        date.format("%a, %-d %b %Y %H:%M:%S %z").to_string()
+    }
+}
+
 /// The first `<img src="…">` of sanitised HTML (whose URLs are absolute and
 /// whose attributes are double-quoted), as an image of a guessed type.
 pub fn first_image(html: &str) -> Option<Enclosure> {
-    let tag = &html[html.find("<img ")?..];
-    let tag = &tag[..tag.find('>')?];
+    let tag = html.get(html.find("<img ")?..)?;
+    let tag = tag.get(..tag.find('>')?)?;
     let src = tag.split(" src=\"").nth(1)?.split('"').next()?;
     let url = src.replace("&amp;", "&");
     let path = url.split(['?', '#']).next().unwrap_or("");
-    let mime_type = mime_guess::from_path(path).first().map_or_else(|| "image/jpeg".to_owned(), |m| m.to_string());
+    let mime_type = crate::layout::media_type(Path::new(path)).unwrap_or_else(|| "image/jpeg".to_owned());
     (url.starts_with("http://") || url.starts_with("https://")).then(|| Enclosure {
         url: url.clone(),
         mime_type,
@@ -191,3 +204,17 @@ pub fn history_links(feed: &Feed) -> Vec<(&'static str, &str)> {
 }
 
 pub use crate::chars::{is_xml_char, xml_safe};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc2822_writes_every_moment_without_panicking() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).expect("date");
+        assert_eq!(rfc2822(&at("2024-03-07T15:00:00+08:00")), "Thu, 7 Mar 2024 15:00:00 +0800");
+        // chrono's own formatter panics outside 0..=9999; ours must not.
+        let far = at("9999-12-31T23:59:00+00:00").with_timezone(&FixedOffset::east_opt(8 * 3600).expect("offset"));
+        assert!(rfc2822(&far).contains("10000"), "{}", rfc2822(&far));
+    }
+}

@@ -47,7 +47,7 @@ pub fn to_rss(feed: &Feed) -> String {
         link: feed.home_url.clone(),
         description: feed.description.clone(),
         language: feed.language.clone(),
-        last_build_date: Some(feed.updated.to_rfc2822()),
+        last_build_date: Some(super::rfc2822(&feed.updated)),
         generator: Some(format!("{GENERATOR} {VERSION}")),
         docs: Some("https://www.rssboard.org/rss-specification".into()),
         items: feed.items.iter().map(|item| to_item(feed, item)).collect(),
@@ -75,7 +75,7 @@ fn to_item(feed: &Feed, item: &super::Item) -> RssItem {
         description: Some(escape(&item.summary)),
         categories,
         guid: Some(Guid { value: item.id.clone(), permalink: item.is_permalink() }),
-        pub_date: Some(item.published.to_rfc2822()),
+        pub_date: Some(super::rfc2822(&item.published)),
         content: item.content_html.clone(),
         dublin_core_ext: Some(DublinCoreExtension { creators, ..DublinCoreExtension::default() }),
         // RSS allows one enclosure, which needs a length: the first
