@@ -138,7 +138,11 @@ impl Config {
     }
 
     pub fn from_file(path: &Path) -> Result<Config, FatalError> {
-        let text = std::fs::read_to_string(path).map_err(|source| FatalError::Io { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|e| FatalError::Config {
+            path: path.to_owned(),
+            message: format!("cannot read the configuration: {e}"),
+            hint: "give an existing file with --config, or run without it for the built-in defaults".into(),
+        })?;
         let base_dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
             _ => PathBuf::from("."),

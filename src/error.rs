@@ -47,8 +47,10 @@ impl fmt::Display for StoryError {
 
 impl std::error::Error for StoryError {}
 
-/// A problem that stops the program before anything is written: a bad
-/// configuration, a missing folder.
+/// A problem that stops a command: a bad configuration or usage (exit
+/// status 2, nothing written), or a runtime failure the program cannot go
+/// on from, such as an output folder that cannot be written at start (exit
+/// status 3). A running daemon never stops on one: it logs and retries.
 #[derive(Debug, thiserror::Error)]
 pub enum FatalError {
     #[error("{path}:{line}:{column}: {message} — {hint}")]
@@ -61,11 +63,25 @@ pub enum FatalError {
         #[source]
         source: std::io::Error,
     },
+    /// A usage error that is not in a file: an address that cannot be bound.
+    #[error("{0}")]
+    Usage(String),
     #[error("{0}")]
     Other(String),
     /// A signal asked to stop while work was in progress.
     #[error("stopped by a signal")]
     Cancelled,
+}
+
+impl FatalError {
+    /// The exit status it ends the program with (the README's table).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            FatalError::ConfigAt { .. } | FatalError::Config { .. } | FatalError::Usage(_) => 2,
+            FatalError::Io { .. } | FatalError::Other(_) => 3,
+            FatalError::Cancelled => 0,
+        }
+    }
 }
 
 /// Converts a byte offset in `text` to a 1-based (line, column), counting

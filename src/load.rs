@@ -32,12 +32,14 @@ pub struct StoryFile {
 /// Every story path under `dir` (relative to it), sorted, and the problems
 /// met on the way (unreadable folders, symlinks leading out).
 pub fn discover(dir: &Path) -> Result<(Vec<PathBuf>, Vec<StoryError>), FatalError> {
-    let root = fs::canonicalize(dir).map_err(|source| FatalError::Io { path: dir.to_owned(), source })?;
+    let missing = |message: String| FatalError::Config {
+        path: dir.to_owned(),
+        message,
+        hint: "set `articles_dir` (or --articles) to the folder of stories".into(),
+    };
+    let root = fs::canonicalize(dir).map_err(|e| missing(format!("cannot open the articles folder: {e}")))?;
     if !root.is_dir() {
-        return Err(FatalError::Other(format!(
-            "{}: not a folder — set `articles_dir` to the folder of stories",
-            dir.display()
-        )));
+        return Err(missing("not a folder".into()));
     }
     Ok(discover_under(dir, Path::new("")))
 }

@@ -52,7 +52,7 @@ impl Drop for Server {
 /// and serves `root` from a thread of its own.
 pub fn start(addr: &str, root: &Path, max_age: u64) -> Result<Server, FatalError> {
     let listener = std::net::TcpListener::bind(addr).map_err(|e| {
-        FatalError::Other(format!(
+        FatalError::Usage(format!(
             "cannot listen on {addr}: {e} — choose another address with --serve ADDR or `serve` in feedsmith.toml"
         ))
     })?;

@@ -39,6 +39,12 @@ const HOUSEKEEPING: Duration = Duration::from_millis(500);
 /// Builds, then keeps the feeds current until a shutdown message.
 /// `reload` re-reads the configuration on SIGHUP; `cancel` is set by
 /// SIGINT/SIGTERM so that a long scan or render is abandoned at once.
+///
+/// Errors have two classes. A fatal one (the first build cannot be read or
+/// written) is returned before the loop starts. Once running, every error
+/// is a runtime error: a watch that cannot be set up, a rescan or a publish
+/// that fails is logged once and retried with backoff while the last good
+/// feeds stay published. The loop ends only on a shutdown message.
 pub fn run(
     config: Config,
     options: Options,
@@ -65,6 +71,58 @@ pub fn run(
     Ok(())
 }
 
+/// A signal asked the loop to stop in the middle of its work.
+#[derive(Debug)]
+struct Cancelled;
+
+/// The longest wait between two attempts at something that keeps failing.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Something that failed and is tried again, waiting twice as long after
+/// each failure (up to [`MAX_BACKOFF`]). Its error is logged when it first
+/// fails and again only when it changes, not at every attempt.
+#[derive(Debug)]
+struct Retry {
+    what: &'static str,
+    next: Option<Instant>,
+    delay: Duration,
+    last_error: Option<String>,
+}
+
+impl Retry {
+    fn new(what: &'static str) -> Retry {
+        Retry { what, next: None, delay: HOUSEKEEPING, last_error: None }
+    }
+
+    /// Whether an attempt is waiting, and when it is due.
+    fn due_at(&self) -> Option<Instant> {
+        self.next
+    }
+
+    fn is_due(&self) -> bool {
+        self.next.is_some_and(|t| t <= Instant::now())
+    }
+
+    fn failed(&mut self, error: &str) {
+        if self.last_error.as_deref() != Some(error) {
+            tracing::error!("{error}; {} again in {} s, then less often", self.what, self.delay.as_secs_f32());
+            self.last_error = Some(error.to_owned());
+        } else {
+            tracing::debug!("{} failed again: {error}", self.what);
+        }
+        self.next = Some(Instant::now() + self.delay);
+        self.delay = (self.delay * 2).min(MAX_BACKOFF);
+    }
+
+    fn succeeded(&mut self) {
+        if self.last_error.take().is_some() {
+            tracing::info!("{}: working again", self.what);
+        }
+        self.next = None;
+        self.delay = HOUSEKEEPING;
+    }
+}
+
 /// The loop's state: the engine (which owns the index) and what keeps
 /// events, pings and systemd going.
 struct Daemon {
@@ -72,6 +130,10 @@ struct Daemon {
     options: Options,
     tx: Sender<Message>,
     watch: Option<Watch>,
+    /// Setting up the watch, when it last failed.
+    rewatch: Retry,
+    /// Publishing, when it last failed (a full disk, a read-only folder).
+    republish: Retry,
     last_event: LastEvent,
     pinger: Option<Pinger>,
     root_id: Option<(u64, u64)>,
@@ -85,54 +147,84 @@ struct Work {
     stories: BTreeSet<PathBuf>,
     trees: BTreeSet<PathBuf>,
     rescan: Option<String>,
-    /// Publish even if no story changed (new configuration).
+    /// Publish even if no story changed (new configuration, a retry).
     force: bool,
 }
 
 impl Daemon {
     /// Watches, then builds once (a change made during the build is not
-    /// lost: its events wait in the channel).
+    /// lost: its events wait in the channel). A watch that cannot be set
+    /// up is a runtime error (retried); a first build that cannot be read
+    /// or written is fatal.
     fn start(
         config: Config,
-        mut options: Options,
+        options: Options,
         tx: Sender<Message>,
         cancel: Arc<AtomicBool>,
     ) -> Result<Daemon, FatalError> {
         remove_temp_files(&config.output_dir);
         let mut engine = Engine::new(config);
         engine.set_cancel(cancel);
-        let last_event = LastEvent::new();
-        let watch = start_watch(engine.config(), &mut options, &tx, &last_event)?;
-        let started = Instant::now();
         let now = Utc::now();
-        let report = engine.scan(now)?;
+        let mut daemon = Daemon {
+            pinger: Pinger::start(hub_urls(engine.config())),
+            root_id: folder_id(&engine.config().articles_dir),
+            engine,
+            options,
+            tx,
+            watch: None,
+            rewatch: Retry::new("watching the articles folder"),
+            republish: Retry::new("publishing"),
+            last_event: LastEvent::new(),
+            last_publish: now,
+            watchdog: Watchdog::from_env(),
+        };
+        daemon.set_up_watch();
+        let started = Instant::now();
+        let report = daemon.engine.scan(now)?;
         log_problems(&report);
-        let published = engine.publish(now)?;
-        engine.warm_main_bodies(now);
+        let published = daemon.engine.publish(now)?;
+        daemon.engine.warm_main_bodies(now);
         tracing::info!(
             "watching {}: {} stories published, {} files written, {} bodies rendered in {} ms",
-            engine.config().articles_dir.display(),
+            daemon.engine.config().articles_dir.display(),
             published.stories,
             published.replaced.len(),
             published.bodies,
             started.elapsed().as_millis()
         );
         systemd_ready(published.stories);
-        Ok(Daemon {
-            pinger: Pinger::start(hub_urls(engine.config())),
-            root_id: folder_id(&engine.config().articles_dir),
-            engine,
-            options,
-            tx,
-            watch,
-            last_event,
-            last_publish: now,
-            watchdog: Watchdog::from_env(),
-        })
+        Ok(daemon)
     }
 
-    /// Waits for messages (or the next scheduled story, or housekeeping)
-    /// and returns everything waiting, so one rebuild covers a burst.
+    /// Starts watching (again). When OS notifications cannot be set up (a
+    /// subfolder vanished or unreadable at the wrong moment), the folder is
+    /// polled meanwhile and notifications are tried again with backoff;
+    /// when nothing can watch it, each retry rescans. Whether it watches
+    /// as asked now.
+    fn set_up_watch(&mut self) -> bool {
+        self.watch = None; // the old watcher stops before a new one starts
+        let config = self.engine.config();
+        match start_watch(config, &mut self.options, &self.tx, &self.last_event) {
+            Ok(watch) => {
+                self.watch = watch;
+                self.rewatch.succeeded();
+                true
+            }
+            Err(e) => {
+                self.rewatch.failed(&e.to_string());
+                if self.options.poll_ms.is_none() {
+                    let mut polling = Options { poll_ms: Some(FALLBACK_POLL_MS) };
+                    self.watch = start_watch(config, &mut polling, &self.tx, &self.last_event).ok().flatten();
+                }
+                false
+            }
+        }
+    }
+
+    /// Waits for messages (or the next scheduled story, a retry, or
+    /// housekeeping) and returns everything waiting, so one rebuild covers
+    /// a burst.
     fn next_batch(&self, rx: &Receiver<Message>) -> Option<Vec<Message>> {
         let now = Utc::now();
         let mut wait = HOUSEKEEPING;
@@ -141,6 +233,11 @@ impl Daemon {
         }
         if let Some(due) = self.watchdog.due_in() {
             wait = wait.min(due);
+        }
+        for retry in [&self.rewatch, &self.republish] {
+            if let Some(at) = retry.due_at() {
+                wait = wait.min(at.saturating_duration_since(Instant::now()));
+            }
         }
         let mut batch = Vec::new();
         match rx.recv_timeout(wait) {
@@ -153,13 +250,14 @@ impl Daemon {
         Some(batch)
     }
 
-    /// One turn of the loop: apply the batch, look after the folders,
-    /// publish what changed. `Err` only when a signal cancelled the work.
+    /// One turn of the loop: apply the batch, look after the folders and
+    /// retries, publish what changed. `Err` only when a signal cancelled
+    /// the work: every other error is logged and retried.
     fn handle(
         &mut self,
         batch: Vec<Message>,
         reload: &impl Fn() -> Result<Config, FatalError>,
-    ) -> Result<(), FatalError> {
+    ) -> Result<(), Cancelled> {
         let started = Instant::now();
         let mut work = Work::default();
         for message in batch {
@@ -183,14 +281,22 @@ impl Daemon {
                 Message::Shutdown => {}
             }
         }
-        self.check_root(&mut work)?;
+        self.check_root(&mut work);
+        if self.rewatch.is_due() {
+            // Whether or not it works now, events may have been missed.
+            self.set_up_watch();
+            work.rescan.get_or_insert_with(|| "watching again".into());
+        }
+        if self.republish.is_due() {
+            work.force = true;
+        }
         let now = Utc::now();
         let report = self.apply(work.rescan.take(), &work, now)?;
         log_problems(&report);
         self.publish(&report, work.force, now, started)
     }
 
-    fn reload(&mut self, reload: &impl Fn() -> Result<Config, FatalError>, work: &mut Work) -> Result<(), FatalError> {
+    fn reload(&mut self, reload: &impl Fn() -> Result<Config, FatalError>, work: &mut Work) -> Result<(), Cancelled> {
         let config = match reload() {
             Ok(config) => config,
             Err(e) => {
@@ -200,7 +306,7 @@ impl Daemon {
         };
         tracing::info!("configuration reloaded");
         let report = match self.engine.reconfigure(config, Utc::now()) {
-            Err(FatalError::Cancelled) => return Err(FatalError::Cancelled),
+            Err(FatalError::Cancelled) => return Err(Cancelled),
             Err(e) => {
                 tracing::error!("{e}");
                 return Ok(());
@@ -209,7 +315,7 @@ impl Daemon {
         };
         log_problems(&report);
         self.engine.warm_main_bodies(Utc::now());
-        self.watch = start_watch(self.engine.config(), &mut self.options, &self.tx, &self.last_event)?;
+        self.set_up_watch();
         self.pinger = Pinger::start(hub_urls(self.engine.config()));
         self.root_id = folder_id(&self.engine.config().articles_dir);
         work.force = true;
@@ -218,7 +324,7 @@ impl Daemon {
 
     /// Notices the articles folder being replaced or gone; a lost or
     /// suspect watch is started again.
-    fn check_root(&mut self, work: &mut Work) -> Result<(), FatalError> {
+    fn check_root(&mut self, work: &mut Work) {
         let current = folder_id(&self.engine.config().articles_dir);
         if current != self.root_id {
             self.root_id = current;
@@ -233,20 +339,21 @@ impl Daemon {
         // Events may have been lost, or the folder replaced under the same
         // inode number: watch it afresh before reading it again.
         if work.rescan.is_some() && current.is_some() {
-            self.watch = start_watch(self.engine.config(), &mut self.options, &self.tx, &self.last_event)?;
+            self.set_up_watch();
         }
-        Ok(())
     }
 
-    fn apply(&mut self, rescan: Option<String>, work: &Work, now: DateTime<Utc>) -> Result<Report, FatalError> {
+    fn apply(&mut self, rescan: Option<String>, work: &Work, now: DateTime<Utc>) -> Result<Report, Cancelled> {
         if self.root_id.is_none() {
             return Ok(Report::default());
         }
         if let Some(why) = rescan {
             tracing::info!("rescanning: {why}");
             return match self.engine.scan(now) {
-                Err(FatalError::Cancelled) => Err(FatalError::Cancelled),
+                Err(FatalError::Cancelled) => Err(Cancelled),
                 Err(e) => {
+                    // The folder vanished mid-scan, say: the index stays,
+                    // and housekeeping notices when it is back.
                     tracing::error!("{e}");
                     Ok(Report::default())
                 }
@@ -262,13 +369,8 @@ impl Daemon {
 
     /// Publishes when stories changed, a scheduled story came due, the
     /// output went missing, or `force`; pings the hubs about changed feeds.
-    fn publish(
-        &mut self,
-        report: &Report,
-        force: bool,
-        now: DateTime<Utc>,
-        started: Instant,
-    ) -> Result<(), FatalError> {
+    /// A failed publish keeps the last good feeds and is retried.
+    fn publish(&mut self, report: &Report, force: bool, now: DateTime<Utc>, started: Instant) -> Result<(), Cancelled> {
         let scheduled = self.engine.index().next_scheduled(self.last_publish).is_some_and(|d| d <= now);
         if scheduled {
             self.engine.mark_due(self.last_publish, now);
@@ -284,6 +386,7 @@ impl Daemon {
         match self.engine.publish(now) {
             Ok(p) => {
                 self.last_publish = now;
+                self.republish.succeeded();
                 if let Some(pinger) = &self.pinger {
                     pinger.ping(changed_feed_urls(self.engine.config(), &p.replaced));
                 }
@@ -301,8 +404,8 @@ impl Daemon {
                 );
                 systemd_status(p.stories);
             }
-            Err(FatalError::Cancelled) => return Err(FatalError::Cancelled),
-            Err(e) => tracing::error!("publishing failed: {e}; retrying at the next change"),
+            Err(FatalError::Cancelled) => return Err(Cancelled),
+            Err(e) => self.republish.failed(&format!("publishing failed: {e}; the last good feeds stay published")),
         }
         Ok(())
     }
