@@ -25,6 +25,8 @@ pub enum Message {
     Rescan(String),
     /// The OS refused more watches: switch to polling.
     WatchLimit,
+    /// A folder (relative to the articles folder) could not be watched, and why.
+    Unwatched(PathBuf, String),
     /// SIGHUP: read the configuration again.
     Reload,
     /// SIGINT/SIGTERM: stop after the current rebuild.
@@ -34,7 +36,7 @@ pub enum Message {
 impl Message {
     /// A change to the files (what the debounce gathers), not an order.
     pub(super) fn is_file_change(&self) -> bool {
-        matches!(self, Message::Story(_) | Message::Tree(_))
+        matches!(self, Message::Story(_) | Message::Tree(_) | Message::Unwatched(..))
     }
 }
 
@@ -140,7 +142,21 @@ pub fn translate(root: &Path, result: notify::Result<notify::Event>) -> Vec<Mess
     let event = match result {
         Ok(event) => event,
         Err(e) if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) => return vec![Message::WatchLimit],
-        Err(e) => return vec![Message::Rescan(format!("watch error: {e}"))],
+        Err(e) => {
+            // A folder that could not be watched (unreadable, or gone at the
+            // wrong moment): read what is under it, and watch afresh.
+            let folders: Vec<Message> = e
+                .paths
+                .iter()
+                .filter_map(|p| p.strip_prefix(root).ok())
+                .filter(|rel| paths::is_story_dir(rel))
+                .map(|rel| Message::Unwatched(rel.to_owned(), e.to_string()))
+                .collect();
+            if folders.is_empty() {
+                return vec![Message::Rescan(format!("watch error: {e}"))];
+            }
+            return folders;
+        }
     };
     if event.need_rescan() {
         return vec![Message::Rescan("the OS dropped events".into())];
@@ -226,6 +242,13 @@ mod tests {
         let other = notify::Error::generic("boom");
         assert_eq!(translate(Path::new("/a"), Err(limit)), [Message::WatchLimit]);
         assert!(matches!(&translate(Path::new("/a"), Err(other))[..], [Message::Rescan(_)]));
+        // A folder that cannot be watched is read again, not a reason to rescan everything
+        // (a poller reports it at every pass).
+        let denied = notify::Error::io(std::io::Error::from(std::io::ErrorKind::PermissionDenied))
+            .add_path("/a/2024/locked".into());
+        assert!(
+            matches!(&translate(Path::new("/a"), Err(denied))[..], [Message::Unwatched(p, _)] if p == Path::new("2024/locked"))
+        );
         let rename = notify::Event::new(notify::EventKind::Modify(notify::event::ModifyKind::Name(
             notify::event::RenameMode::Both,
         )))

@@ -8,7 +8,7 @@
 //! timer (scheduled stories) ────┘    (debounced there; rescan when events were lost)
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -123,6 +123,61 @@ impl Retry {
     }
 }
 
+/// The problems logged and still present: a problem that persists (a
+/// duplicate id, an unreadable folder) is logged once, not at every
+/// rebuild; again when it changes; and its end is logged too.
+#[derive(Debug, Default)]
+struct Problems {
+    /// Messages shown, with the file each is about.
+    shown: HashMap<String, PathBuf>,
+}
+
+/// What a report covers: everything (a scan) or the paths re-read.
+enum Scope<'a> {
+    Everything,
+    Paths(&'a [PathBuf]),
+}
+
+impl Problems {
+    fn log(&mut self, report: &Report, scope: Scope<'_>) {
+        let now: HashMap<String, &PathBuf> = report
+            .warnings
+            .iter()
+            .map(|w| (format!("warning: {w}"), &w.path))
+            .chain(report.errors.iter().map(|e| (e.to_string(), &e.path)))
+            .collect();
+        let settled: Vec<String> = self
+            .shown
+            .iter()
+            .filter(|(message, path)| {
+                !now.contains_key(*message)
+                    && match scope {
+                        Scope::Everything => true,
+                        Scope::Paths(paths) => paths.iter().any(|p| path.ends_with(p)),
+                    }
+            })
+            .map(|(message, _)| message.clone())
+            .collect();
+        for message in settled {
+            if let Some(path) = self.shown.remove(&message) {
+                if !self.shown.values().any(|p| *p == path) && !now.values().any(|p| **p == path) {
+                    tracing::info!("{}: no problem any more", path.display());
+                }
+            }
+        }
+        for warning in &report.warnings {
+            if self.shown.insert(format!("warning: {warning}"), warning.path.clone()).is_none() {
+                tracing::warn!("{warning}");
+            }
+        }
+        for error in &report.errors {
+            if self.shown.insert(error.to_string(), error.path.clone()).is_none() {
+                tracing::error!("{error}");
+            }
+        }
+    }
+}
+
 /// The loop's state: the engine (which owns the index) and what keeps
 /// events, pings and systemd going.
 struct Daemon {
@@ -139,6 +194,7 @@ struct Daemon {
     root_id: Option<(u64, u64)>,
     last_publish: DateTime<Utc>,
     watchdog: Watchdog,
+    problems: Problems,
 }
 
 /// What one batch of messages asks for.
@@ -178,11 +234,12 @@ impl Daemon {
             last_event: LastEvent::new(),
             last_publish: now,
             watchdog: Watchdog::from_env(),
+            problems: Problems::default(),
         };
         daemon.set_up_watch();
         let started = Instant::now();
         let report = daemon.engine.scan(now)?;
-        log_problems(&report);
+        daemon.problems.log(&report, Scope::Everything);
         let published = daemon.engine.publish(now)?;
         daemon.engine.warm_main_bodies(now);
         tracing::info!(
@@ -269,6 +326,14 @@ impl Daemon {
                     work.trees.insert(p);
                 }
                 Message::Rescan(why) => work.rescan = Some(why),
+                Message::Unwatched(folder, why) => {
+                    // Watch afresh unless already retrying: the retry polls meanwhile.
+                    if self.rewatch.due_at().is_none() {
+                        tracing::debug!("{}: cannot watch it: {why}", folder.display());
+                        self.set_up_watch();
+                    }
+                    work.trees.insert(folder);
+                }
                 Message::WatchLimit => {
                     tracing::error!(
                         "the OS limit on watched folders is reached: raise it with `sysctl fs.inotify.max_user_watches=524288` \
@@ -292,7 +357,6 @@ impl Daemon {
         }
         let now = Utc::now();
         let report = self.apply(work.rescan.take(), &work, now)?;
-        log_problems(&report);
         self.publish(&report, work.force, now, started)
     }
 
@@ -313,7 +377,7 @@ impl Daemon {
             }
             Ok(report) => report,
         };
-        log_problems(&report);
+        self.problems.log(&report, Scope::Everything);
         self.engine.warm_main_bodies(Utc::now());
         self.set_up_watch();
         self.pinger = Pinger::start(hub_urls(self.engine.config()));
@@ -357,14 +421,20 @@ impl Daemon {
                     tracing::error!("{e}");
                     Ok(Report::default())
                 }
-                Ok(report) => Ok(report),
+                Ok(report) => {
+                    self.problems.log(&report, Scope::Everything);
+                    Ok(report)
+                }
             };
         }
         let mut paths = work.stories.clone();
         for tree in &work.trees {
             paths.extend(self.engine.paths_under(tree));
         }
-        Ok(self.engine.update(&paths.into_iter().collect::<Vec<_>>(), now))
+        let paths: Vec<PathBuf> = paths.into_iter().collect();
+        let report = self.engine.update(&paths, now);
+        self.problems.log(&report, Scope::Paths(&paths));
+        Ok(report)
     }
 
     /// Publishes when stories changed, a scheduled story came due, the
@@ -444,14 +514,5 @@ fn remove_temp_files(dir: &Path) {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
-    }
-}
-
-fn log_problems(report: &Report) {
-    for warning in &report.warnings {
-        tracing::warn!("{warning}");
-    }
-    for error in &report.errors {
-        tracing::error!("{error}");
     }
 }
