@@ -40,23 +40,24 @@ pub fn write_all_if_changed<B: AsRef<[u8]> + Sync>(files: &[(PathBuf, B)]) -> st
             continue;
         }
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        fs::create_dir_all(dir)?;
+        fs::create_dir_all(dir).map_err(|e| about(dir, &e))?;
         // The temp name starts with `.` so servers and globs skip it.
         // Readable by everyone (umask permitting): web servers run as other users.
         let mut tmp = tempfile::Builder::new()
             .prefix(".feedsmith-")
             .suffix(".tmp")
             .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
-            .tempfile_in(dir)?;
-        tmp.write_all(bytes)?;
+            .tempfile_in(dir)
+            .map_err(|e| about(path, &e))?;
+        tmp.write_all(bytes).map_err(|e| about(path, &e))?;
         pending.push((tmp, path.clone(), dir.to_owned()));
     }
     let files: Vec<&fs::File> = pending.iter().map(|(tmp, _, _)| tmp.as_file()).collect();
-    sync_files(&files)?;
+    sync_files(&files).map_err(|e| about(files_folder(files_of(&pending)), &e))?;
     let mut dirs = Vec::new();
     let mut replaced = Vec::with_capacity(pending.len());
     for (tmp, path, dir) in pending {
-        tmp.persist(&path).map_err(|e| e.error)?;
+        tmp.persist(&path).map_err(|e| about(&path, &e.error))?;
         if !dirs.contains(&dir) {
             dirs.push(dir);
         }
@@ -66,6 +67,36 @@ pub fn write_all_if_changed<B: AsRef<[u8]> + Sync>(files: &[(PathBuf, B)]) -> st
     let opened: Vec<fs::File> = dirs.iter().filter_map(|dir| fs::File::open(dir).ok()).collect();
     let _ = sync_files(&opened.iter().collect::<Vec<_>>());
     Ok(replaced)
+}
+
+/// A write error told about the file it was for (never its temp file,
+/// whose random name would make every retry's message differ): the path
+/// and the cause, as the OS names it.
+fn about(path: &Path, error: &std::io::Error) -> std::io::Error {
+    let mut cause: &(dyn std::error::Error + 'static) = error;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    let os = cause.downcast_ref::<std::io::Error>().and_then(std::io::Error::raw_os_error).or(error.raw_os_error());
+    let cause = match os {
+        Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
+        None => error.kind().to_string(),
+    };
+    std::io::Error::new(error.kind(), format!("{}: {cause}", path.display()))
+}
+
+/// The targets of the temp files waiting to be renamed.
+fn files_of(pending: &[(tempfile::NamedTempFile, PathBuf, PathBuf)]) -> impl Iterator<Item = &Path> {
+    pending.iter().map(|(_, path, _)| path.as_path())
+}
+
+/// What to name when syncing several files failed: the one file, or their folder.
+fn files_folder<'a>(mut files: impl Iterator<Item = &'a Path>) -> &'a Path {
+    match (files.next(), files.next()) {
+        (Some(one), None) => one,
+        (Some(first), Some(_)) => first.parent().unwrap_or(first),
+        (None, _) => Path::new("."),
+    }
 }
 
 /// fsync of every file, side by side on up to [`SYNC_THREADS`] threads of

@@ -419,7 +419,7 @@ impl Renderer<'_> {
     }
 }
 
-/// A write into the output folder failed.
+/// A write into the output folder failed (the error names the file).
 pub(super) fn output_error(config: &Config, source: std::io::Error) -> FatalError {
-    FatalError::Io { path: config.output_dir.clone(), source }
+    FatalError::Other(format!("cannot write the feeds in {}: {source}", config.output_dir.display()))
 }
