@@ -36,15 +36,14 @@ pub fn write_all_if_changed<B: AsRef<[u8]> + Sync>(files: &[(PathBuf, B)]) -> st
     let mut pending = Vec::new();
     for (path, bytes) in files {
         let bytes = bytes.as_ref();
-        if fs::read(path).is_ok_and(|old| old == bytes) {
+        if holds(path, bytes) {
             continue;
         }
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         fs::create_dir_all(dir).map_err(|e| about(dir, &e))?;
-        // The temp name starts with `.` so servers and globs skip it.
         // Readable by everyone (umask permitting): web servers run as other users.
         let mut tmp = tempfile::Builder::new()
-            .prefix(".feedsmith-")
+            .prefix(&temp_prefix())
             .suffix(".tmp")
             .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
             .tempfile_in(dir)
@@ -67,6 +66,69 @@ pub fn write_all_if_changed<B: AsRef<[u8]> + Sync>(files: &[(PathBuf, B)]) -> st
     let opened: Vec<fs::File> = dirs.iter().filter_map(|dir| fs::File::open(dir).ok()).collect();
     let _ = sync_files(&opened.iter().collect::<Vec<_>>());
     Ok(replaced)
+}
+
+/// Whether `path` is a regular file holding exactly `bytes`. It is opened
+/// as story files are: a symlink, FIFO or device planted at a feed's path
+/// is never followed, waited on or read (it is then replaced by the
+/// rename), and a file of another length is not read at all.
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let flags = libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY;
+    let Ok(mut file) = fs::OpenOptions::new().read(true).custom_flags(flags).open(path) else { return false };
+    let Ok(meta) = file.metadata() else { return false };
+    if !meta.is_file() || meta.len() != bytes.len() as u64 {
+        return false;
+    }
+    let mut old = Vec::with_capacity(bytes.len());
+    Read::by_ref(&mut file).take(bytes.len() as u64 + 1).read_to_end(&mut old).is_ok() && old == bytes
+}
+
+/// Temp files start with this, then the writing process's id.
+const TEMP_PREFIX: &str = ".feedsmith-";
+
+/// This process's temp file prefix: `.feedsmith-<pid>-`. The name starts
+/// with `.` so servers and globs skip it; the process id tells another
+/// feedsmith on the same folder whose file it is.
+fn temp_prefix() -> String {
+    format!("{TEMP_PREFIX}{}-", std::process::id())
+}
+
+/// Removes the temp files that a killed feedsmith left anywhere under the
+/// output folder: those of processes no longer running. Another running
+/// process's files, in flight, are left alone.
+pub fn remove_orphaned_temp_files(dir: &Path) {
+    let mut stack = vec![dir.to_owned()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else { continue };
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if kind.is_file() && name.ends_with(".tmp") && is_orphan(&name) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// Whether a temp file name belongs to no running process (an older
+/// name without a process id belongs to none).
+fn is_orphan(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix(TEMP_PREFIX) else { return false };
+    let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<libc::pid_t>().ok()).filter(|p| *p > 0) else {
+        return true;
+    };
+    if pid == libc::pid_t::try_from(std::process::id()).unwrap_or(0) {
+        return false;
+    }
+    // SAFETY: signal 0 sends nothing; it only asks whether `pid` exists.
+    let alive =
+        unsafe { libc::kill(pid, 0) } == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    !alive
 }
 
 /// A write error told about the file it was for (never its temp file,
@@ -295,6 +357,52 @@ mod tests {
         let leftovers: Vec<_> =
             fs::read_dir(dir.path().join("sub")).expect("dir").flatten().map(|e| e.file_name()).collect();
         assert_eq!(leftovers, ["rss.xml"], "no temp file left behind");
+    }
+
+    /// Reading the old file to compare used to follow a link planted at a
+    /// feed's path (to `/dev/zero`: memory ran out) and wait on a FIFO
+    /// forever.
+    #[test]
+    fn links_fifos_and_devices_at_a_feed_path_are_replaced_never_read() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let outside = dir.path().join("outside.txt");
+        fs::write(&outside, "secret").expect("write");
+        let link = dir.path().join("rss.xml");
+        std::os::unix::fs::symlink(&outside, &link).expect("symlink");
+        assert_eq!(write_if_changed(&link, b"secret").expect("write"), Written::Replaced, "a link is not the file");
+        assert!(fs::symlink_metadata(&link).expect("meta").is_file(), "the link itself is replaced");
+        assert_eq!(fs::read_to_string(&outside).expect("read"), "secret", "nothing written through the link");
+
+        let zero = dir.path().join("atom.xml");
+        std::os::unix::fs::symlink("/dev/zero", &zero).expect("symlink");
+        assert_eq!(write_if_changed(&zero, b"x").expect("write"), Written::Replaced);
+
+        let fifo = dir.path().join("feed.json");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).expect("c path");
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0, "mkfifo");
+        assert_eq!(write_if_changed(&fifo, b"{}").expect("write"), Written::Replaced, "no wait on the FIFO");
+        assert_eq!(fs::read(&fifo).expect("read"), b"{}");
+    }
+
+    #[test]
+    fn only_temp_files_of_processes_gone_are_removed() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let sub = dir.path().join("tags/x");
+        fs::create_dir_all(&sub).expect("mkdir");
+        // pid_max is at most 2^22: this process id cannot be running.
+        let gone = sub.join(".feedsmith-4194999-abc.tmp");
+        let old_style = dir.path().join(".feedsmith-abcdef.tmp");
+        let ours = dir.path().join(format!("{}abc.tmp", temp_prefix()));
+        let init = dir.path().join(".feedsmith-1-abc.tmp");
+        let other = dir.path().join("notes.tmp");
+        for f in [&gone, &old_style, &ours, &init, &other] {
+            fs::write(f, "x").expect("write");
+        }
+        remove_orphaned_temp_files(dir.path());
+        assert!(!gone.exists() && !old_style.exists(), "orphans removed");
+        assert!(ours.exists() && init.exists(), "files of running processes stay");
+        assert!(other.exists(), "only feedsmith's temp files are touched");
     }
 
     #[test]

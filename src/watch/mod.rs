@@ -218,7 +218,7 @@ impl Daemon {
         tx: Sender<Message>,
         cancel: Arc<AtomicBool>,
     ) -> Result<Daemon, FatalError> {
-        remove_temp_files(&config.output_dir);
+        crate::publish::remove_orphaned_temp_files(&config.output_dir);
         let mut engine = Engine::new(config);
         engine.set_cancel(cancel);
         let now = Utc::now();
@@ -497,22 +497,4 @@ fn folder_id(path: &Path) -> Option<(u64, u64)> {
 
 fn output_missing(config: &Config) -> bool {
     FeedKey::Main.files().iter().any(|f| !config.output_dir.join(f).is_file())
-}
-
-/// Removes temp files a killed process left in the output folder.
-fn remove_temp_files(dir: &Path) {
-    let mut stack = vec![dir.to_owned()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            let Ok(kind) = entry.file_type() else { continue };
-            if kind.is_dir() {
-                stack.push(entry.path());
-            } else if name.starts_with(".feedsmith-") && name.ends_with(".tmp") {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
-    }
 }
