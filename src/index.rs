@@ -351,8 +351,12 @@ impl Index {
         old
     }
 
-    /// Records that the story's path claims its id.
+    /// Records that the story's path claims its id. A draft claims none:
+    /// it is never published, so it can never hide a story that is.
     fn claim(&mut self, story: &Story) {
+        if story.draft {
+            return;
+        }
         let claimants = self.by_id.entry(story.id.clone()).or_default();
         if let Err(at) = claimants.binary_search(&story.path) {
             claimants.insert(at, story.path.clone());
@@ -403,22 +407,35 @@ impl Index {
         Some(old)
     }
 
-    /// Whether this story is the one published under its id.
-    pub fn is_winner(&self, story: &Story) -> bool {
-        self.by_id.get(&story.id).and_then(|p| p.first()) == Some(&story.path)
+    /// The paths claiming `id` whose story is published at `now` (not a
+    /// draft, not in the future), smallest path first: only these compete
+    /// for the id, so a story scheduled for later never hides one that is
+    /// out, and it competes from the moment it is published.
+    fn published_claimants<'a>(&'a self, id: &str, now: DateTime<Utc>) -> impl Iterator<Item = &'a PathBuf> + 'a {
+        self.by_id
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter(move |p| self.get(p).is_some_and(|e| !e.story.draft && e.story.date <= now))
     }
 
-    /// Stories that lost their id to another file: (loser, winner).
-    pub fn duplicates(&self) -> Vec<(&Path, &Path)> {
-        let mut out: Vec<(&Path, &Path)> = self
-            .shared_ids
-            .iter()
-            .filter_map(|id| self.by_id.get(id))
-            .flat_map(|paths| {
-                let winner = paths.first().map(PathBuf::as_path).unwrap_or(Path::new(""));
-                paths.iter().skip(1).map(move |loser| (loser.as_path(), winner))
-            })
-            .collect();
+    /// Whether this story is the one published under its id at `now`.
+    pub fn is_winner(&self, story: &Story, now: DateTime<Utc>) -> bool {
+        match self.by_id.get(&story.id).map(Vec::as_slice) {
+            Some([only]) => *only == story.path,
+            _ => self.published_claimants(&story.id, now).next() == Some(&story.path),
+        }
+    }
+
+    /// Published stories that lost their id to another published file at
+    /// `now`: (loser, winner).
+    pub fn duplicates(&self, now: DateTime<Utc>) -> Vec<(&Path, &Path)> {
+        let mut out: Vec<(&Path, &Path)> = Vec::new();
+        for id in &self.shared_ids {
+            let mut claimants = self.published_claimants(id, now);
+            let Some(winner) = claimants.next() else { continue };
+            out.extend(claimants.map(|loser| (loser.as_path(), winner.as_path())));
+        }
         out.sort();
         out
     }
@@ -426,14 +443,8 @@ impl Index {
     /// How many stories are published now, without visiting each.
     pub fn published_count(&self, now: DateTime<Utc>) -> usize {
         let first_past = first_at(now);
-        let shadowed = self
-            .shared_ids
-            .iter()
-            .filter_map(|id| self.by_id.get(id))
-            .flat_map(|paths| paths.iter().skip(1))
-            .filter_map(|p| self.get(p))
-            .filter(|e| !e.story.draft && e.story.date <= now)
-            .count();
+        let shadowed: usize =
+            self.shared_ids.iter().map(|id| self.published_claimants(id, now).count().saturating_sub(1)).sum();
         self.order.range(first_past..).count().saturating_sub(shadowed)
     }
 
@@ -450,7 +461,7 @@ impl Index {
         now: DateTime<Utc>,
     ) -> impl Iterator<Item = &'a Entry> + 'a {
         let first_past = first_at(now);
-        set.range(first_past..).filter_map(|(_, _, path)| self.get(path)).filter(move |e| self.is_winner(&e.story))
+        set.range(first_past..).filter_map(|(_, _, path)| self.get(path)).filter(move |e| self.is_winner(&e.story, now))
     }
 
     /// Non-draft stories dated in `(since, until]`, oldest first.
@@ -557,11 +568,33 @@ mod tests {
             index.published(t("2025-01-01T00:00:00Z")).map(|e| e.story.path.clone()).collect::<Vec<_>>(),
             [PathBuf::from("a/x.md")]
         );
-        assert_eq!(index.duplicates(), [(Path::new("z/x.md"), Path::new("a/x.md"))]);
+        assert_eq!(index.duplicates(t("2025-01-01T00:00:00Z")), [(Path::new("z/x.md"), Path::new("a/x.md"))]);
         assert_eq!(index.published_count(t("2025-01-01T00:00:00Z")), 1, "the shadowed file is not counted");
         index.remove(Path::new("a/x.md"));
         assert_eq!(ids(&index, "2025-01-01T00:00:00Z"), ["same"], "the other file takes over");
-        assert!(index.duplicates().is_empty());
+        assert!(index.duplicates(t("2025-01-01T00:00:00Z")).is_empty());
+    }
+
+    /// A draft or a story scheduled for later used to take the id from a
+    /// published story whose path sorts after it, hiding it from every feed.
+    #[test]
+    fn only_published_stories_compete_for_an_id() {
+        let now = t("2025-01-01T00:00:00Z");
+        let mut index = Index::default();
+        index.insert(entry("z/out.md", "same", "2024-01-02T00:00:00Z"));
+        let mut draft = entry("a/draft.md", "same", "2024-01-03T00:00:00Z");
+        draft.story.draft = true;
+        index.insert(draft);
+        index.insert(entry("b/later.md", "same", "2026-01-01T00:00:00Z"));
+        let paths = |now| index.published(now).map(|e| e.story.path.clone()).collect::<Vec<_>>();
+        assert_eq!(paths(now), [PathBuf::from("z/out.md")], "neither the draft nor the scheduled story hides it");
+        assert!(index.duplicates(now).is_empty(), "nothing to report while only one is out");
+        assert_eq!(index.published_count(now), 1);
+        // When the scheduled story goes live, it competes (and wins: its path sorts first).
+        let later = t("2026-06-01T00:00:00Z");
+        assert_eq!(paths(later), [PathBuf::from("b/later.md")]);
+        assert_eq!(index.duplicates(later), [(Path::new("z/out.md"), Path::new("b/later.md"))]);
+        assert_eq!(index.published_count(later), 1);
     }
 
     #[test]
@@ -598,7 +631,7 @@ mod tests {
             let paths: Vec<String> = set.iter().map(|(_, _, p)| p.display().to_string()).collect();
             out.push(format!("{month:?} {paths:?}"));
         }
-        out.push(format!("{:?}", index.duplicates()));
+        out.push(format!("{:?}", index.duplicates(t(now))));
         out.push(format!("{}", index.published_count(t(now))));
         out
     }

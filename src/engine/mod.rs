@@ -144,7 +144,7 @@ impl Engine {
                 self.output.dirty.mark(config, &self.stories.index, &old.story);
             }
         }
-        self.stories.report_duplicates(&config.articles_dir, &mut report);
+        self.stories.report_duplicates(&config.articles_dir, now, &mut report);
         tracing::debug!(
             "scanned {} story files in {} ms (listing them {} ms)",
             paths.len(),
@@ -188,7 +188,7 @@ impl Engine {
                 self.output.rendered.remove(&path);
             }
         }
-        self.stories.report_duplicates(&self.config.articles_dir, &mut report);
+        self.stories.report_duplicates(&self.config.articles_dir, now, &mut report);
         report
     }
 
@@ -241,6 +241,14 @@ impl Engine {
     fn forget(&mut self, path: &Path) -> bool {
         self.output.rendered.remove(path);
         self.stories.forget(&self.config, &mut self.output.dirty, path)
+    }
+
+    /// The ids claimed by more than one story published at `now`, as errors:
+    /// a scheduled story that goes live is reported then.
+    pub fn duplicates(&self, now: DateTime<Utc>) -> Report {
+        let mut report = Report::default();
+        self.stories.report_duplicates(&self.config.articles_dir, now, &mut report);
+        report
     }
 
     /// Every rejected story currently known.

@@ -117,8 +117,8 @@ impl Stories {
     }
 
     /// Every id claimed by more than one story, as an error on the loser.
-    pub(super) fn report_duplicates(&self, articles_dir: &Path, report: &mut Report) {
-        for (loser, winner) in self.index.duplicates() {
+    pub(super) fn report_duplicates(&self, articles_dir: &Path, now: DateTime<Utc>, report: &mut Report) {
+        for (loser, winner) in self.index.duplicates(now) {
             let id = self.index.get(loser).map(|e| e.story.id.clone()).unwrap_or_default();
             report.errors.push(StoryError::new(
                 articles_dir.join(loser),

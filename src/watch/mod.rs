@@ -444,6 +444,7 @@ impl Daemon {
         let scheduled = self.engine.index().next_scheduled(self.last_publish).is_some_and(|d| d <= now);
         if scheduled {
             self.engine.mark_due(self.last_publish, now);
+            self.problems.log(&self.engine.duplicates(now), Scope::Paths(&[]));
         }
         let missing = output_missing(self.engine.config());
         if missing {
