@@ -408,7 +408,7 @@ pub fn read_all(
 /// to the story file, must be a file inside the articles folder and is
 /// published under `feeds_url/media/` with its real length and type.
 /// What cannot be resolved is left out with a warning naming the file.
-pub fn resolve_media(dir: &Path, story: &mut Story, feeds_url: &url::Url) -> Vec<StoryError> {
+pub fn resolve_media(dir: &Path, story: &mut Story, feeds_url: &url::Url, max_bytes: u64) -> Vec<StoryError> {
     let shown = dir.join(&story.path);
     let mut warnings = Vec::new();
     let story_dir = story.path.parent().unwrap_or(Path::new("")).to_owned();
@@ -440,7 +440,24 @@ pub fn resolve_media(dir: &Path, story: &mut Story, feeds_url: &url::Url) -> Vec
             };
             return Some(Enclosure { url: url.to_string(), mime_type, ..base });
         }
-        let rel = normalize(&story_dir.join(reference))?;
+        let refuse = |warnings: &mut Vec<StoryError>, why: &str, hint: &str| {
+            warnings.push(StoryError::new(&shown, format!("media {reference:?} {why}; not published"), hint));
+            None
+        };
+        let Some(rel) = normalize(&story_dir.join(reference)) else {
+            return refuse(
+                &mut warnings,
+                "leads outside the articles folder",
+                "put the file inside the articles folder",
+            );
+        };
+        if !paths::is_media_path(&rel) {
+            return refuse(
+                &mut warnings,
+                "is a hidden, private (`_`) or story file",
+                "media must be a visible file that is not a story (.md, .markdown, .txt)",
+            );
+        }
         let inside = fs::canonicalize(dir.join(&rel))
             .ok()
             .zip(fs::canonicalize(dir).ok())
@@ -454,6 +471,13 @@ pub fn resolve_media(dir: &Path, story: &mut Story, feeds_url: &url::Url) -> Vec
             ));
             return None;
         };
+        if meta.len() > max_bytes {
+            return refuse(
+                &mut warnings,
+                &format!("is {} bytes, over `max_media_bytes` ({max_bytes})", meta.len()),
+                "publish it elsewhere and link it by URL, or raise `max_media_bytes`",
+            );
+        }
         let mime_type =
             given_type.or_else(|| layout::media_type(&rel)).unwrap_or_else(|| "application/octet-stream".to_owned());
         Some(Enclosure {

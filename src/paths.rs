@@ -41,6 +41,14 @@ pub fn is_story_path(rel: &Path) -> bool {
     Format::of(rel).is_some()
 }
 
+/// Whether `rel` (relative to the articles folder) may be published as
+/// media: the same filter as stories — no hidden, private (`_`) or
+/// editor/temporary component on the way — and not a story file itself,
+/// so an attachment can never publish a draft's source or `.git/config`.
+pub fn is_media_path(rel: &Path) -> bool {
+    rel.file_name().is_some() && is_story_dir(rel) && !is_story_path(rel) && !rel.as_os_str().is_empty()
+}
+
 /// Whether a folder (relative to the articles folder) can hold stories.
 pub fn is_story_dir(rel: &Path) -> bool {
     rel.components().all(|c| match c {
@@ -88,6 +96,16 @@ mod tests {
         }
         for n in noise {
             assert!(!is_story_path(Path::new(n)), "{n} is noise");
+        }
+    }
+
+    #[test]
+    fn media_paths() {
+        for ok in ["photo.jpg", "2024/03/现场.png", "a.pdf", "x/a.mp3"] {
+            assert!(is_media_path(Path::new(ok)), "{ok} may be media");
+        }
+        for private in [".git/config", "_drafts/a.jpg", "x/.env", "a.md", "2024/b.txt", "a.jpg~", "", ".", "../a.jpg"] {
+            assert!(!is_media_path(Path::new(private)), "{private} is private");
         }
     }
 

@@ -85,6 +85,34 @@ fn holds(path: &Path, bytes: &[u8]) -> bool {
     Read::by_ref(&mut file).take(bytes.len() as u64 + 1).read_to_end(&mut old).is_ok() && old == bytes
 }
 
+/// Copies `from` over `to` atomically (temp file beside `to`, fsync,
+/// rename), streaming: memory holds a buffer, never the file. `from` is
+/// opened as story files are (no link followed, never blocking) and must
+/// be a regular file.
+pub fn copy_atomically(from: &Path, to: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let flags = libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY;
+    let mut source = fs::OpenOptions::new().read(true).custom_flags(flags).open(from)?;
+    if !source.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{}: not a regular file", from.display()),
+        ));
+    }
+    let dir = to.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| about(dir, &e))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&temp_prefix())
+        .suffix(".tmp")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .tempfile_in(dir)
+        .map_err(|e| about(to, &e))?;
+    std::io::copy(&mut source, tmp.as_file_mut()).map_err(|e| about(to, &e))?;
+    tmp.as_file().sync_all().map_err(|e| about(to, &e))?;
+    tmp.persist(to).map_err(|e| about(to, &e.error))?;
+    Ok(())
+}
+
 /// Temp files start with this, then the writing process's id.
 const TEMP_PREFIX: &str = ".feedsmith-";
 

@@ -19,14 +19,14 @@ use crate::error::{FatalError, StoryError};
 use crate::index::{Bulk, Index};
 use crate::layout::{self, FeedKey};
 use crate::load::{self, Limits};
-use crate::publish::{no_symlink_between, write_if_changed, Batch};
+use crate::publish::{no_symlink_between, Batch};
 
 mod plan;
 mod render;
 mod stories;
 
 use plan::{Dirty, Planner};
-use render::{output_error, Output, Renderer};
+use render::{output_error, Output, Renderer, Stamp};
 use stories::{index_sets, Applied, Intake, Stories};
 
 /// Stories read in parallel at a time by a full scan.
@@ -158,14 +158,22 @@ impl Engine {
     /// that is no longer a readable story file leaves the index, a story
     /// that became malformed keeps its last good version, and a path that
     /// turns out to be a folder (even one named like a story, `2024.md/`)
-    /// stands for everything under it.
+    /// stands for everything under it. A media file that changed makes the
+    /// stories naming it read again (its length or type may have changed)
+    /// and counts as a change, so that it is published again.
     pub fn update(&mut self, paths: &[PathBuf], now: DateTime<Utc>) -> Report {
         let mut report = Report::default();
         let mut queue: Vec<PathBuf> = paths.to_vec();
         let mut expanded = BTreeSet::new();
+        let mut media_seen = BTreeSet::new();
         while let Some(path) = queue.pop() {
             if self.cancelled() {
                 break;
+            }
+            let users = self.stories.media_users(&path);
+            if !users.is_empty() && media_seen.insert(path.clone()) {
+                report.changed.push(path.clone());
+                queue.extend(users);
             }
             let full = self.config.articles_dir.join(&path);
             let in_index = self.stories.index.get(&path).is_some();
@@ -285,7 +293,7 @@ impl Engine {
     /// longer exist, and saves the state.
     pub fn publish(&mut self, now: DateTime<Utc>) -> Result<Published, FatalError> {
         let out_dir = self.config.output_dir.clone();
-        self.copy_media();
+        self.publish_media(now);
         let save = self.stories.state_save_due();
         let mut batch = Batch::new(&out_dir);
         let planner = Planner::new(&self.config, &self.stories.index, now);
@@ -329,26 +337,47 @@ impl Engine {
         Ok(published)
     }
 
-    /// Copies local media into `media/` (keeping its path under the articles
-    /// folder) when the copy is missing or differs in length or age.
-    fn copy_media(&mut self) {
-        for rel in std::mem::take(&mut self.stories.media) {
-            let from = self.config.articles_dir.join(&rel);
-            let to = self.config.output_dir.join(layout::media_path(&rel));
-            if !no_symlink_between(&self.config.output_dir, &to) {
+    /// Publishes the media of the stories published now into `media/`
+    /// (keeping its path under the articles folder), and removes what no
+    /// published story names any more: the media of a draft or a story
+    /// scheduled for later is not public before the story is, and a story
+    /// taken down takes its pictures with it. A file is copied again when
+    /// its source changed in any way (size, times, inode), even when its
+    /// length stays and its modification time goes back (`cp -p`).
+    fn publish_media(&mut self, now: DateTime<Utc>) {
+        let wanted = self.stories.published_media(now);
+        let (articles, output) = (&self.config.articles_dir, &self.config.output_dir);
+        let media = &mut self.output.media;
+        for rel in &wanted {
+            let from = articles.join(rel);
+            let to = output.join(layout::media_path(rel));
+            let stamp = Stamp::of(&from);
+            if stamp.is_some() && media.copied.get(rel) == stamp.as_ref() && to.is_file() {
+                continue;
+            }
+            if !no_symlink_between(output, &to) {
                 tracing::warn!("{}: a folder on the way is a symlink; not copied", to.display());
                 continue;
             }
-            let (Ok(src), dst) = (std::fs::metadata(&from), std::fs::metadata(&to)) else { continue };
-            let fresh = dst.is_ok_and(|d| d.len() == src.len() && d.modified().ok() >= src.modified().ok());
-            if fresh {
-                continue;
-            }
-            let copied = std::fs::read(&from).and_then(|bytes| write_if_changed(&to, &bytes));
-            if let Err(e) = copied {
-                tracing::warn!("{}: cannot copy to {}: {e}", from.display(), to.display());
+            match crate::publish::copy_atomically(&from, &to) {
+                Ok(()) => {
+                    media.copied.insert(rel.clone(), stamp.unwrap_or_default());
+                }
+                Err(e) => tracing::warn!("{}: cannot publish it as media: {e}", from.display()),
             }
         }
+        let previous = match media.published.take() {
+            Some(previous) => previous,
+            None => files_under(&output.join(layout::MEDIA_DIR)),
+        };
+        for rel in previous.difference(&wanted) {
+            let path = output.join(layout::media_path(rel));
+            if no_symlink_between(output, &path) && std::fs::remove_file(&path).is_ok() {
+                media.copied.remove(rel);
+                remove_empty_folders(output, &path);
+            }
+        }
+        media.published = Some(wanted);
     }
 
     /// Writes the state file if it changed and was last written a while ago:
@@ -388,15 +417,38 @@ fn remove_stale(out_dir: &Path, produced: &BTreeSet<PathBuf>, previous: &BTreeSe
         }
         if std::fs::remove_file(&path).is_ok() {
             removed.push(rel.clone());
-            // Remove the term folder (and the taxonomy folder) once empty.
-            let mut dir = path.parent();
-            while let Some(d) = dir.filter(|d| *d != out_dir) {
-                if std::fs::remove_dir(d).is_err() {
-                    break;
-                }
-                dir = d.parent();
-            }
+            remove_empty_folders(out_dir, &path);
         }
     }
     removed
+}
+
+/// Removes the folders of a removed file up to `root`, as long as they are empty.
+fn remove_empty_folders(root: &Path, removed: &Path) {
+    let mut dir = removed.parent();
+    while let Some(d) = dir.filter(|d| *d != root && d.starts_with(root)) {
+        if std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+}
+
+/// Every regular file under `dir`, relative to it (temp files left out).
+fn files_under(dir: &Path) -> BTreeSet<PathBuf> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(dir.join(&rel)) else { continue };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else { continue };
+            let child = rel.join(entry.file_name());
+            if kind.is_dir() {
+                stack.push(child);
+            } else if kind.is_file() && !entry.file_name().to_string_lossy().starts_with(".feedsmith-") {
+                out.insert(child);
+            }
+        }
+    }
+    out
 }

@@ -44,6 +44,44 @@ pub(super) struct Output {
     pub(super) listed: Vec<Listed>,
     /// Story bodies rendered since the last publish began.
     pub(super) bodies_rendered: AtomicUsize,
+    /// The media published in `media/`.
+    pub(super) media: Media,
+}
+
+/// What is published in `media/`: each file with the identity of the
+/// source it was copied from, and (after the first publish) the whole set.
+#[derive(Debug, Default)]
+pub(super) struct Media {
+    pub(super) copied: HashMap<PathBuf, Stamp>,
+    /// `None` before the first publish: the folder is then read to find
+    /// what an earlier run published.
+    pub(super) published: Option<BTreeSet<PathBuf>>,
+}
+
+/// A file's identity as the file system tells it: any change to its
+/// content (a write, a copy over it, `cp -p`, `rsync -a`) changes one of
+/// these, the change time at least.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Stamp {
+    device: u64,
+    inode: u64,
+    len: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+}
+
+impl Stamp {
+    pub(super) fn of(path: &Path) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        Some(Stamp {
+            device: m.dev(),
+            inode: m.ino(),
+            len: m.len(),
+            modified: (m.mtime(), m.mtime_nsec()),
+            changed: (m.ctime(), m.ctime_nsec()),
+        })
+    }
 }
 
 impl Output {

@@ -2,7 +2,7 @@
 //! remembered between runs (the state file), the stories whose file is
 //! rejected right now, and the local media the stories name.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -26,8 +26,9 @@ pub(super) struct Stories {
     pub(super) state: State,
     /// Stories whose current file is rejected, with why.
     pub(super) failing: BTreeMap<PathBuf, StoryError>,
-    /// Local media files (relative to the articles folder) to copy to `media/`.
-    pub(super) media: BTreeSet<PathBuf>,
+    /// The local media files (relative to the articles folder) each story
+    /// that names any names: published to `media/` while the story is.
+    pub(super) media: HashMap<PathBuf, Vec<PathBuf>>,
     /// The state changed since it was last written, and when that was.
     state_dirty: bool,
     state_saved: Option<Instant>,
@@ -40,7 +41,7 @@ impl Stories {
             index: Index::new(config.timezone, index_sets(config)),
             state: State::load(&config.state_file),
             failing: BTreeMap::new(),
-            media: BTreeSet::new(),
+            media: HashMap::new(),
             state_dirty: false,
             state_saved: None,
         }
@@ -48,6 +49,7 @@ impl Stories {
 
     /// Takes `path` out of the index; whether it was there. Its feeds are marked.
     pub(super) fn forget(&mut self, config: &Config, dirty: &mut Dirty, path: &Path) -> bool {
+        self.media.remove(path);
         match self.index.remove(path) {
             Some(old) => {
                 dirty.mark(config, &self.index, &old.story);
@@ -74,10 +76,16 @@ impl Stories {
                 let mut story = parsed.story;
                 report.warnings.extend(parsed.warnings);
                 if story.image.is_some() || !story.attachments.is_empty() {
-                    report.warnings.extend(load::resolve_media(&config.articles_dir, &mut story, &config.feeds_url));
-                    let e = &story.enclosures;
-                    self.media
-                        .extend(e.image.as_deref().into_iter().chain(&e.attachments).filter_map(|m| m.source.clone()));
+                    let (dir, url) = (&config.articles_dir, &config.feeds_url);
+                    report.warnings.extend(load::resolve_media(dir, &mut story, url, config.max_media_bytes));
+                }
+                let e = &story.enclosures;
+                let sources: Vec<PathBuf> =
+                    e.image.as_deref().into_iter().chain(&e.attachments).filter_map(|m| m.source.clone()).collect();
+                if sources.is_empty() {
+                    self.media.remove(path);
+                } else {
+                    self.media.insert(path.to_owned(), sources);
                 }
                 self.failing.remove(path);
                 if self.index.get(path).is_some_and(|e| e.story == story) {
@@ -100,6 +108,7 @@ impl Stories {
             Err(_) if std::fs::symlink_metadata(config.articles_dir.join(path)).is_err() => {
                 // Deleted between listing and reading: simply gone.
                 self.failing.remove(path);
+                self.media.remove(path);
                 if self.forget(config, dirty, path) {
                     report.changed.push(path.to_owned());
                 }
@@ -114,6 +123,24 @@ impl Stories {
                 Applied::Rejected
             }
         }
+    }
+
+    /// The stories that name `media` (relative to the articles folder).
+    pub(super) fn media_users(&self, media: &Path) -> Vec<PathBuf> {
+        self.media.iter().filter(|(_, sources)| sources.iter().any(|s| s == media)).map(|(p, _)| p.clone()).collect()
+    }
+
+    /// The media of the stories published at `now`: what `media/` holds.
+    pub(super) fn published_media(&self, now: DateTime<Utc>) -> BTreeSet<PathBuf> {
+        self.media
+            .iter()
+            .filter(|(story, _)| {
+                self.index
+                    .get(story)
+                    .is_some_and(|e| !e.story.draft && e.story.date <= now && self.index.is_winner(&e.story, now))
+            })
+            .flat_map(|(_, sources)| sources.iter().cloned())
+            .collect()
     }
 
     /// Every id claimed by more than one story, as an error on the loser.
