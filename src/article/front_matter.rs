@@ -69,6 +69,7 @@ pub struct FrontMatterError {
 
 impl FrontMatter {
     pub fn parse(kind: FrontMatterKind, text: &str) -> Result<FrontMatter, FrontMatterError> {
+        super::bounds::check(kind, text)?;
         let table = match kind {
             FrontMatterKind::Toml => parse_toml(text)?,
             FrontMatterKind::Yaml => parse_yaml(text)?,
@@ -320,9 +321,11 @@ fn from_toml(v: toml::de::DeValue<'_>) -> Value {
 fn parse_yaml(text: &str) -> Result<Vec<(String, Value)>, FrontMatterError> {
     let value: serde_norway::Value = serde_norway::from_str(text).map_err(|e| {
         let location = e.location();
+        // Some errors (a limit of the parser's own) come without a place:
+        // the front matter's first line is the best there is.
         FrontMatterError {
-            line: location.as_ref().map(|l| l.line()),
-            column: location.as_ref().map(|l| l.column()),
+            line: Some(location.as_ref().map_or(1, |l| l.line())),
+            column: Some(location.as_ref().map_or(1, |l| l.column())),
             // The position is reported as the file's line and column; the
             // parser's own "at line N" counts from the front matter.
             message: format!("YAML front matter: {}", e.to_string().split(" at line ").next().unwrap_or("")),

@@ -4,6 +4,7 @@
 //! Parsing never renders the body: the index keeps one small record per
 //! story, and only stories that make it into a feed are rendered.
 
+pub mod bounds;
 pub mod dates;
 pub mod decode;
 pub mod front_matter;
