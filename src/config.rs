@@ -29,6 +29,9 @@ pub struct Config {
     pub max_article_bytes: u64,
     /// Larger media files are not published (a warning names them).
     pub max_media_bytes: u64,
+    /// Tags, categories and authors one story may have, each; the rest are
+    /// left out with a warning.
+    pub max_terms: usize,
     pub taxonomy_feeds: Vec<Taxonomy>,
     pub websub_hubs: Vec<Url>,
     pub serve: Option<String>,
@@ -86,6 +89,7 @@ struct RawConfig {
     debounce_ms: Option<u64>,
     max_article_bytes: Option<u64>,
     max_media_bytes: Option<u64>,
+    max_terms: Option<usize>,
     taxonomy_feeds: Option<Vec<Taxonomy>>,
     websub_hubs: Option<Vec<String>>,
     serve: Option<String>,
@@ -221,6 +225,7 @@ impl Config {
             debounce_ms: raw.debounce_ms.unwrap_or(100),
             max_article_bytes: raw.max_article_bytes.unwrap_or(10 * 1024 * 1024),
             max_media_bytes: raw.max_media_bytes.unwrap_or(1 << 30),
+            max_terms: raw.max_terms.unwrap_or(50),
             taxonomy_feeds,
             websub_hubs,
             serve: raw.serve,

@@ -75,6 +75,7 @@ impl Stories {
             Ok(parsed) => {
                 let mut story = parsed.story;
                 report.warnings.extend(parsed.warnings);
+                report.warnings.extend(cap_terms(&mut story, config.max_terms, &config.articles_dir));
                 if story.image.is_some() || !story.attachments.is_empty() {
                     let (dir, url) = (&config.articles_dir, &config.feeds_url);
                     report.warnings.extend(load::resolve_media(dir, &mut story, url, config.max_media_bytes));
@@ -197,6 +198,28 @@ pub(super) struct Intake<'a> {
     pub(super) now: DateTime<Utc>,
 }
 
+/// Keeps at most `max` tags, categories and authors on a story: terms
+/// multiply the output (a story is written into each of its terms' feeds,
+/// listing all its terms each time), so one story with thousands of tags
+/// must not fill the disk. Returns a warning for each list cut.
+fn cap_terms(story: &mut article::Story, max: usize, articles_dir: &Path) -> Vec<StoryError> {
+    let mut warnings = Vec::new();
+    let path = articles_dir.join(&story.path);
+    for (name, list) in
+        [("tags", &mut story.tags), ("categories", &mut story.categories), ("authors", &mut story.authors)]
+    {
+        if list.len() > max {
+            warnings.push(StoryError::new(
+                &path,
+                format!("{} {name}: only the first {max} are published", list.len()),
+                "use fewer, or raise `max_terms` in feedsmith.toml",
+            ));
+            list.truncate(max);
+        }
+    }
+    warnings
+}
+
 /// What taking in one path did to the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Applied {
@@ -213,4 +236,34 @@ pub(super) enum Applied {
 /// The sets the index keeps: those the configured feeds are made from.
 pub(super) fn index_sets(config: &Config) -> Sets {
     Sets { taxonomies: config.taxonomy_feeds.clone(), months: config.archives }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One story with thousands of tags made the output grow with the
+    /// square of their number (each term feed listing every term).
+    #[test]
+    fn terms_per_story_are_capped_with_a_warning_per_list() {
+        let text = format!(
+            "+++\ntitle = \"t\"\ndate = 2024-01-01\ntags = [{}]\ncategories = [\"a\", \"b\"]\n+++\nbody\n",
+            (0..1000).map(|i| format!("\"t{i}\"")).collect::<Vec<_>>().join(", ")
+        );
+        let base = url::Url::parse("https://x.example/").expect("url");
+        let source = article::Source {
+            rel_path: Path::new("a.md"),
+            shown_path: Path::new("articles/a.md"),
+            text: &text,
+            modified: None,
+        };
+        let site = article::Site { base_url: &base, timezone: chrono_tz::UTC };
+        let mut story = article::parse(source, site).expect("story").story;
+        let warnings = cap_terms(&mut story, 50, Path::new("articles"));
+        assert_eq!(story.tags.len(), 50);
+        assert_eq!(story.tags[49], "t49", "the first ones are kept, in order");
+        assert_eq!(story.categories, ["a", "b"]);
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].to_string().contains("1000 tags: only the first 50"), "{}", warnings[0]);
+    }
 }
