@@ -100,6 +100,10 @@ struct RawConfig {
 
 pub const DEFAULT_CONFIG_FILE: &str = "feedsmith.toml";
 
+/// The longest quiet period before a rebuild: beyond it, a steady trickle
+/// of edits could keep every change from being published for hours.
+pub const MAX_DEBOUNCE_MS: u64 = 60_000;
+
 impl Config {
     /// The configuration when there is no file: every default, paths relative to `base_dir`.
     pub fn defaults(base_dir: &Path) -> Config {
@@ -197,6 +201,12 @@ impl Config {
         if limit == 0 {
             return Err(invalid("limit", "0", "use a number of stories of at least 1"));
         }
+        let debounce_ms = raw.debounce_ms.unwrap_or(100);
+        if debounce_ms > MAX_DEBOUNCE_MS {
+            let hint =
+                format!("use at most {MAX_DEBOUNCE_MS} (a minute): changes wait this long before they are published");
+            return Err(invalid("debounce_ms", &debounce_ms.to_string(), &hint));
+        }
         let mut websub_hubs = Vec::new();
         for hub in raw.websub_hubs.unwrap_or_default() {
             websub_hubs.push(
@@ -222,7 +232,7 @@ impl Config {
             output_dir: base_dir.join(raw.output_dir.unwrap_or_else(|| "feeds".into())),
             state_file: base_dir.join(raw.state_file.unwrap_or_else(|| ".feedsmith/state.json".into())),
             limit,
-            debounce_ms: raw.debounce_ms.unwrap_or(100),
+            debounce_ms,
             max_article_bytes: raw.max_article_bytes.unwrap_or(10 * 1024 * 1024),
             max_media_bytes: raw.max_media_bytes.unwrap_or(1 << 30),
             max_terms: raw.max_terms.unwrap_or(50),
@@ -318,6 +328,7 @@ serve = "127.0.0.1:9000"
             ("timezone = \"Mars/Olympus\"", "IANA"),
             ("base_url = \"news.example.com\"", "absolute"),
             ("limit = 0", "at least 1"),
+            ("debounce_ms = 600000", "feedsmith.toml:1:1: invalid `debounce_ms`"),
             ("limit = \"ten\"", "feedsmith.toml:1:"),
             ("taxonomy_feeds = [\"colours\"]", "colours"),
             ("title = ", "feedsmith.toml:1:"),

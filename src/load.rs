@@ -258,6 +258,7 @@ fn with_story<R>(
             decode::NotText::Binary { offset } => {
                 fail(format!("binary file (NUL byte at offset {offset})"), "stories must be text: save it as UTF-8")
             }
+            decode::NotText::Utf32 => fail("UTF-32 text".into(), "save the file as UTF-8"),
             decode::NotText::Undecodable { offset } => fail(
                 format!("not UTF-8, UTF-16 or GB18030 text (bad byte at offset {offset})"),
                 "save the file as UTF-8",

@@ -18,6 +18,8 @@ pub enum NotText {
     Binary { offset: usize },
     /// Neither UTF-8 nor GB18030; the offset of the first bad UTF-8 byte.
     Undecodable { offset: usize },
+    /// UTF-32, told by its byte-order mark (its LE mark starts like UTF-16's).
+    Utf32,
 }
 
 /// Decodes a story file's bytes. Plain UTF-8 without CR (the common case)
@@ -29,6 +31,9 @@ pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Decoded), NotText> {
         }
         let text = utf8(rest).map_err(|offset| NotText::Undecodable { offset: offset + 3 })?;
         return Ok((normalize_newlines(Cow::Borrowed(text)), Decoded::Utf8));
+    }
+    if bytes.starts_with(b"\xFF\xFE\x00\x00") || bytes.starts_with(b"\x00\x00\xFE\xFF") {
+        return Err(NotText::Utf32);
     }
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
         let (text, _, had_errors) = encoding_rs::UTF_16LE.decode(bytes);
@@ -94,6 +99,11 @@ mod tests {
         assert!(matches!(decode(b"ok \xFF\xFF\xFF\xFF"), Err(NotText::Undecodable { offset: 3 })));
         assert_eq!(decode(b"\xEF\xBB\xBFab\xFF\xFF\xFF\xFF"), Err(NotText::Undecodable { offset: 5 }), "after the BOM");
         assert_eq!(decode(b"\xEF\xBB\xBFa\0"), Err(NotText::Binary { offset: 4 }));
+        // UTF-32 was read as UTF-16 (its LE mark starts alike) and reported as "no title".
+        let utf32le: Vec<u8> = [0xFEFFu32, 'T' as u32, 'i' as u32].iter().flat_map(|c| c.to_le_bytes()).collect();
+        let utf32be: Vec<u8> = [0xFEFFu32, 'T' as u32].iter().flat_map(|c| c.to_be_bytes()).collect();
+        assert_eq!(decode(&utf32le), Err(NotText::Utf32));
+        assert_eq!(decode(&utf32be), Err(NotText::Utf32));
     }
 
     #[test]
