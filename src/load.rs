@@ -44,14 +44,64 @@ pub fn discover(dir: &Path) -> Result<(Vec<PathBuf>, Vec<StoryError>), FatalErro
     Ok(discover_under(dir, Path::new("")))
 }
 
+/// The story files under `sub` (relative to the articles folder `dir`)
+/// exactly as a full scan finds them: what the watcher re-reads when a
+/// folder appears, moves or vanishes. A scan refuses a folder symlink that
+/// leads outside, and skips one whose target it reaches by its real path;
+/// a walk of `sub` alone cannot tell, so when a symlinked folder is on the
+/// way to `sub` or inside it, the whole folder is listed and `sub`'s part
+/// taken (listing, not reading: cheap even at 100,000 stories).
+pub fn stories_under(dir: &Path, sub: &Path) -> Vec<PathBuf> {
+    if !link_on_the_way(dir, sub) {
+        let walk = walk_under(dir, sub);
+        if !walk.met_links {
+            return walk.found;
+        }
+    }
+    let (all, _) = discover_under(dir, Path::new(""));
+    all.into_iter().filter(|p| p.starts_with(sub)).collect()
+}
+
+/// Whether a full scan lists the story file `rel` (which exists): only a
+/// question when a folder on its way is a symlink.
+pub fn is_listed(dir: &Path, rel: &Path) -> bool {
+    let parent = rel.parent().unwrap_or(Path::new(""));
+    !link_on_the_way(dir, parent) || stories_under(dir, parent).iter().any(|p| p == rel)
+}
+
+/// Whether `sub` or a folder above it (inside `dir`) is a symlink.
+fn link_on_the_way(dir: &Path, sub: &Path) -> bool {
+    let mut at = dir.to_owned();
+    sub.components().any(|c| {
+        at.push(c);
+        fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink())
+    })
+}
+
 /// Like [`discover`], for the subfolder `sub` of the articles folder `dir`
 /// only (paths still relative to `dir`). A missing subfolder holds nothing.
+/// Folder symlinks under `sub` are judged within `sub` alone: use
+/// [`stories_under`] for what a full scan would find there.
 pub fn discover_under(dir: &Path, sub: &Path) -> (Vec<PathBuf>, Vec<StoryError>) {
+    let walk = walk_under(dir, sub);
+    (walk.found, walk.problems)
+}
+
+/// What a walk of one subfolder found.
+struct Walk {
+    found: Vec<PathBuf>,
+    problems: Vec<StoryError>,
+    /// A symlink to a folder was met on the way.
+    met_links: bool,
+}
+
+fn walk_under(dir: &Path, sub: &Path) -> Walk {
+    let mut met_links = false;
     let mut found = Vec::new();
     let mut problems = Vec::new();
-    let Ok(root) = fs::canonicalize(dir) else { return (found, problems) };
+    let Ok(root) = fs::canonicalize(dir) else { return Walk { found, problems, met_links } };
     if !paths::is_story_dir(sub) || !dir.join(sub).is_dir() {
-        return (found, problems);
+        return Walk { found, problems, met_links };
     }
     // Every folder walked, by (device, inode): a symlink loop is walked once.
     let mut visited = std::collections::HashSet::new();
@@ -76,12 +126,13 @@ pub fn discover_under(dir: &Path, sub: &Path) -> (Vec<PathBuf>, Vec<StoryError>)
         for listing in listings {
             found.extend(listing.stories);
             level.extend(listing.folders);
+            met_links |= !listing.linked.is_empty() || listing.links_outside;
             linked.extend(listing.linked);
             problems.extend(listing.problems);
         }
     }
     sort_paths(&mut found);
-    (found, problems)
+    Walk { found, problems, met_links }
 }
 
 /// What one folder holds (paths relative to the articles folder).
@@ -91,6 +142,8 @@ struct Listing {
     folders: Vec<PathBuf>,
     /// Symlinks to folders inside the articles folder.
     linked: Vec<PathBuf>,
+    /// A symlink to a folder outside it was met (and refused).
+    links_outside: bool,
     problems: Vec<StoryError>,
 }
 
@@ -134,6 +187,7 @@ fn list_folder(dir: &Path, root: &Path, rel_dir: &Path) -> Listing {
             match fs::canonicalize(entry.path()) {
                 Ok(target) if target.is_dir() => {
                     if !target.starts_with(root) {
+                        listing.links_outside = true;
                         listing.problems.push(outside(&dir.join(&rel)));
                     } else {
                         listing.linked.push(rel);
@@ -516,6 +570,39 @@ fn normalize(path: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Folder symlinks made while watching were walked although a scan
+    /// refuses them: a link outside published its stories, a link to the
+    /// articles folder published every story twice.
+    #[test]
+    fn a_subtree_holds_exactly_what_a_full_scan_lists_there() {
+        use std::os::unix::fs::symlink;
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (dir, elsewhere) = (tmp.path().join("articles"), tmp.path().join("elsewhere"));
+        for folder in ["2024", "2023", "_private/x", "sub"] {
+            fs::create_dir_all(dir.join(folder)).expect("mkdir");
+        }
+        fs::create_dir_all(&elsewhere).expect("mkdir");
+        for story in ["2024/a.md", "2023/b.md", "_private/x/c.md", "sub/d.md"] {
+            fs::write(dir.join(story), "# t\n").expect("write");
+        }
+        fs::write(elsewhere.join("e.md"), "# t\n").expect("write");
+        symlink(&elsewhere, dir.join("out")).expect("link");
+        symlink(&dir, dir.join("root")).expect("link");
+        symlink(dir.join("_private/x"), dir.join("shown")).expect("link");
+        symlink(dir.join("2023"), dir.join("sub/again")).expect("link");
+        let (scan, _) = discover(&dir).expect("scan");
+        for sub in ["", "out", "root", "shown", "sub", "sub/again", "2024", "missing"] {
+            let want: Vec<PathBuf> = scan.iter().filter(|p| p.starts_with(sub)).cloned().collect();
+            assert_eq!(stories_under(&dir, Path::new(sub)), want, "under {sub:?}");
+        }
+        assert!(stories_under(&dir, Path::new("out")).is_empty(), "a link outside is refused");
+        assert_eq!(stories_under(&dir, Path::new("shown")), [PathBuf::from("shown/c.md")], "as the scan finds it");
+        assert!(is_listed(&dir, Path::new("2024/a.md")));
+        assert!(!is_listed(&dir, Path::new("root/2024/a.md")), "never twice");
+        assert!(!is_listed(&dir, Path::new("out/e.md")));
+        assert!(!is_listed(&dir, Path::new("sub/again/b.md")));
+    }
 
     #[test]
     fn sized_reads_get_the_whole_file_whatever_fstat_said() {

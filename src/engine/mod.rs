@@ -183,7 +183,10 @@ impl Engine {
                     continue;
                 }
             }
-            if !full.is_file() || !crate::paths::is_story_path(&path) {
+            let listed = full.is_file()
+                && crate::paths::is_story_path(&path)
+                && load::is_listed(&self.config.articles_dir, &path);
+            if !listed {
                 if self.forget(&path) {
                     report.changed.push(path.clone());
                 }
@@ -238,7 +241,7 @@ impl Engine {
     /// Every path the index holds under `prefix` plus every story file now
     /// under it: what to re-read when a folder appears, moves or vanishes.
     pub fn paths_under(&self, prefix: &Path) -> Vec<PathBuf> {
-        let (mut paths, _) = load::discover_under(&self.config.articles_dir, prefix);
+        let mut paths = load::stories_under(&self.config.articles_dir, prefix);
         paths.extend(self.stories.index.paths().filter(|p| p.starts_with(prefix)).cloned());
         paths.sort();
         paths.dedup();
