@@ -1,16 +1,119 @@
 //! WebSub publishing (W3C Recommendation, §5): after a rebuild changed a
 //! feed, tell every hub, in the background, with retries (I/O).
+//!
+//! Each hub has a thread and a queue of its own, so a dead or slow hub
+//! never delays another. A queue holds each feed URL once (a ping still
+//! waiting for a URL covers every later change to it) and at most
+//! [`MAX_QUEUED`] URLs (the oldest are dropped beyond it, with a warning).
+//! A ping that fails is tried again after a pause that doubles, at most
+//! [`ATTEMPTS`] times in all.
 
-use std::sync::mpsc::{self, Sender};
-use std::time::Duration;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// Attempts per ping, and the first pause between them (doubling).
 const ATTEMPTS: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// A background thread that pings hubs; dropping it lets queued pings finish.
+/// Feed URLs waiting per hub, at most.
+pub const MAX_QUEUED: usize = 10_000;
+
+/// How long one request may take, connecting included.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A thread per hub that pings it; [`Pinger::finish`] gives queued pings a
+/// bounded moment to go out.
 pub struct Pinger {
-    tx: Sender<Vec<String>>,
+    hubs: Vec<Hub>,
+}
+
+struct Hub {
+    url: String,
+    queue: Arc<Queue>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// One hub's waiting URLs, each with the attempts already made.
+#[derive(Default)]
+struct Queue {
+    state: Mutex<Waiting>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct Waiting {
+    order: VecDeque<String>,
+    attempts: HashMap<String, u32>,
+    closed: bool,
+    dropped: bool,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, Waiting> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Adds `url` unless it is waiting already (then the waiting ping covers it).
+    fn push(&self, url: String, attempts: u32, hub: &str) {
+        let mut w = self.lock();
+        if w.attempts.contains_key(&url) {
+            return;
+        }
+        if w.order.len() >= MAX_QUEUED {
+            if let Some(oldest) = w.order.pop_front() {
+                w.attempts.remove(&oldest);
+            }
+            if !w.dropped {
+                tracing::warn!("WebSub: more than {MAX_QUEUED} feeds wait for {hub}; the oldest pings are dropped");
+                w.dropped = true;
+            }
+        }
+        w.attempts.insert(url.clone(), attempts);
+        w.order.push_back(url);
+        self.wake.notify_all();
+    }
+
+    /// Everything waiting, once something is (or `None` when closed and empty).
+    fn take(&self) -> Option<Vec<(String, u32)>> {
+        let mut w = self.lock();
+        while w.order.is_empty() {
+            if w.closed {
+                return None;
+            }
+            w = self.wake.wait(w).unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        let urls: Vec<String> = w.order.drain(..).collect();
+        w.dropped = false;
+        Some(
+            urls.into_iter()
+                .map(|u| {
+                    let attempts = w.attempts.remove(&u).unwrap_or(0);
+                    (u, attempts)
+                })
+                .collect(),
+        )
+    }
+
+    /// Waits `pause`, or less when the queue is closed.
+    fn pause(&self, pause: Duration) {
+        let until = Instant::now() + pause;
+        let mut w = self.lock();
+        while !w.closed {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            w = self.wake.wait_timeout(w, left).unwrap_or_else(std::sync::PoisonError::into_inner).0;
+        }
+    }
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.wake.notify_all();
+    }
 }
 
 impl Pinger {
@@ -19,48 +122,173 @@ impl Pinger {
         if hubs.is_empty() {
             return None;
         }
-        let (tx, rx) = mpsc::channel::<Vec<String>>();
-        let agent: ureq::Agent =
-            ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(10))).build().into();
-        std::thread::Builder::new()
-            .name("websub".into())
-            .spawn(move || {
-                for feeds in rx {
-                    for hub in &hubs {
-                        for feed in &feeds {
-                            publish(&agent, hub, feed);
-                        }
-                    }
-                }
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(REQUEST_TIMEOUT))
+            .timeout_connect(Some(REQUEST_TIMEOUT / 3))
+            .build()
+            .into();
+        let hubs = hubs
+            .into_iter()
+            .map(|hub| {
+                let queue = Arc::new(Queue::default());
+                let (q, agent, url) = (queue.clone(), agent.clone(), hub.clone());
+                let thread = std::thread::Builder::new()
+                    .name("websub".into())
+                    .spawn(move || serve_hub(&agent, &url, &q))
+                    .map_err(|e| tracing::error!("WebSub: cannot start a thread: {e}"))
+                    .ok();
+                Hub { url: hub, queue, thread }
             })
-            .ok()?;
-        Some(Pinger { tx })
+            .collect();
+        Some(Pinger { hubs })
     }
 
-    /// Queues a ping for each feed URL; never blocks.
+    /// Queues a ping of each feed URL for every hub; never blocks.
     pub fn ping(&self, feeds: Vec<String>) {
-        if !feeds.is_empty() {
-            let _ = self.tx.send(feeds);
+        for hub in &self.hubs {
+            for feed in &feeds {
+                hub.queue.push(feed.clone(), 0, &hub.url);
+            }
+        }
+    }
+
+    /// Lets queued pings go out for at most `within`, then leaves the rest
+    /// (a stopping daemon must stop).
+    pub fn finish(mut self, within: Duration) {
+        let deadline = Instant::now() + within;
+        for hub in &self.hubs {
+            hub.queue.close();
+        }
+        for hub in &mut self.hubs {
+            let Some(thread) = hub.thread.take() else { continue };
+            while !thread.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if thread.is_finished() {
+                let _ = thread.join();
+            }
         }
     }
 }
 
-fn publish(agent: &ureq::Agent, hub: &str, feed: &str) {
+impl Drop for Pinger {
+    /// Closes the queues: what is queued still goes out in the background.
+    fn drop(&mut self) {
+        for hub in &self.hubs {
+            hub.queue.close();
+        }
+    }
+}
+
+/// One hub's thread: pings what waits, puts failed pings back, and pauses
+/// (doubling) after a pass with failures.
+fn serve_hub(agent: &ureq::Agent, hub: &str, queue: &Queue) {
     let mut pause = FIRST_BACKOFF;
-    for attempt in 1..=ATTEMPTS {
-        match agent.post(hub).send_form([("hub.mode", "publish"), ("hub.url", feed)]) {
-            Ok(_) => {
-                tracing::debug!("WebSub: {hub} told about {feed}");
-                return;
-            }
-            Err(e) if attempt == ATTEMPTS => {
-                tracing::warn!("WebSub: {hub} did not accept the ping for {feed} after {ATTEMPTS} attempts: {e}");
-            }
-            Err(e) => {
-                tracing::debug!("WebSub: {hub}: {e}; retrying in {} ms", pause.as_millis());
-                std::thread::sleep(pause);
-                pause *= 2;
+    while let Some(batch) = queue.take() {
+        let mut failed = false;
+        for (feed, attempts) in batch {
+            match agent.post(hub).send_form([("hub.mode", "publish"), ("hub.url", feed.as_str())]) {
+                Ok(_) => tracing::debug!("WebSub: {hub} told about {feed}"),
+                Err(e) if attempts + 1 >= ATTEMPTS => {
+                    tracing::warn!("WebSub: {hub} did not accept the ping for {feed} after {ATTEMPTS} attempts: {e}");
+                }
+                Err(e) => {
+                    tracing::debug!("WebSub: {hub}: {e}; trying again in {} ms", pause.as_millis());
+                    failed = true;
+                    queue.push(feed, attempts + 1, hub);
+                }
             }
         }
+        if failed {
+            queue.pause(pause);
+            pause = (pause * 2).min(MAX_BACKOFF);
+        } else {
+            pause = FIRST_BACKOFF;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+
+    /// A hub that answers 202 and reports each `hub.url` it is told.
+    fn live_hub() -> (String, std::sync::mpsc::Receiver<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/", listener.local_addr().expect("addr"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(stream);
+                let mut length = 0;
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    line.clear();
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let body = String::from_utf8_lossy(&body).to_string();
+                let _ = reader.get_mut().write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n");
+                let _ = tx.send(body);
+            }
+        });
+        (url, rx)
+    }
+
+    /// A hub that accepts connections and never answers.
+    fn silent_hub() -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/", listener.local_addr().expect("addr"));
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming().flatten() {
+                held.push(stream);
+            }
+        });
+        url
+    }
+
+    /// Pings went to one hub after another, each URL up to five attempts,
+    /// so a dead hub listed first held back the live one for many seconds.
+    #[test]
+    fn a_dead_or_silent_hub_never_delays_a_live_one() {
+        let dead = {
+            let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+            format!("http://{}/", l.local_addr().expect("addr"))
+        }; // closed at once: connections are refused
+        let (live, told) = live_hub();
+        let pinger = Pinger::start(vec![dead, silent_hub(), live]).expect("hubs");
+        pinger.ping(vec!["https://news.example.com/feeds/rss.xml".into()]);
+        // Generous: on a loaded machine a request can take a while, but
+        // far less than the silent hub's timeout and the dead hub's retries.
+        let guard = REQUEST_TIMEOUT - Duration::from_secs(1);
+        let body = told.recv_timeout(guard).expect("the live hub is told before the silent one times out");
+        assert!(body.contains("hub.mode=publish"), "{body}");
+        assert!(body.contains("hub.url=https%3A%2F%2Fnews.example.com%2Ffeeds%2Frss.xml"), "{body}");
+        let started = Instant::now();
+        pinger.finish(Duration::from_millis(300));
+        assert!(started.elapsed() < guard, "finishing waits a bounded moment, not for the silent hub");
+    }
+
+    #[test]
+    fn waiting_pings_for_one_url_merge_and_the_queue_is_bounded() {
+        let queue = Queue::default();
+        queue.push("a".into(), 0, "hub");
+        queue.push("a".into(), 0, "hub");
+        queue.push("b".into(), 0, "hub");
+        assert_eq!(queue.take(), Some(vec![("a".into(), 0), ("b".into(), 0)]));
+        for i in 0..MAX_QUEUED + 5 {
+            queue.push(format!("u{i}"), 0, "hub");
+        }
+        let batch = queue.take().expect("batch");
+        assert_eq!(batch.len(), MAX_QUEUED);
+        assert_eq!(batch[0].0, "u5", "the oldest are dropped");
+        queue.close();
+        assert_eq!(queue.take(), None);
     }
 }

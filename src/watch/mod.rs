@@ -67,9 +67,15 @@ pub fn run(
     }
     tracing::info!("stopping");
     daemon.engine.save_state();
+    if let Some(pinger) = daemon.pinger.take() {
+        pinger.finish(PING_GRACE);
+    }
     let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
     Ok(())
 }
+
+/// How long queued hub pings may still go out once the daemon is asked to stop.
+const PING_GRACE: Duration = Duration::from_millis(800);
 
 /// A signal asked the loop to stop in the middle of its work.
 #[derive(Debug)]
