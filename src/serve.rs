@@ -2,7 +2,12 @@
 //!
 //! Every response is one whole version of a file: the file is opened once,
 //! and its bytes, `ETag` and `Last-Modified` all come from that open file
-//! (feeds are replaced by rename, so an open file never changes).
+//! (feeds are replaced by rename, so an open file never changes). Small
+//! files (feeds, pages) are kept in memory, up to a byte budget; large ones
+//! (media) are streamed from the open file, never read whole, and answer
+//! `Range` requests. Connections are capped and a client that does not send
+//! its request headers in time is dropped, so no client can take the
+//! daemon's file descriptors.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -10,15 +15,23 @@ use std::net::SocketAddr;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::response::Response;
-use axum::Router;
 
 use crate::error::FatalError;
 use crate::layout;
+
+/// Connections served at once; more are closed at once. Kept well below
+/// the 1,024 descriptors a process gets by default (the service unit sets
+/// `LimitNOFILE` to match), leaving room for story files and the watcher.
+pub const MAX_CONNECTIONS: usize = 256;
+
+/// A client must send its request headers within this; an idle keep-alive
+/// connection is closed after it too.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A running server; dropping it (or [`Server::stop`]) shuts it down.
 pub struct Server {
@@ -60,7 +73,7 @@ pub fn start(addr: &str, root: &Path, max_age: u64) -> Result<Server, FatalError
     let local = listener.local_addr().map_err(|e| FatalError::Other(format!("{addr}: {e}")))?;
     std::fs::create_dir_all(root).map_err(|source| FatalError::Io { path: root.to_owned(), source })?;
     let real_root = std::fs::canonicalize(root).map_err(|source| FatalError::Io { path: root.to_owned(), source })?;
-    let shared = Arc::new(Shared { root: root.to_owned(), real_root, max_age, cache: Mutex::new(HashMap::new()) });
+    let shared = Arc::new(Shared { root: root.to_owned(), real_root, max_age, cache: Mutex::new(Cache::default()) });
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
@@ -78,10 +91,8 @@ pub fn start(addr: &str, root: &Path, max_age: u64) -> Result<Server, FatalError
                         return;
                     }
                 };
-                let app =
-                    Router::new().fallback(move |method, uri, headers| handle(shared.clone(), method, uri, headers));
                 let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-                let served = axum::serve(listener, app).with_graceful_shutdown(async {
+                let served = accept_loop(listener, shared, async {
                     let _ = stop_rx.await;
                     let _ = stopping_tx.send(());
                 });
@@ -92,9 +103,7 @@ pub fn start(addr: &str, root: &Path, max_age: u64) -> Result<Server, FatalError
                     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
                 };
                 tokio::select! {
-                    result = served => if let Err(e) = result {
-                        tracing::error!("HTTP server stopped: {e}");
-                    },
+                    () = served => {}
                     () = deadline => {}
                 }
             });
@@ -104,13 +113,70 @@ pub fn start(addr: &str, root: &Path, max_age: u64) -> Result<Server, FatalError
     Ok(Server { addr: local, stop: Some(stop_tx), thread: Some(thread) })
 }
 
-/// Files larger than this are read for each request, not kept in memory.
+/// Accepts connections until `stop` completes: at most
+/// [`MAX_CONNECTIONS`] at once (beyond, a new connection is closed at
+/// once), each with [`HEADER_TIMEOUT`] to send its request headers.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let mut full_logged = false;
+    tokio::pin!(stop);
+    loop {
+        let accepted = tokio::select! {
+            () = &mut stop => return,
+            accepted = listener.accept() => accepted,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of descriptors, say: wait a moment rather than spin.
+                tracing::warn!("HTTP server: cannot accept a connection: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            if !full_logged {
+                tracing::warn!("HTTP server: {MAX_CONNECTIONS} connections open; closing new ones until some end");
+                full_logged = true;
+            }
+            drop(stream);
+            continue;
+        };
+        full_logged = false;
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+                let shared = shared.clone();
+                async move {
+                    Ok::<_, std::convert::Infallible>(
+                        handle(shared, request.method(), request.uri().path(), request.headers()).await,
+                    )
+                }
+            });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let _ = connection.await;
+            drop(slot);
+        });
+    }
+}
+
+/// Files larger than this are streamed from disk for each request, not kept in memory.
 const CACHE_MAX_FILE: u64 = 1 << 20;
-/// At most this many files are kept; the cache starts afresh beyond it.
-const CACHE_MAX_ENTRIES: usize = 20_000;
+/// The bytes (bodies and their gzip) the cache keeps at most; it starts
+/// afresh beyond them.
+const CACHE_MAX_BYTES: usize = 64 << 20;
+/// A streamed file is read in chunks of this size.
+const CHUNK: usize = 64 << 10;
 
 fn compressible(rel: &Path) -> bool {
-    matches!(rel.extension().and_then(|e| e.to_str()), Some("xml" | "json" | "html" | "txt" | "svg"))
+    matches!(rel.extension().and_then(|e| e.to_str()), Some("xml" | "json" | "html" | "txt" | "svg" | "xsl"))
 }
 
 struct Shared {
@@ -119,9 +185,16 @@ struct Shared {
     real_root: PathBuf,
     max_age: u64,
     /// Bodies by path, valid while the file's (inode, mtime, length) match.
-    cache: Mutex<HashMap<PathBuf, Arc<Cached>>>,
+    cache: Mutex<Cache>,
 }
 
+#[derive(Default)]
+struct Cache {
+    files: HashMap<PathBuf, Arc<Cached>>,
+    bytes: usize,
+}
+
+/// A small file, whole in memory.
 struct Cached {
     version: (u64, i64, i64, u64),
     modified: SystemTime,
@@ -130,11 +203,46 @@ struct Cached {
     gzip: bytes::Bytes,
 }
 
-async fn handle(shared: Arc<Shared>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+/// What a request is answered from.
+enum Served {
+    Memory(Arc<Cached>),
+    /// A large file, open: streamed from this very open file.
+    Disk {
+        file: std::fs::File,
+        len: u64,
+        modified: SystemTime,
+        etag: String,
+    },
+}
+
+impl Served {
+    fn etag(&self) -> &str {
+        match self {
+            Served::Memory(c) => &c.etag,
+            Served::Disk { etag, .. } => etag,
+        }
+    }
+
+    fn modified(&self) -> SystemTime {
+        match self {
+            Served::Memory(c) => c.modified,
+            Served::Disk { modified, .. } => *modified,
+        }
+    }
+
+    fn len(&self) -> u64 {
+        match self {
+            Served::Memory(c) => c.body.len() as u64,
+            Served::Disk { len, .. } => *len,
+        }
+    }
+}
+
+async fn handle(shared: Arc<Shared>, method: &Method, path: &str, headers: &HeaderMap) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return status(StatusCode::METHOD_NOT_ALLOWED, &[(header::ALLOW, "GET, HEAD")]);
     }
-    let Some(rel) = request_path(uri.path()) else {
+    let Some(rel) = request_path(path) else {
         return status(StatusCode::NOT_FOUND, &[]);
     };
     let shared2 = shared.clone();
@@ -143,27 +251,136 @@ async fn handle(shared: Arc<Shared>, method: Method, uri: Uri, headers: HeaderMa
     let Ok(Some(file)) = file else {
         return status(StatusCode::NOT_FOUND, &[]);
     };
-    let gzip = accepts_gzip(&headers) && !file.gzip.is_empty();
-    let etag = if gzip { format!("\"{}-gz\"", file.etag) } else { format!("\"{}\"", file.etag) };
-    let last_modified = httpdate::fmt_http_date(file.modified);
+    let range = requested_range(headers, &file);
+    let gzip = range.is_none() && accepts_gzip(headers) && matches!(&file, Served::Memory(c) if !c.gzip.is_empty());
+    let etag = if gzip { format!("\"{}-gz\"", file.etag()) } else { format!("\"{}\"", file.etag()) };
     let mut builder = Response::builder()
         .header(header::CONTENT_TYPE, layout::content_type(&rel))
         .header(header::ETAG, &etag)
-        .header(header::LAST_MODIFIED, &last_modified)
+        .header(header::LAST_MODIFIED, httpdate::fmt_http_date(file.modified()))
         .header(header::CACHE_CONTROL, format!("public, max-age={}", shared.max_age))
+        .header(header::ACCEPT_RANGES, "bytes")
         .header(header::VARY, "Accept-Encoding");
-    if not_modified(&headers, &file, file.modified) {
+    if not_modified(headers, file.etag(), file.modified()) {
         return builder.status(StatusCode::NOT_MODIFIED).body(Body::empty()).unwrap_or_default();
     }
-    let body = if gzip {
-        builder = builder.header(header::CONTENT_ENCODING, "gzip");
-        file.gzip.clone()
-    } else {
-        file.body.clone()
+    let len = file.len();
+    let (code, start, end) = match range {
+        None => (StatusCode::OK, 0, len),
+        Some(Ok((start, end))) => {
+            builder = builder.header(header::CONTENT_RANGE, format!("bytes {start}-{}/{len}", end - 1));
+            (StatusCode::PARTIAL_CONTENT, start, end)
+        }
+        Some(Err(())) => {
+            return builder
+                .header(header::CONTENT_RANGE, format!("bytes */{len}"))
+                .status(StatusCode::RANGE_NOT_SATISFIABLE)
+                .body(Body::empty())
+                .unwrap_or_default();
+        }
     };
-    builder = builder.header(header::CONTENT_LENGTH, body.len());
-    let body = if method == Method::HEAD { Body::empty() } else { Body::from(body) };
-    builder.status(StatusCode::OK).body(body).unwrap_or_default()
+    let body = match file {
+        Served::Memory(cached) if gzip => {
+            builder = builder.header(header::CONTENT_ENCODING, "gzip");
+            builder = builder.header(header::CONTENT_LENGTH, cached.gzip.len());
+            Body::from(cached.gzip.clone())
+        }
+        Served::Memory(cached) => {
+            builder = builder.header(header::CONTENT_LENGTH, end - start);
+            Body::from(cached.body.slice(usize::try_from(start).unwrap_or(0)..usize::try_from(end).unwrap_or(0)))
+        }
+        Served::Disk { file, .. } => {
+            builder = builder.header(header::CONTENT_LENGTH, end - start);
+            if method == Method::HEAD {
+                Body::empty()
+            } else {
+                stream_file(file, start, end)
+            }
+        }
+    };
+    let body = if method == Method::HEAD { Body::empty() } else { body };
+    builder.status(code).body(body).unwrap_or_default()
+}
+
+/// The byte range a `Range` header asks for, as `[start, end)`: `None` to
+/// send the whole file (no range, several ranges, not bytes, or an
+/// `If-Range` that no longer matches), `Some(Err)` when unsatisfiable.
+fn requested_range(headers: &HeaderMap, file: &Served) -> Option<Result<(u64, u64), ()>> {
+    let value = headers.get(header::RANGE)?.to_str().ok()?;
+    if let Some(if_range) = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()) {
+        let matches = match if_range.trim().strip_prefix('"') {
+            Some(tag) => tag.strip_suffix('"') == Some(file.etag()),
+            None => httpdate::parse_http_date(if_range).ok() == Some(truncate(file.modified())),
+        };
+        if !matches {
+            return None;
+        }
+    }
+    parse_range(value, file.len())
+}
+
+/// A moment at the whole-second precision of HTTP dates.
+fn truncate(t: SystemTime) -> SystemTime {
+    let secs = t.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+}
+
+/// `bytes=a-b`, `bytes=a-` or `bytes=-n` against a file of `len` bytes.
+fn parse_range(value: &str, len: u64) -> Option<Result<(u64, u64), ()>> {
+    let spec = value.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        return None; // several ranges: the whole file answers them all
+    }
+    let (first, last) = spec.trim().split_once('-')?;
+    let (first, last) = (first.trim(), last.trim());
+    let range = if first.is_empty() {
+        let suffix: u64 = last.parse().ok()?;
+        if suffix == 0 {
+            return Some(Err(()));
+        }
+        (len.saturating_sub(suffix), len)
+    } else {
+        let start: u64 = first.parse().ok()?;
+        let end = if last.is_empty() { len } else { last.parse::<u64>().ok()?.saturating_add(1).min(len) };
+        if start >= len || end <= start {
+            return Some(Err(()));
+        }
+        (start, end)
+    };
+    Some(if range.0 < range.1 { Ok(range) } else { Err(()) })
+}
+
+/// The bytes `[start, end)` of an open file, read a chunk at a time off
+/// the async runtime.
+fn stream_file(file: std::fs::File, start: u64, end: u64) -> Body {
+    use std::io::{Seek, SeekFrom};
+    let state = (Some(file), start, end);
+    let stream = futures_util::stream::unfold(state, |(file, at, end)| async move {
+        let mut file = file?;
+        if at >= end {
+            return None;
+        }
+        let want = usize::try_from((end - at).min(CHUNK as u64)).unwrap_or(CHUNK);
+        let read = tokio::task::spawn_blocking(move || {
+            let mut buf = vec![0; want];
+            let n = file.seek(SeekFrom::Start(at)).and_then(|_| file.read(&mut buf))?;
+            buf.truncate(n);
+            Ok::<_, std::io::Error>((file, buf))
+        })
+        .await;
+        match read {
+            Ok(Ok((_, buf))) if buf.is_empty() => {
+                Some((Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof)), (None, end, end)))
+            }
+            Ok(Ok((file, buf))) => {
+                let next = at + buf.len() as u64;
+                Some((Ok(bytes::Bytes::from(buf)), (Some(file), next, end)))
+            }
+            Ok(Err(e)) => Some((Err(e), (None, end, end))),
+            Err(e) => Some((Err(std::io::Error::other(e)), (None, end, end))),
+        }
+    });
+    Body::from_stream(stream)
 }
 
 fn status(code: StatusCode, headers: &[(header::HeaderName, &'static str)]) -> Response {
@@ -178,12 +395,12 @@ fn status(code: StatusCode, headers: &[(header::HeaderName, &'static str)]) -> R
 
 /// `If-None-Match` (weak comparison, either encoding's tag) first, else
 /// `If-Modified-Since` at one-second precision.
-fn not_modified(headers: &HeaderMap, file: &Cached, modified: SystemTime) -> bool {
+fn not_modified(headers: &HeaderMap, etag: &str, modified: SystemTime) -> bool {
     if let Some(inm) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
         return inm
             .split(',')
             .map(|t| t.trim().trim_start_matches("W/").trim_matches('"'))
-            .any(|t| t == "*" || t == file.etag || t.strip_suffix("-gz") == Some(file.etag.as_str()));
+            .any(|t| t == "*" || t == etag || t.strip_suffix("-gz") == Some(etag));
     }
     if let Some(ims) = headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()) {
         if let Ok(since) = httpdate::parse_http_date(ims) {
@@ -234,14 +451,14 @@ pub fn request_path(path: &str) -> Option<PathBuf> {
     rel.components().all(|c| matches!(c, Component::Normal(_))).then_some(rel)
 }
 
-/// Opens the file once and takes bytes and validators from that open file.
-fn load(shared: &Shared, rel: &Path) -> Option<Arc<Cached>> {
+/// Opens the file once and takes bytes (or, for a large file, the open
+/// file itself) and validators from that open file.
+fn load(shared: &Shared, rel: &Path) -> Option<Served> {
+    use std::os::unix::fs::OpenOptionsExt;
     let path = shared.root.join(rel);
-    // Only regular files: opening a FIFO would block the request forever.
-    if !std::fs::metadata(&path).ok()?.is_file() {
-        return None;
-    }
-    let mut file = std::fs::File::open(&path).ok()?;
+    // Never blocking: a FIFO planted in the folder must not hang a request.
+    let mut file =
+        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(&path).ok()?;
     let meta = file.metadata().ok()?;
     if !meta.is_file() {
         return None;
@@ -251,13 +468,15 @@ fn load(shared: &Shared, rel: &Path) -> Option<Arc<Cached>> {
     if !real.starts_with(&shared.real_root) {
         return None;
     }
-    let version = (meta.ino(), meta.mtime(), meta.mtime_nsec(), meta.len());
-    let cacheable = meta.len() <= CACHE_MAX_FILE;
-    let cache = shared.cache.lock().ok()?;
-    if let Some(cached) = cache.get(rel).filter(|c| c.version == version) {
-        return Some(cached.clone());
+    let modified = meta.modified().ok()?;
+    if meta.len() > CACHE_MAX_FILE {
+        let etag = format!("{:x}-{:x}-{:x}", meta.ino(), meta.mtime() * 1_000_000_000 + meta.mtime_nsec(), meta.len());
+        return Some(Served::Disk { file, len: meta.len(), modified, etag });
     }
-    drop(cache);
+    let version = (meta.ino(), meta.mtime(), meta.mtime_nsec(), meta.len());
+    if let Some(cached) = shared.cache.lock().ok()?.files.get(rel).filter(|c| c.version == version) {
+        return Some(Served::Memory(cached.clone()));
+    }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     file.read_to_end(&mut bytes).ok()?;
     let etag = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes));
@@ -270,16 +489,17 @@ fn load(shared: &Shared, rel: &Path) -> Option<Arc<Cached>> {
     } else {
         Vec::new()
     };
-    let cached =
-        Arc::new(Cached { version, modified: meta.modified().ok()?, etag, body: bytes.into(), gzip: gzip.into() });
-    if cacheable {
-        let mut cache = shared.cache.lock().ok()?;
-        if cache.len() >= CACHE_MAX_ENTRIES {
-            cache.clear();
-        }
-        cache.insert(rel.to_owned(), cached.clone());
+    let cached = Arc::new(Cached { version, modified, etag, body: bytes.into(), gzip: gzip.into() });
+    let size = cached.body.len() + cached.gzip.len();
+    let mut cache = shared.cache.lock().ok()?;
+    if cache.bytes + size > CACHE_MAX_BYTES {
+        *cache = Cache::default();
     }
-    Some(cached)
+    if let Some(old) = cache.files.insert(rel.to_owned(), cached.clone()) {
+        cache.bytes -= old.body.len() + old.gzip.len();
+    }
+    cache.bytes += size;
+    Some(Served::Memory(cached))
 }
 
 #[cfg(test)]
@@ -316,6 +536,28 @@ mod tests {
             assert_eq!(request_path(path), None, "{path}");
         }
         assert_eq!(request_path("/%252e%252e/x"), Some(PathBuf::from("%2e%2e/x")), "decoded once: a literal name");
+    }
+
+    #[test]
+    fn byte_ranges() {
+        let len = 1000;
+        let cases: [(&str, Option<Result<(u64, u64), ()>>); 11] = [
+            ("bytes=0-99", Some(Ok((0, 100)))),
+            ("bytes=900-", Some(Ok((900, 1000)))),
+            ("bytes=-100", Some(Ok((900, 1000)))),
+            ("bytes=-5000", Some(Ok((0, 1000)))),
+            ("bytes=990-5000", Some(Ok((990, 1000)))),
+            ("bytes=1000-", Some(Err(()))),
+            ("bytes=5-4", Some(Err(()))),
+            ("bytes=-0", Some(Err(()))),
+            ("bytes=0-1,5-6", None),
+            ("items=0-1", None),
+            ("bytes=x-y", None),
+        ];
+        for (value, want) in cases {
+            assert_eq!(parse_range(value, len), want, "{value}");
+        }
+        assert_eq!(parse_range("bytes=0-", 0), Some(Err(())), "nothing to send from an empty file");
     }
 
     #[test]
