@@ -606,14 +606,23 @@ fn scheduled_stories_go_live(on_time: bool) {
     let (date1, due1) = future(2);
     site.write("later.md", tagged("Scheduled at start", &date1, &["soon"], "Body."));
     let d = site.start(&[]);
-    assert_eq!(site.titles(), s(&["Already out"]), "a future story was published early");
-    assert!(!site.out().join("tags/soon/rss.xml").exists());
+    // What was published is read before the clock: a story seen while its
+    // date is still ahead went out early. (A slow start may reach the date
+    // first; then there is nothing to check here.)
+    let (titles, tag_feed) = (site.titles(), site.out().join("tags/soon/rss.xml").exists());
+    if SystemTime::now() < due1 {
+        assert_eq!(titles, s(&["Already out"]), "a future story was published early");
+        assert!(!tag_feed, "a future story's tag feed was published early");
+    }
 
     // one more scheduled while running, due a second after the first
     let (date2, due2) = future(3);
     site.write("later2.md", story("Scheduled while running", &date2, "Body."));
     d.wait_rebuilds(1); // its file event handled (nothing published yet)
-    assert!(!site.titles().contains(&"Scheduled while running".to_string()));
+    let titles = site.titles();
+    if SystemTime::now() < due2 {
+        assert!(!titles.contains(&"Scheduled while running".to_string()), "published before its date");
+    }
 
     for (title, due) in [("Scheduled at start", due1), ("Scheduled while running", due2)] {
         let mut early = false;
