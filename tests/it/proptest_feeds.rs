@@ -3,7 +3,6 @@
 //! U+FFFE/U+FFFF — the library (`article::parse` → `feed::build` → the three
 //! serializers) yields well-formed XML and valid JSON that parse back to the
 //! same text, minus exactly what XML 1.0 cannot carry (`feed::xml_safe`).
-//! (DESIGN.md *Feeds*; issue 2, point 8.)
 //!
 //! Front matter is written with the `toml` crate (or `serde_norway` for
 //! YAML), so every string is escaped properly, and the file text goes
@@ -164,7 +163,8 @@ fn story_file(input: &Input) -> String {
     format!("{front}\nBODYMARK\n\n{}\n", input.body)
 }
 
-/// What the front matter rules make of the input (DESIGN.md *Articles*):
+/// What the front matter rules make of the input (the README's *Writing a
+/// story*):
 /// every name is one line (`chars::one_line`: what XML cannot carry
 /// removed, whitespace runs made one space, trimmed), blanks and repeats
 /// dropped.
@@ -200,9 +200,10 @@ enum Fidelity {
     /// Every character XML can carry comes back, CR and tabs in attributes
     /// included (they must be written as character references).
     Exact,
-    /// What feedsmith does today: literal CRs in text read back as LF and
-    /// literal tab/CR/LF in attributes (Atom `term`) as spaces. See the
-    /// ignored tests at the end of this file.
+    /// The looser reading, from before the exact one held: literal CRs in
+    /// text read back as LF and literal tab/CR/LF in attributes (Atom
+    /// `term`) as spaces. The tests at the end of this file pin the bugs
+    /// that made the difference.
     KnownLosses,
 }
 
@@ -316,9 +317,9 @@ fn check(input: &Input, fidelity: Fidelity) -> Result<(), TestCaseError> {
     // What must come back: the input minus what XML 1.0 cannot carry, with
     // the front matter rules applied (trimmed, blanks and repeats dropped).
     // Exact: a tag or name left blank by the removal is dropped like a
-    // blank one. KnownLosses: today blanks are dropped *before* the removal,
-    // so a tag of control characters only becomes an empty category; such
-    // blanks are then ignored on both sides of the comparison.
+    // blank one. KnownLosses: blanks dropped *before* the removal (as they
+    // once were) leave a tag of control characters only as an empty category;
+    // such blanks are ignored on both sides of the comparison.
     let title = one_line(&input.title);
     let list = |items: &[String]| -> Vec<String> { clean_list(items) };
     let tags = list(&input.tags);
@@ -425,7 +426,7 @@ proptest! {
 }
 
 /// The same property with exact fidelity: every character XML can carry
-/// comes back (see the three known bugs below for what fails today).
+/// comes back (the tests at the end of this file pin the bugs it found).
 #[test]
 fn arbitrary_text_round_trips_exactly() {
     let mut runner = proptest::test_runner::TestRunner::new(Config { failure_persistence: None, ..config() });

@@ -2,35 +2,18 @@
 //! loopback — types, validators, conditional GET, gzip, path safety, whole
 //! versions during rebuilds, the index page and WebSub pings.
 
-#[path = "watch_support/mod.rs"]
-mod watch_support;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use watch_support::{story, Daemon, Site, DATE};
+use crate::support::*;
 
+/// An HTTP client that reports every status as it is, follows no
+/// redirect, and gives up on a request only a hang would not answer.
 fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().into()
-}
-
-/// Starts `watch --serve 127.0.0.1:0` and returns the daemon and its base URL.
-fn serve(site: &Site, extra: &[&str]) -> (Daemon, String) {
-    let mut args = vec!["--serve", "127.0.0.1:0"];
-    args.extend_from_slice(extra);
-    let daemon = site.start(&args);
-    daemon.wait_log("serving ");
-    let log = daemon.log();
-    let url = log
-        .lines()
-        .find_map(|l| l.split(" at ").nth(1).filter(|u| u.starts_with("http://")))
-        .expect("the log names the address")
-        .trim()
-        .to_owned();
-    (daemon, url)
+    ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).timeout_global(Some(HANG)).build().into()
 }
 
 fn site_with_story() -> Site {
@@ -85,7 +68,7 @@ fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Got {
 #[test]
 fn feeds_are_served_with_types_validators_and_conditional_get() {
     let site = site_with_story();
-    let (_daemon, base) = serve(&site, &[]);
+    let (_daemon, base) = site.serve(&[]);
     for (path, kind) in [
         ("rss.xml", "application/rss+xml; charset=utf-8"),
         ("atom.xml", "application/atom+xml; charset=utf-8"),
@@ -125,7 +108,7 @@ fn feeds_are_served_with_types_validators_and_conditional_get() {
 #[test]
 fn gzip_when_asked() {
     let site = site_with_story();
-    let (_daemon, base) = serve(&site, &[]);
+    let (_daemon, base) = site.serve(&[]);
     let url = format!("{base}rss.xml");
     let plain = request("GET", &url, &[]);
     let got = request("GET", &url, &[("Accept-Encoding", "br;q=1, gzip;q=0.8")]);
@@ -146,7 +129,7 @@ fn gzip_when_asked() {
 fn nothing_outside_the_output_folder_is_reachable() {
     let site = site_with_story();
     std::fs::write(site.root().join("secret.txt"), "secret").expect("write");
-    let (_daemon, base) = serve(&site, &[]);
+    let (_daemon, base) = site.serve(&[]);
     let base = base.trim_end_matches('/');
     for path in [
         "/../secret.txt",
@@ -178,6 +161,7 @@ fn nothing_outside_the_output_folder_is_reachable() {
 fn raw_get(base: &str, path: &str) -> String {
     let addr = base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(HANG)).expect("read timeout");
     write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("send");
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
@@ -187,7 +171,7 @@ fn raw_get(base: &str, path: &str) -> String {
 #[test]
 fn index_page_lists_feeds_with_autodiscovery_and_latest_stories() {
     let site = site_with_story();
-    let (_daemon, base) = serve(&site, &[]);
+    let (_daemon, base) = site.serve(&[]);
     let html = String::from_utf8(request("GET", &base, &[]).body).expect("utf-8");
     for needle in [
         "<html lang=\"zh-CN\">",
@@ -220,7 +204,7 @@ fn index_page_lists_feeds_with_autodiscovery_and_latest_stories() {
 #[test]
 fn a_download_during_rebuilds_is_always_one_whole_version() {
     let site = site_with_story();
-    let (daemon, base) = serve(&site, &[]);
+    let (daemon, base) = site.serve(&[]);
     let url = format!("{base}rss.xml");
     let stop = Arc::new(AtomicBool::new(false));
     let reader = {
@@ -239,7 +223,7 @@ fn a_download_during_rebuilds_is_always_one_whole_version() {
         })
     };
     for i in 0..200 {
-        site.write("a.md", &story(&format!("版本 {i}"), DATE, &"长文。".repeat(200 + i)));
+        site.write("a.md", story(&format!("版本 {i}"), DATE, &"长文。".repeat(200 + i)));
         std::thread::sleep(Duration::from_millis(5));
     }
     daemon.wait("the last version is served", || site.titles().first().is_some_and(|t| t == "版本 199"));
@@ -253,16 +237,9 @@ fn an_address_that_cannot_be_bound_is_a_usage_error() {
     let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = taken.local_addr().expect("addr").to_string();
     let site = site_with_story();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_feedsmith"))
-        .args(["watch", "--serve", &addr, "--config"])
-        .arg(site.config_path())
-        .arg("--output")
-        .arg(site.out())
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&addr) && stderr.contains("cannot listen"), "{stderr}");
+    let run = site.run("watch", &["--serve", &addr]);
+    run.assert_code(2);
+    assert!(run.stderr.contains(&addr) && run.stderr.contains("cannot listen"), "{}", run.stderr);
 }
 
 /// A stand-in WebSub hub on loopback that records every POST body.
@@ -308,8 +285,8 @@ impl Hub {
 fn websub_hubs_are_advertised_and_pinged_only_for_changed_feeds() {
     let hub = Hub::start();
     let site = Site::new(&format!("feeds_url = \"https://news.example.com/feeds/\"\nwebsub_hubs = [\"{}\"]", hub.url));
-    site.write("a.md", &story("一", DATE, "正文"));
-    site.write("b.md", &watch_support::tagged("二", DATE, &["要闻"], "正文"));
+    site.write("a.md", story("一", DATE, "正文"));
+    site.write("b.md", tagged("二", DATE, &["要闻"], "正文"));
     let daemon = site.start(&[]);
     // Advertised in all three formats.
     let rss = std::fs::read_to_string(site.out().join("rss.xml")).expect("rss");
@@ -322,7 +299,7 @@ fn websub_hubs_are_advertised_and_pinged_only_for_changed_feeds() {
 
     // An edit to an untagged story changes the main feeds and its month's
     // archive, not the tag's feeds.
-    site.write("a.md", &story("一（改）", DATE, "正文"));
+    site.write("a.md", story("一（改）", DATE, "正文"));
     daemon.wait("six pings", || hub.pings().len() >= 6);
     std::thread::sleep(Duration::from_millis(300));
     let enc = |u: &str| u.replace(':', "%3A").replace('/', "%2F");
@@ -340,7 +317,7 @@ fn websub_hubs_are_advertised_and_pinged_only_for_changed_feeds() {
     let before = hub.pings().len();
     let file = std::fs::File::options().append(true).open(site.a("a.md")).expect("open");
     file.set_modified(std::time::SystemTime::now()).expect("touch");
-    site.write("b.md", &watch_support::tagged("二（改）", DATE, &["要闻"], "正文"));
+    site.write("b.md", tagged("二（改）", DATE, &["要闻"], "正文"));
     daemon.wait("pings for b", || hub.pings().len() >= before + 9);
     std::thread::sleep(Duration::from_millis(300));
     let after: Vec<String> = hub.pings()[before..].to_vec();

@@ -2,22 +2,22 @@
 //! STOPPING) from the real binary, and the fall-back to polling when the OS
 //! refuses more watches, driven through the library's loop.
 
-#[path = "watch_support/mod.rs"]
-mod watch_support;
-
 use std::os::unix::net::UnixDatagram;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use feedsmith::config::{Config, Overrides};
 use feedsmith::watch::{self, Message, Options};
-use watch_support::{story, Site, DATE};
 
-/// Collects every datagram sent to a NOTIFY_SOCKET until `until` is seen.
-fn read_until(socket: &UnixDatagram, until: &str, deadline: Duration) -> Vec<String> {
-    let end = Instant::now() + deadline;
+use crate::support::*;
+
+/// Collects every datagram sent to a NOTIFY_SOCKET until `until` is seen;
+/// fails the test as timed out after [`DEADLINE`].
+#[track_caller]
+fn read_until(socket: &UnixDatagram, until: &str) -> Vec<String> {
+    let end = Instant::now() + DEADLINE;
     let mut messages = Vec::new();
     let mut buf = [0u8; 4096];
     socket.set_read_timeout(Some(Duration::from_millis(100))).expect("timeout");
@@ -31,51 +31,47 @@ fn read_until(socket: &UnixDatagram, until: &str, deadline: Duration) -> Vec<Str
             }
         }
     }
-    panic!("no {until:?} within {deadline:?}; got {messages:?}");
+    panic!("timed out after {DEADLINE:?} waiting for {until:?}; got {messages:?}");
 }
 
 #[test]
 fn systemd_hears_ready_status_watchdog_and_stopping() {
     let site = Site::new("");
-    site.write("a.md", &story("一", DATE, "正文"));
-    site.write("b.md", &story("二", DATE, "正文"));
+    site.write("a.md", story("一", DATE, "正文"));
+    site.write("b.md", story("二", DATE, "正文"));
     let socket_path = site.root().join("notify.sock");
     let socket = UnixDatagram::bind(&socket_path).expect("bind notify socket");
     // `exec` keeps the shell's pid, so WATCHDOG_PID=$$ names the daemon.
-    let mut child = Command::new("sh")
+    let mut command = Command::new("sh");
+    command
         .arg("-c")
         .arg("WATCHDOG_PID=$$ exec \"$0\" watch --config \"$1\" --output \"$2\" --state \"$3\"")
         .arg(env!("CARGO_BIN_EXE_feedsmith"))
         .arg(site.config_path())
         .arg(site.out())
-        .arg(site.root().join("state.json"))
+        .arg(site.state())
         .env("NOTIFY_SOCKET", &socket_path)
-        .env("WATCHDOG_USEC", "200000")
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let ready = read_until(&socket, "READY=1", Duration::from_secs(10));
+        .env("WATCHDOG_USEC", "200000");
+    let mut daemon = Daemon::spawn(command);
+    let ready = read_until(&socket, "READY=1");
     assert!(ready.concat().contains("STATUS=2 stories published"), "{ready:?}");
     // Watchdog pings at half the interval systemd asked for.
-    read_until(&socket, "WATCHDOG=1", Duration::from_secs(2));
-    site.write("c.md", &story("三", DATE, "正文"));
-    read_until(&socket, "STATUS=3 stories published", Duration::from_secs(10));
-    Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().expect("kill");
-    read_until(&socket, "STOPPING=1", Duration::from_secs(5));
-    assert!(child.wait().expect("wait").success());
+    read_until(&socket, "WATCHDOG=1");
+    site.write("c.md", story("三", DATE, "正文"));
+    read_until(&socket, "STATUS=3 stories published");
+    daemon.signal("TERM");
+    read_until(&socket, "STOPPING=1");
+    let (status, _) = daemon.wait_exit("SIGTERM");
+    assert!(status.success(), "{status}\n{}", daemon.log());
 }
 
 #[test]
 fn refused_watches_fall_back_to_polling() {
     let site = Site::new("");
-    site.write("a.md", &story("原稿", DATE, "正文"));
+    site.write("a.md", story("原稿", DATE, "正文"));
     let config = Config::load(
-        Some(&site.config_path()),
-        &Overrides {
-            output_dir: Some(site.out()),
-            state_file: Some(site.root().join("state.json")),
-            ..Overrides::default()
-        },
+        Some(site.config_path()),
+        &Overrides { output_dir: Some(site.out()), state_file: Some(site.state()), ..Overrides::default() },
     )
     .expect("config");
     let (tx, rx) = watch::channel();
@@ -90,20 +86,20 @@ fn refused_watches_fall_back_to_polling() {
         )
     });
     let wait_for = |title: &str| {
-        let end = Instant::now() + Duration::from_secs(10);
+        let end = Instant::now() + DEADLINE;
         while Instant::now() < end {
             if site.titles().first().is_some_and(|t| t == title) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("{title} never published; feeds have {:?}", site.titles());
+        panic!("timed out after {DEADLINE:?}: {title} never published; feeds have {:?}", site.titles());
     };
     wait_for("原稿");
     // What the watcher reports when inotify's limit is reached.
     tx.send(Message::WatchLimit).expect("send");
     std::thread::sleep(Duration::from_millis(200));
-    site.write("a.md", &story("改稿（轮询）", DATE, "正文"));
+    site.write("a.md", story("改稿（轮询）", DATE, "正文"));
     wait_for("改稿（轮询）");
     tx.send(Message::Shutdown).expect("send");
     daemon.join().expect("loop thread").expect("clean stop");

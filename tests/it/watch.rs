@@ -1,9 +1,12 @@
-//! `feedsmith watch` end to end (issue 3): the real binary on temp folders.
-//! Every assertion polls the outputs with a deadline; fixed sleeps appear
-//! only where a test asserts that something does NOT happen, or to make a
-//! writer pause.
-
-mod watch_support;
+//! `feedsmith watch` end to end: the real binary on temp folders, through
+//! every way files change, editors' save dances, git, bursts, broken
+//! stories, scheduled stories, a changing environment, signals, atomicity
+//! and logging. Every assertion polls the outputs up to a generous
+//! deadline; fixed sleeps appear only where a test asserts that something
+//! does NOT happen, or to make a writer pause. The timings the contract
+//! promises (stopping within a second of a signal, a scheduled story going
+//! live on time) are checked strictly only in the `slow` tier, which wants
+//! an idle machine.
 
 use std::fs;
 use std::os::unix::fs::symlink;
@@ -12,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use watch_support::*;
+use crate::support::*;
 
 fn s(list: &[&str]) -> Vec<String> {
     list.iter().map(|x| x.to_string()).collect()
@@ -30,12 +33,12 @@ const BASE: &str = "https://news.example.com/";
 #[test]
 fn create_edit_truncate_and_delete() {
     let site = Site::new("");
-    site.write("keep.md", &story("Keeper", DATE, "Stays all along."));
+    site.write("keep.md", story("Keeper", DATE, "Stays all along."));
     let d = site.start(&[]);
     assert_eq!(site.titles(), s(&["Keeper"]));
 
     // create
-    site.write("x.md", &story("Created", "2024-03-08T10:00:00+08:00", "New story."));
+    site.write("x.md", story("Created", "2024-03-08T10:00:00+08:00", "New story."));
     d.wait("created story published in all three feeds", || site.all_feeds_list(&["Created", "Keeper"]));
 
     // in-place edit (same inode, truncate + write)
@@ -59,8 +62,8 @@ fn renames_and_moves() {
     let site = Site::new("");
     let outside = site.root().join("elsewhere");
     fs::create_dir_all(&outside).expect("mkdir outside");
-    site.write("old-name.md", &story("Renamed", DATE, "Body."));
-    site.write("a/travel.md", &story("Traveller", "2024-03-06T10:00:00+08:00", "Body."));
+    site.write("old-name.md", story("Renamed", DATE, "Body."));
+    site.write("a/travel.md", story("Traveller", "2024-03-06T10:00:00+08:00", "Body."));
     let d = site.start(&[]);
     assert_eq!(sorted(site.ids()), vec![format!("{BASE}old-name/"), format!("{BASE}travel/")]);
 
@@ -114,7 +117,7 @@ fn renames_and_moves() {
 #[test]
 fn folder_named_like_a_story_moves_in_and_out() {
     let site = Site::new("");
-    site.write("root.md", &story("Root", DATE, "Body."));
+    site.write("root.md", story("Root", DATE, "Body."));
     let outside = site.root().join("2024.md");
     fs::create_dir_all(&outside).expect("mkdir");
     fs::write(outside.join("inner.md"), story("Inner", DATE, "Body.")).expect("w");
@@ -128,7 +131,7 @@ fn folder_named_like_a_story_moves_in_and_out() {
 #[test]
 fn subfolders_appear_move_and_vanish() {
     let site = Site::new("");
-    site.write("root.md", &story("Root", DATE, "Body."));
+    site.write("root.md", story("Root", DATE, "Body."));
     let outside = site.root().join("elsewhere");
     let d = site.start(&[]);
 
@@ -163,15 +166,15 @@ fn subfolders_appear_move_and_vanish() {
     d.wait("moved-in folder's story published", || site.titles().contains(&"Deep renamed".into()));
 
     // a subfolder deleted
-    run(Command::new("rm").arg("-rf").arg(site.a("batch")));
+    run_ok(Command::new("rm").arg("-rf").arg(site.a("batch")));
     d.wait("deleted subfolder's stories gone", || site.all_feeds_list(&["Deep renamed", "Root"]));
 }
 
 #[test]
 fn unrelated_feeds_are_not_rewritten() {
     let site = Site::new("");
-    site.write("a.md", &tagged("Alpha", DATE, &["alpha"], "Body."));
-    site.write("b.md", &tagged("Beta", "2024-03-06T10:00:00+08:00", &["beta"], "Body."));
+    site.write("a.md", tagged("Alpha", DATE, &["alpha"], "Body."));
+    site.write("b.md", tagged("Beta", "2024-03-06T10:00:00+08:00", &["beta"], "Body."));
     let d = site.start(&[]);
     let mtime = |rel: &str| fs::metadata(site.out().join(rel)).and_then(|m| m.modified()).expect("mtime");
     let beta = ["tags/beta/rss.xml", "tags/beta/atom.xml", "tags/beta/feed.json"].map(|f| (f, mtime(f)));
@@ -190,7 +193,7 @@ fn unrelated_feeds_are_not_rewritten() {
 fn editor_save_dances() {
     let site = Site::new("");
     for name in ["vim", "emacs", "jb", "code"] {
-        site.write(&format!("{name}.md"), &story(&format!("{name} v1"), DATE, "Body."));
+        site.write(&format!("{name}.md"), story(&format!("{name} v1"), DATE, "Body."));
     }
     let d = site.start(&[]);
     assert_eq!(sorted(site.titles()), s(&["code v1", "emacs v1", "jb v1", "vim v1"]));
@@ -231,7 +234,7 @@ fn editor_save_dances() {
 #[test]
 fn ignored_files_alone_cause_no_rebuild() {
     let site = Site::new("");
-    site.write("x.md", &story("Live", DATE, "Body."));
+    site.write("x.md", story("Live", DATE, "Body."));
     let d = site.start(&[]);
     // prove the daemon reacts at all
     fs::write(site.a("x.md"), story("Live and well", DATE, "Body.")).expect("w");
@@ -281,7 +284,7 @@ fn ignored_files_alone_cause_no_rebuild() {
 #[test]
 fn touching_a_story_changes_nothing() {
     let site = Site::new("");
-    site.write("x.md", &story("Touched", DATE, "Body."));
+    site.write("x.md", story("Touched", DATE, "Body."));
     let d = site.start(&[]);
     fs::write(site.a("x.md"), story("Touched twice", DATE, "Body.")).expect("w");
     d.wait("a real edit is published", || site.all_feeds_list(&["Touched twice"]));
@@ -293,7 +296,7 @@ fn touching_a_story_changes_nothing() {
     let files = mtimes(&site);
     std::thread::sleep(Duration::from_millis(20));
     for _ in 0..3 {
-        run(Command::new("touch").arg(site.a("x.md")));
+        run_ok(Command::new("touch").arg(site.a("x.md")));
         // same bytes written again (an editor saving an unchanged buffer)
         write_in_place(&site.a("x.md"), &story("Touched twice", DATE, "Body."));
     }
@@ -305,7 +308,7 @@ fn touching_a_story_changes_nothing() {
 #[test]
 fn an_edit_sets_updated_and_a_restart_keeps_it() {
     let site = Site::new("");
-    site.write("x.md", &story("Original", DATE, "Body."));
+    site.write("x.md", story("Original", DATE, "Body."));
     let d = site.start(&[]);
     let updated = |site: &Site| site.feed("atom.xml").and_then(|f| f.entries.first().and_then(|e| e.updated));
     let published = chrono::DateTime::parse_from_rfc3339(DATE).expect("date");
@@ -329,7 +332,7 @@ fn an_edit_sets_updated_and_a_restart_keeps_it() {
 #[test]
 fn output_folder_inside_the_articles_folder_does_not_feed_back() {
     let site = Site::new("").with_output("articles/feeds");
-    site.write("x.md", &story("Story", DATE, "Body."));
+    site.write("x.md", story("Story", DATE, "Body."));
     let out = site.a("feeds");
     let d = site.start(&[]);
     fs::write(site.a("x.md"), story("Story edited", DATE, "Body.")).expect("w");
@@ -348,20 +351,22 @@ fn output_folder_inside_the_articles_folder_does_not_feed_back() {
 fn git_checkout_of_another_branch() {
     let site = Site::new("");
     let git = |args: &[&str]| {
-        run(Command::new("git")
-            .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main"])
-            .args(args)
-            .current_dir(site.articles()));
+        run_ok(
+            Command::new("git")
+                .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main"])
+                .args(args)
+                .current_dir(site.articles()),
+        );
     };
     git(&["init", "-q"]);
-    site.write("shared.md", &story("Shared on main", DATE, "Body."));
-    site.write("only-main.md", &story("Only on main", DATE, "Body."));
+    site.write("shared.md", story("Shared on main", DATE, "Body."));
+    site.write("only-main.md", story("Only on main", DATE, "Body."));
     git(&["add", "-A"]);
     git(&["commit", "-q", "-m", "main"]);
     git(&["checkout", "-q", "-b", "other"]);
     fs::remove_file(site.a("only-main.md")).expect("rm");
-    site.write("shared.md", &story("Shared on other", DATE, "Body."));
-    site.write("desk/only-other.md", &story("Only on other", DATE, "Body."));
+    site.write("shared.md", story("Shared on other", DATE, "Body."));
+    site.write("desk/only-other.md", story("Only on other", DATE, "Body."));
     git(&["add", "-A"]);
     git(&["commit", "-q", "-m", "other"]);
     git(&["checkout", "-q", "main"]);
@@ -379,7 +384,7 @@ fn git_checkout_of_another_branch() {
 #[test]
 fn burst_of_1000_files_coalesces() {
     let site = Site::new("limit = 50");
-    site.write("seed.md", &story("Seed", "2023-01-01T00:00:00+08:00", "Body."));
+    site.write("seed.md", story("Seed", "2023-01-01T00:00:00+08:00", "Body."));
     let staging = site.root().join("staging");
     fs::create_dir_all(&staging).expect("mkdir");
     let base = chrono::DateTime::parse_from_rfc3339("2024-01-01T00:00:00+08:00").expect("date");
@@ -446,11 +451,11 @@ fn half_written_file_ends_complete() {
 #[test]
 fn a_story_broken_after_a_restart_keeps_its_full_content() {
     let site = Site::new("");
-    site.write("other.md", &story("Other", "2024-03-01T10:00:00+08:00", "Body."));
-    site.write("story.md", &story("Good title", DATE, "Good body.\n\nOnly in the full content."));
+    site.write("other.md", story("Other", "2024-03-01T10:00:00+08:00", "Body."));
+    site.write("story.md", story("Good title", DATE, "Good body.\n\nOnly in the full content."));
     let mut first = site.start(&[]);
-    let (status, _) = first.stop_with("TERM", Duration::from_secs(5));
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", first.log());
+    let (status, _) = first.stop("TERM");
+    assert_eq!(status.code(), Some(0), "{}", first.log());
     let d = site.start(&[]);
     assert!(d.log().contains(" 0 bodies rendered"), "the restart rendered bodies:\n{}", d.log());
     fs::write(site.a("story.md"), "+++\ntitle = \"Broken\ndate = 2024-03-07\n+++\n\nBroken.\n").expect("w");
@@ -467,8 +472,8 @@ fn a_story_broken_after_a_restart_keeps_its_full_content() {
 #[test]
 fn feeds_a_failed_write_left_behind_are_written_at_the_next_change() {
     let site = Site::new("");
-    site.write("a.md", &tagged("A", DATE, &["t"], "Body."));
-    site.write("b.md", &tagged("B", "2024-03-01T10:00:00+08:00", &["u"], "Body."));
+    site.write("a.md", tagged("A", DATE, &["t"], "Body."));
+    site.write("b.md", tagged("B", "2024-03-01T10:00:00+08:00", &["u"], "Body."));
     let d = site.start(&[]);
     assert_eq!(site.titles_in("tags/t/atom.xml"), s(&["A"]));
     // The tag's atom.xml becomes a folder: renaming the new file over it fails.
@@ -489,8 +494,8 @@ fn feeds_a_failed_write_left_behind_are_written_at_the_next_change() {
 #[test]
 fn broken_story_keeps_its_last_good_version() {
     let site = Site::new("");
-    site.write("other.md", &story("Other", "2024-03-01T10:00:00+08:00", "Body."));
-    site.write("story.md", &story("Good title", DATE, "Good body."));
+    site.write("other.md", story("Other", "2024-03-01T10:00:00+08:00", "Body."));
+    site.write("story.md", story("Good title", DATE, "Good body."));
     let d = site.start(&[]);
     assert_eq!(site.titles(), s(&["Good title", "Other"]));
 
@@ -523,8 +528,8 @@ fn broken_story_keeps_its_last_good_version() {
 #[test]
 fn broken_story_keeps_its_last_good_version_across_a_reload() {
     let site = Site::new("title = \"Before\"");
-    site.write("story.md", &story("Good title", DATE, "Good body."));
-    site.write("other.md", &story("Other", "2024-03-01T10:00:00+08:00", "Body."));
+    site.write("story.md", story("Good title", DATE, "Good body."));
+    site.write("other.md", story("Other", "2024-03-01T10:00:00+08:00", "Body."));
     let d = site.start(&[]);
     fs::write(site.a("story.md"), "+++\ntitle = \"Broken\n+++\n").expect("w");
     d.wait("error logged", || d.log().lines().any(|l| l.contains("ERROR") && l.contains("story.md")));
@@ -541,12 +546,12 @@ fn broken_story_keeps_its_last_good_version_across_a_reload() {
 #[test]
 fn broken_story_keeps_its_full_content_after_leaving_the_feed_and_coming_back() {
     let site = Site::new("limit = 1\ntaxonomy_feeds = []");
-    site.write("old.md", &story("Old", DATE, "First paragraph.\n\nSecond paragraph."));
+    site.write("old.md", story("Old", DATE, "First paragraph.\n\nSecond paragraph."));
     let d = site.start(&[]);
     fs::write(site.a("old.md"), "+++\ntitle = \"Broken\n+++\n").expect("w");
     d.wait("error logged", || d.log().lines().any(|l| l.contains("ERROR") && l.contains("old.md")));
     // a newer story pushes it out of the feed (limit = 1) ...
-    site.write("new.md", &story("New", "2024-03-08T10:00:00+08:00", "Body."));
+    site.write("new.md", story("New", "2024-03-08T10:00:00+08:00", "Body."));
     d.wait("newer story alone in the feed", || site.all_feeds_list(&["New"]));
     // (a full re-render, here for a deleted output folder, trims the cache of
     // bodies to the stories in feeds)
@@ -562,7 +567,7 @@ fn broken_story_keeps_its_full_content_after_leaving_the_feed_and_coming_back() 
 #[test]
 fn story_never_good_is_reported_and_left_out() {
     let site = Site::new("");
-    site.write("fine.md", &story("Fine", DATE, "Body."));
+    site.write("fine.md", story("Fine", DATE, "Body."));
     site.write("born-bad.md", "+++\ntitle = \"Born bad\"\ndate = 2024-13-45\n+++\n\nBody.\n");
     let d = site.start(&[]);
     assert!(d.log().lines().any(|l| l.contains("born-bad.md")), "startup error does not name the file:\n{}", d.log());
@@ -591,21 +596,33 @@ fn future(secs: u64) -> (String, SystemTime) {
     (date, when)
 }
 
-#[test]
-fn scheduled_stories_go_live_on_time_without_file_events() {
+/// Scheduled stories (dated in the future, one there at start, one written
+/// while running) go live when their date comes, never before, with no
+/// file event; `on_time` also holds them to going live within a second of
+/// it (the slow tier: on a loaded machine the daemon may be scheduled late).
+fn scheduled_stories_go_live(on_time: bool) {
     let site = Site::new("");
-    site.write("now.md", &story("Already out", DATE, "Body."));
+    site.write("now.md", story("Already out", DATE, "Body."));
     let (date1, due1) = future(2);
-    site.write("later.md", &tagged("Scheduled at start", &date1, &["soon"], "Body."));
+    site.write("later.md", tagged("Scheduled at start", &date1, &["soon"], "Body."));
     let d = site.start(&[]);
-    assert_eq!(site.titles(), s(&["Already out"]), "a future story was published early");
-    assert!(!site.out().join("tags/soon/rss.xml").exists());
+    // What was published is read before the clock: a story seen while its
+    // date is still ahead went out early. (A slow start may reach the date
+    // first; then there is nothing to check here.)
+    let (titles, tag_feed) = (site.titles(), site.out().join("tags/soon/rss.xml").exists());
+    if SystemTime::now() < due1 {
+        assert_eq!(titles, s(&["Already out"]), "a future story was published early");
+        assert!(!tag_feed, "a future story's tag feed was published early");
+    }
 
     // one more scheduled while running, due a second after the first
     let (date2, due2) = future(3);
-    site.write("later2.md", &story("Scheduled while running", &date2, "Body."));
+    site.write("later2.md", story("Scheduled while running", &date2, "Body."));
     d.wait_rebuilds(1); // its file event handled (nothing published yet)
-    assert!(!site.titles().contains(&"Scheduled while running".to_string()));
+    let titles = site.titles();
+    if SystemTime::now() < due2 {
+        assert!(!titles.contains(&"Scheduled while running".to_string()), "published before its date");
+    }
 
     for (title, due) in [("Scheduled at start", due1), ("Scheduled while running", due2)] {
         let mut early = false;
@@ -618,7 +635,9 @@ fn scheduled_stories_go_live_on_time_without_file_events() {
         });
         let late = SystemTime::now().duration_since(due).unwrap_or_default();
         assert!(!early, "{title} went live before its date");
-        assert!(late <= Duration::from_millis(1000), "{title} went live {late:?} after its date");
+        if on_time {
+            assert!(late <= Duration::from_millis(1000), "{title} went live {late:?} after its date");
+        }
     }
     d.wait("every feed has both scheduled stories", || {
         site.all_feeds_list(&["Already out", "Scheduled at start", "Scheduled while running"])
@@ -626,19 +645,24 @@ fn scheduled_stories_go_live_on_time_without_file_events() {
     });
 }
 
+#[test]
+fn scheduled_stories_go_live_without_file_events() {
+    scheduled_stories_go_live(false);
+}
+
 // ---------------------------------------------------------------- 7. environment
 
 #[test]
 fn articles_folder_removed_then_recreated() {
     let site = Site::new("");
-    site.write("old.md", &story("Old", DATE, "Body."));
+    site.write("old.md", story("Old", DATE, "Body."));
     let d = site.start(&[]);
-    run(Command::new("rm").arg("-rf").arg(site.articles()));
+    run_ok(Command::new("rm").arg("-rf").arg(site.articles()));
     d.wait_log("articles folder is gone");
-    site.write("new.md", &story("New", DATE, "Body."));
+    site.write("new.md", story("New", DATE, "Body."));
     d.wait("feeds follow the recreated folder", || site.all_feeds_list(&["New"]));
     // and it is watched again
-    site.write("newer.md", &story("Newer", DATE, "Body."));
+    site.write("newer.md", story("Newer", DATE, "Body."));
     d.wait("edit in the recreated folder published", || site.all_feeds_list(&["New", "Newer"]));
 }
 
@@ -647,16 +671,16 @@ fn articles_folder_replaced_in_one_go() {
     // rm -rf + mkdir at once, as `rsync --delete-after` or a deploy script might:
     // the new folder can get the old folder's inode number on ext4.
     let site = Site::new("");
-    site.write("old.md", &story("Old", DATE, "Body."));
+    site.write("old.md", story("Old", DATE, "Body."));
     let d = site.start(&[]);
     for round in 0..3 {
-        run(Command::new("sh").arg("-c").arg(format!(
+        run_ok(Command::new("sh").arg("-c").arg(format!(
             "rm -rf articles && mkdir articles && printf '+++\\ntitle = \"Round {round}\"\\ndate = {DATE}\\n+++\\n\\nBody.\\n' > articles/r.md"
         )).current_dir(site.root()));
         let want = format!("Round {round}");
         d.wait(&format!("feeds follow replacement {round}"), || site.all_feeds_list(&[want.as_str()]));
         // still watched: an edit inside the new folder is seen
-        site.write("edit.md", &story(&format!("Edit {round}"), DATE, "Body."));
+        site.write("edit.md", story(&format!("Edit {round}"), DATE, "Body."));
         let edit = format!("Edit {round}");
         d.wait(&format!("edit in replaced folder {round} published"), || {
             site.all_feeds_list(&[edit.as_str(), want.as_str()])
@@ -667,14 +691,12 @@ fn articles_folder_replaced_in_one_go() {
 #[test]
 fn output_folder_deleted_is_recreated() {
     let site = Site::new("");
-    site.write("x.md", &tagged("Story", DATE, &["t"], "Body."));
+    site.write("x.md", tagged("Story", DATE, &["t"], "Body."));
     let d = site.start(&[]);
     rm_rf(&site.out());
-    let start = Instant::now();
     d.wait("output folder recreated", || {
         site.all_feeds_list(&["Story"]) && site.titles_in("tags/t/atom.xml") == s(&["Story"])
     });
-    assert!(start.elapsed() < Duration::from_secs(3), "took {:?}", start.elapsed());
     // and the daemon still works
     fs::write(site.a("x.md"), tagged("Story 2", DATE, &["t"], "Body.")).expect("w");
     d.wait("edit after recreation published", || site.all_feeds_list(&["Story 2"]));
@@ -690,32 +712,32 @@ fn next_second() {
 #[test]
 fn poll_mode_create_edit_delete() {
     let site = Site::new("");
-    site.write("keep.md", &story("Keep", DATE, "Body."));
+    site.write("keep.md", story("Keep", DATE, "Body."));
     let d = site.start(&["--poll", "100"]);
-    site.write("p.md", &story("Polled", DATE, "Body."));
+    site.write("p.md", story("Polled", DATE, "Body."));
     d.wait("created (polling)", || site.all_feeds_list(&["Keep", "Polled"]));
     next_second(); // see poll_mode_sees_two_saves_within_one_second
     write_in_place(&site.a("p.md"), &story("Polled edit", DATE, "Body."));
     d.wait("edited (polling)", || site.all_feeds_list(&["Keep", "Polled edit"]));
     fs::create_dir(site.a("sub")).expect("mkdir");
-    site.write("sub/q.md", &story("Polled sub", DATE, "Body."));
+    site.write("sub/q.md", story("Polled sub", DATE, "Body."));
     d.wait("new subfolder (polling)", || site.all_feeds_list(&["Keep", "Polled edit", "Polled sub"]));
     fs::remove_file(site.a("p.md")).expect("rm");
     d.wait("deleted (polling)", || site.all_feeds_list(&["Keep", "Polled sub"]));
-    run(Command::new("rm").arg("-rf").arg(site.a("sub")));
+    run_ok(Command::new("rm").arg("-rf").arg(site.a("sub")));
     d.wait("subfolder deleted (polling)", || site.all_feeds_list(&["Keep"]));
 }
 
 #[test]
 fn poll_mode_sees_two_saves_within_one_second() {
     let site = Site::new("");
-    site.write("p.md", &story("First", DATE, "Body."));
+    site.write("p.md", story("First", DATE, "Body."));
     let d = site.start(&["--poll", "100"]);
     next_second();
-    site.write("p.md", &story("Second", DATE, "Body."));
+    site.write("p.md", story("Second", DATE, "Body."));
     d.wait("first save seen", || site.all_feeds_list(&["Second"]));
     // well within the same second as the save above (the poll interval is 100 ms)
-    site.write("p.md", &story("Third", DATE, "Body."));
+    site.write("p.md", story("Third", DATE, "Body."));
     d.wait("second save within the same second seen", || site.all_feeds_list(&["Third"]));
 }
 
@@ -726,7 +748,7 @@ fn changes_during_the_initial_build_are_not_lost() {
     let site = Site::new("limit = 600");
     let body = "Newsroom copy, paragraph after paragraph. ".repeat(50);
     for i in 0..600 {
-        site.write(&format!("bulk/s{i:04}.md"), &story(&format!("Bulk {i:04}"), DATE, &body));
+        site.write(&format!("bulk/s{i:04}.md"), story(&format!("Bulk {i:04}"), DATE, &body));
     }
     let d = site.spawn(&[]);
     let mut version = 0;
@@ -743,73 +765,84 @@ fn changes_during_the_initial_build_are_not_lost() {
 
 // ---------------------------------------------------------------- 8. signals
 
-fn exits_cleanly_on(signal: &str) {
+/// Stops a daemon with `signal`: exit status 0, no temp file left, the
+/// feeds whole. Returns how long the exit took.
+fn exits_cleanly_on(signal: &str) -> Duration {
     let site = Site::new("");
-    site.write("x.md", &tagged("Story", DATE, &["t"], "Body."));
+    site.write("x.md", tagged("Story", DATE, &["t"], "Body."));
     let mut d = site.start(&[]);
-    let (status, took) = d.stop_with(signal, Duration::from_secs(1));
-    let status = status.unwrap_or_else(|| panic!("still running 1 s after SIG{signal}:\n{}", d.log()));
+    let (status, took) = d.stop(signal);
     assert_eq!(status.code(), Some(0), "exit status after SIG{signal}:\n{}", d.log());
-    assert!(took < Duration::from_secs(1));
     assert_eq!(site.temp_files(), Vec::<std::path::PathBuf>::new());
     assert!(site.all_feeds_list(&["Story"]));
+    took
 }
 
 #[test]
-fn sigterm_exits_0_within_a_second() {
+fn sigterm_exits_0() {
     exits_cleanly_on("TERM");
 }
 
 #[test]
-fn sigint_exits_0_within_a_second() {
+fn sigint_exits_0() {
     exits_cleanly_on("INT");
 }
 
-#[test]
-fn sigterm_during_a_burst_exits_0_without_temp_files() {
+/// SIGTERM while a burst of new stories is being rebuilt: exit status 0,
+/// no temp file, every feed parses. Returns how long the exit took.
+fn sigterm_during_a_burst() -> Duration {
     let site = Site::new("");
-    site.write("x.md", &story("Story", DATE, "Body."));
+    site.write("x.md", story("Story", DATE, "Body."));
     let mut d = site.start(&[]);
     // Kept small: the daemon finishes the rebuild in hand before it stops, and
     // a rebuild of hundreds of new stories takes most of a second in a debug
-    // build on a loaded machine (see sigterm_during_the_initial_build_…).
+    // build on a loaded machine (see sigterm_during_the_initial_build).
     let body = "Lorem ipsum dolor sit amet. ".repeat(10);
     for i in 0..150 {
-        site.write(&format!("b{i:03}.md"), &tagged(&format!("Burst {i}"), DATE, &[&format!("t{}", i % 10)], &body));
+        site.write(&format!("b{i:03}.md"), tagged(&format!("Burst {i}"), DATE, &[&format!("t{}", i % 10)], &body));
         if i == 75 {
             d.wait_rebuilds(1); // make sure the daemon is busy with the burst
         }
     }
-    let (status, took) = d.stop_with("TERM", Duration::from_secs(1));
-    let status = status.unwrap_or_else(|| panic!("still running 1 s after SIGTERM mid-burst:\n{}", d.log()));
-    assert_eq!(status.code(), Some(0));
-    assert!(took < Duration::from_secs(1));
+    let (status, took) = d.stop("TERM");
+    assert_eq!(status.code(), Some(0), "exit status after SIGTERM mid-burst:\n{}", d.log());
     assert_eq!(site.temp_files(), Vec::<std::path::PathBuf>::new());
     assert_eq!(unparsable_feeds(&site.out()), Vec::<String>::new());
+    took
 }
 
 #[test]
-fn sigterm_during_the_initial_build_exits_within_a_second() {
+fn sigterm_during_a_burst_exits_0_without_temp_files() {
+    sigterm_during_a_burst();
+}
+
+/// SIGTERM during the initial build of 1,500 stories abandons it: exit
+/// status 0, no temp file. Returns how long the exit took.
+fn sigterm_during_the_initial_build() -> Duration {
     let site = Site::new("limit = 2000");
     let body = "Newsroom copy, paragraph after paragraph. ".repeat(50);
     for i in 0..1500 {
-        site.write(&format!("bulk/s{i:04}.md"), &story(&format!("Bulk {i:04}"), DATE, &body));
+        site.write(&format!("bulk/s{i:04}.md"), story(&format!("Bulk {i:04}"), DATE, &body));
     }
     let mut d = site.spawn(&[]);
-    // the signal handlers are in place once the process has started its work
-    std::thread::sleep(Duration::from_millis(150));
+    d.wait_signal_handlers();
     assert!(!d.log().contains("watching "), "the initial build was too quick to test this");
-    let (status, took) = d.stop_with("TERM", Duration::from_secs(5));
+    let (status, took) = d.stop("TERM");
     eprintln!("exited after {took:?}");
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", d.log());
-    assert!(took < Duration::from_secs(1), "took {took:?} to stop:\n{}", d.log());
+    assert_eq!(status.code(), Some(0), "{}", d.log());
     assert_eq!(site.temp_files(), Vec::<std::path::PathBuf>::new());
+    took
+}
+
+#[test]
+fn sigterm_during_the_initial_build_exits_0_without_temp_files() {
+    sigterm_during_the_initial_build();
 }
 
 #[test]
 fn sighup_reloads_a_valid_configuration() {
     let site = Site::new("title = \"Old title\"");
-    site.write("x.md", &tagged("Story", DATE, &["t"], "Body."));
+    site.write("x.md", tagged("Story", DATE, &["t"], "Body."));
     let d = site.start(&[]);
     assert_eq!(site.feed_title("rss.xml").as_deref(), Some("Old title"));
     site.write_config("title = \"New title\"");
@@ -838,7 +871,7 @@ fn sighup_reloads_a_valid_configuration_with_no_stories() {
 #[test]
 fn sighup_with_an_invalid_configuration_keeps_the_old_one() {
     let site = Site::new("title = \"Old title\"");
-    site.write("x.md", &story("Story", DATE, "Body."));
+    site.write("x.md", story("Story", DATE, "Body."));
     let d = site.start(&[]);
     site.write_config("title = \"Typo title\"\ntitel = \"oops\"");
     d.signal("HUP");
@@ -864,7 +897,7 @@ fn readers_never_see_a_partial_feed_during_200_edits() {
     let site = Site::new("debounce_ms = 2"); // a rebuild for nearly every edit
     let body = "Long paragraph of newsroom text to make the feed big. ".repeat(25);
     for i in 0..30 {
-        site.write(&format!("s{i:02}.md"), &tagged(&format!("Story {i:02}"), DATE, &["all"], &body));
+        site.write(&format!("s{i:02}.md"), tagged(&format!("Story {i:02}"), DATE, &["all"], &body));
     }
     let d = site.start(&[]);
 
@@ -929,7 +962,7 @@ fn kill_9_mid_burst_leaves_every_feed_whole() {
     let site = Site::new("");
     let body = "Text. ".repeat(300);
     for i in 0..40 {
-        site.write(&format!("s{i:02}.md"), &tagged(&format!("Story {i:02}"), DATE, &[&format!("t{}", i % 8)], &body));
+        site.write(&format!("s{i:02}.md"), tagged(&format!("Story {i:02}"), DATE, &[&format!("t{}", i % 8)], &body));
     }
     let mut d = site.start(&[]);
     let stop = Arc::new(AtomicBool::new(false));
@@ -967,10 +1000,10 @@ fn kill_9_mid_burst_leaves_every_feed_whole() {
 #[test]
 fn verbose_logs_each_changed_file() {
     let site = Site::new("");
-    site.write("x.md", &story("X", DATE, "Body."));
+    site.write("x.md", story("X", DATE, "Body."));
     let d = site.start(&["-v"]);
     fs::write(site.a("x.md"), story("X edited", DATE, "Body.")).expect("w");
-    site.write("desk/y.md", &story("Y", DATE, "Body."));
+    site.write("desk/y.md", story("Y", DATE, "Body."));
     d.wait("per-file detail lines", || {
         let log = d.log();
         log.lines().any(|l| l.contains("changed: ") && l.trim_end().ends_with("x.md"))
@@ -978,9 +1011,56 @@ fn verbose_logs_each_changed_file() {
     });
     // and the default level has no such lines
     let quiet = Site::new("");
-    quiet.write("x.md", &story("X", DATE, "Body."));
+    quiet.write("x.md", story("X", DATE, "Body."));
     let q = quiet.start(&[]);
     fs::write(quiet.a("x.md"), story("X edited", DATE, "Body.")).expect("w");
     q.wait_rebuilds(1);
     assert!(!q.log().contains("changed: "), "per-file lines without -v:\n{}", q.log());
+}
+
+// ---------------------------------------------------------------- slow tier
+
+/// The timings the contract promises, held strictly. They hold on an idle
+/// machine and are run one at a time (`.ci/run`); the default tier above
+/// runs the same scenarios with only a hang guard.
+mod slow {
+    use std::time::Duration;
+
+    /// "SIGTERM/SIGINT: finish or abandon the current rebuild cleanly and
+    /// exit 0 within a second."
+    const SECOND: Duration = Duration::from_secs(1);
+
+    #[test]
+    #[ignore = "slow: a one-second bound, meaningful on an idle machine; run with cargo test -- --ignored"]
+    fn sigterm_exits_0_within_a_second() {
+        let took = super::exits_cleanly_on("TERM");
+        assert!(took < SECOND, "took {took:?} to stop after SIGTERM");
+    }
+
+    #[test]
+    #[ignore = "slow: a one-second bound, meaningful on an idle machine; run with cargo test -- --ignored"]
+    fn sigint_exits_0_within_a_second() {
+        let took = super::exits_cleanly_on("INT");
+        assert!(took < SECOND, "took {took:?} to stop after SIGINT");
+    }
+
+    #[test]
+    #[ignore = "slow: a one-second bound, meaningful on an idle machine; run with cargo test -- --ignored"]
+    fn sigterm_during_a_burst_exits_within_a_second() {
+        let took = super::sigterm_during_a_burst();
+        assert!(took < SECOND, "took {took:?} to stop mid-burst");
+    }
+
+    #[test]
+    #[ignore = "slow: a one-second bound, meaningful on an idle machine; run with cargo test -- --ignored"]
+    fn sigterm_during_the_initial_build_exits_within_a_second() {
+        let took = super::sigterm_during_the_initial_build();
+        assert!(took < SECOND, "took {took:?} to stop during the initial build");
+    }
+
+    #[test]
+    #[ignore = "slow: a one-second bound, meaningful on an idle machine; run with cargo test -- --ignored"]
+    fn scheduled_stories_go_live_within_a_second_of_their_date() {
+        super::scheduled_stories_go_live(true);
+    }
 }

@@ -1,19 +1,19 @@
 //! Every feed the `rich` fixture produces, parsed back with `feed-rs` (and a
 //! strict XML parser), says what the fixture's stories say: ids, links,
 //! titles, published/updated dates with the +08:00 offset of Asia/Shanghai,
-//! authors, categories, summaries and content (DESIGN.md *Feeds*).
+//! authors, categories, summaries and content (the README's *What the
+//! feeds contain*).
 //!
 //! `STORIES` below is the fixture written out by hand from
 //! `tests/fixtures/rich/articles/`; it is deliberately not derived from the
 //! program's output.
 
-mod common;
-
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset};
-use common::*;
 use feed_rs::model::{Entry, Feed, FeedType};
+
+use crate::support::*;
 
 const SITE_TITLE: &str = "Feedsmith 测试报";
 const SITE_AUTHOR: &str = "测试报社";
@@ -307,9 +307,9 @@ fn want_authors(s: &Story) -> Vec<String> {
     }
 }
 
-fn built_rich() -> (Scratch, BTreeMap<String, Vec<u8>>) {
+fn built_rich() -> (Site, BTreeMap<String, Vec<u8>>) {
     let (s, _) = build_fixture("rich", 0);
-    let files = read_tree(&s.out);
+    let files = read_tree(&s.out());
     (s, files)
 }
 
@@ -454,9 +454,9 @@ fn dates_are_written_with_the_shanghai_offset() {
         }
     }
     // Exact strings in the main feeds, one per format.
-    let atom = read_text(&s.out.join("atom.xml"));
-    let rss = read_text(&s.out.join("rss.xml"));
-    let json = read_text(&s.out.join("feed.json"));
+    let atom = read_text(&s.out().join("atom.xml"));
+    let rss = read_text(&s.out().join("rss.xml"));
+    let json = read_text(&s.out().join("feed.json"));
     for st in STORIES {
         assert!(atom.contains(&format!("<published>{}</published>", st.published)), "atom published of {}", st.id);
         assert!(atom.contains(&format!("<updated>{}</updated>", st.updated)), "atom updated of {}", st.id);
@@ -472,7 +472,7 @@ fn dates_are_written_with_the_shanghai_offset() {
 #[test]
 fn guids_say_whether_they_are_permalinks() {
     let (s, _) = built_rich();
-    let rss = read_text(&s.out.join("rss.xml"));
+    let rss = read_text(&s.out().join("rss.xml"));
     let doc = parse_xml("rss.xml", &rss);
     for guid in doc.descendants().filter(|n| n.has_tag_name("guid")) {
         let id = guid.text().unwrap_or_default();
@@ -528,7 +528,7 @@ fn index_html_carries_no_control_characters() {
 #[test]
 fn atom_marks_language_base_and_html_content() {
     let (s, _) = built_rich();
-    let atom = read_text(&s.out.join("atom.xml"));
+    let atom = read_text(&s.out().join("atom.xml"));
     let doc = parse_xml("atom.xml", &atom);
     let xml_ns = "http://www.w3.org/XML/1998/namespace";
     assert_eq!(doc.root_element().attribute((xml_ns, "lang")), Some("zh-CN"));
@@ -544,7 +544,7 @@ fn atom_marks_language_base_and_html_content() {
             assert_eq!(content.attribute((xml_ns, "lang")), Some(lang), "{id}: xml:lang");
         }
     }
-    let json: serde_json::Value = serde_json::from_str(&read_text(&s.out.join("feed.json"))).expect("json");
+    let json: serde_json::Value = serde_json::from_str(&read_text(&s.out().join("feed.json"))).expect("json");
     assert_eq!(json["version"], "https://jsonfeed.org/version/1.1");
     assert_eq!(json["home_page_url"], "https://news.example.com/");
     assert_eq!(json["feed_url"], "https://news.example.com/feeds/feed.json");

@@ -1,0 +1,29 @@
+//! The integration tests, one crate (one link step, one place to look):
+//! the real `feedsmith` binary run on temp sites and fixture folders, and
+//! the library's parsers and serializers fenced by properties.
+//!
+//! - `support`: the one site builder, [`support::Site`], and what reads
+//!   the outputs back;
+//! - `properties`: the checks shared with the fuzz targets in `fuzz/`;
+//! - one module per area of the contract: `build` (build, check, new, the
+//!   committed sample), `history` (archived feeds), `roundtrip` (what a
+//!   reader gets back), `proptest_feeds` (any text through the
+//!   serializers), `watch`, `serve`, `service` (systemd), and `hostile`
+//!   (hostile and broken input, one module per kind).
+//!
+//! `cargo test` runs the default tier: deterministic, no wall-clock bound
+//! (limits only catch hangs and say so). Tests that are slow, or that hold
+//! a timing the contract promises (stopping within a second), are
+//! `#[ignore = "slow: …"]` in modules named `slow`; run them with
+//! `cargo test --test it -- --ignored slow::`.
+
+mod build;
+mod history;
+mod hostile;
+mod properties;
+mod proptest_feeds;
+mod roundtrip;
+mod serve;
+mod service;
+mod support;
+mod watch;
