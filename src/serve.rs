@@ -252,7 +252,8 @@ async fn handle(shared: Arc<Shared>, method: &Method, path: &str, headers: &Head
         return status(StatusCode::NOT_FOUND, &[]);
     };
     let range = requested_range(headers, &file);
-    let gzip = range.is_none() && accepts_gzip(headers) && matches!(&file, Served::Memory(c) if !c.gzip.is_empty());
+    let gzip =
+        range == Part::Whole && accepts_gzip(headers) && matches!(&file, Served::Memory(c) if !c.gzip.is_empty());
     let etag = if gzip { format!("\"{}-gz\"", file.etag()) } else { format!("\"{}\"", file.etag()) };
     let mut builder = Response::builder()
         .header(header::CONTENT_TYPE, layout::content_type(&rel))
@@ -266,12 +267,12 @@ async fn handle(shared: Arc<Shared>, method: &Method, path: &str, headers: &Head
     }
     let len = file.len();
     let (code, start, end) = match range {
-        None => (StatusCode::OK, 0, len),
-        Some(Ok((start, end))) => {
+        Part::Whole => (StatusCode::OK, 0, len),
+        Part::Bytes(start, end) => {
             builder = builder.header(header::CONTENT_RANGE, format!("bytes {start}-{}/{len}", end - 1));
             (StatusCode::PARTIAL_CONTENT, start, end)
         }
-        Some(Err(())) => {
+        Part::Unsatisfiable => {
             return builder
                 .header(header::CONTENT_RANGE, format!("bytes */{len}"))
                 .status(StatusCode::RANGE_NOT_SATISFIABLE)
@@ -302,18 +303,27 @@ async fn handle(shared: Arc<Shared>, method: &Method, path: &str, headers: &Head
     builder.status(code).body(body).unwrap_or_default()
 }
 
-/// The byte range a `Range` header asks for, as `[start, end)`: `None` to
-/// send the whole file (no range, several ranges, not bytes, or an
-/// `If-Range` that no longer matches), `Some(Err)` when unsatisfiable.
-fn requested_range(headers: &HeaderMap, file: &Served) -> Option<Result<(u64, u64), ()>> {
-    let value = headers.get(header::RANGE)?.to_str().ok()?;
+/// What part of a file a request gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// The whole file: no range, several ranges, not bytes, or an
+    /// `If-Range` that no longer matches.
+    Whole,
+    /// The bytes `[start, end)`.
+    Bytes(u64, u64),
+    Unsatisfiable,
+}
+
+/// The part of the file a `Range` header asks for.
+fn requested_range(headers: &HeaderMap, file: &Served) -> Part {
+    let Some(value) = headers.get(header::RANGE).and_then(|v| v.to_str().ok()) else { return Part::Whole };
     if let Some(if_range) = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()) {
         let matches = match if_range.trim().strip_prefix('"') {
             Some(tag) => tag.strip_suffix('"') == Some(file.etag()),
             None => httpdate::parse_http_date(if_range).ok() == Some(truncate(file.modified())),
         };
         if !matches {
-            return None;
+            return Part::Whole;
         }
     }
     parse_range(value, file.len())
@@ -326,28 +336,32 @@ fn truncate(t: SystemTime) -> SystemTime {
 }
 
 /// `bytes=a-b`, `bytes=a-` or `bytes=-n` against a file of `len` bytes.
-fn parse_range(value: &str, len: u64) -> Option<Result<(u64, u64), ()>> {
-    let spec = value.trim().strip_prefix("bytes=")?;
+fn parse_range(value: &str, len: u64) -> Part {
+    let Some(spec) = value.trim().strip_prefix("bytes=") else { return Part::Whole };
     if spec.contains(',') {
-        return None; // several ranges: the whole file answers them all
+        return Part::Whole; // several ranges: the whole file answers them all
     }
-    let (first, last) = spec.trim().split_once('-')?;
+    let Some((first, last)) = spec.trim().split_once('-') else { return Part::Whole };
     let (first, last) = (first.trim(), last.trim());
-    let range = if first.is_empty() {
-        let suffix: u64 = last.parse().ok()?;
-        if suffix == 0 {
-            return Some(Err(()));
-        }
+    let (start, end) = if first.is_empty() {
+        let Ok(suffix) = last.parse::<u64>() else { return Part::Whole };
         (len.saturating_sub(suffix), len)
     } else {
-        let start: u64 = first.parse().ok()?;
-        let end = if last.is_empty() { len } else { last.parse::<u64>().ok()?.saturating_add(1).min(len) };
-        if start >= len || end <= start {
-            return Some(Err(()));
-        }
+        let Ok(start) = first.parse::<u64>() else { return Part::Whole };
+        let end = match last {
+            "" => len,
+            last => match last.parse::<u64>() {
+                Ok(last) => last.saturating_add(1).min(len),
+                Err(_) => return Part::Whole,
+            },
+        };
         (start, end)
     };
-    Some(if range.0 < range.1 { Ok(range) } else { Err(()) })
+    if start < end && start < len {
+        Part::Bytes(start, end)
+    } else {
+        Part::Unsatisfiable
+    }
 }
 
 /// The bytes `[start, end)` of an open file, read a chunk at a time off
@@ -541,23 +555,23 @@ mod tests {
     #[test]
     fn byte_ranges() {
         let len = 1000;
-        let cases: [(&str, Option<Result<(u64, u64), ()>>); 11] = [
-            ("bytes=0-99", Some(Ok((0, 100)))),
-            ("bytes=900-", Some(Ok((900, 1000)))),
-            ("bytes=-100", Some(Ok((900, 1000)))),
-            ("bytes=-5000", Some(Ok((0, 1000)))),
-            ("bytes=990-5000", Some(Ok((990, 1000)))),
-            ("bytes=1000-", Some(Err(()))),
-            ("bytes=5-4", Some(Err(()))),
-            ("bytes=-0", Some(Err(()))),
-            ("bytes=0-1,5-6", None),
-            ("items=0-1", None),
-            ("bytes=x-y", None),
+        let cases = [
+            ("bytes=0-99", Part::Bytes(0, 100)),
+            ("bytes=900-", Part::Bytes(900, 1000)),
+            ("bytes=-100", Part::Bytes(900, 1000)),
+            ("bytes=-5000", Part::Bytes(0, 1000)),
+            ("bytes=990-5000", Part::Bytes(990, 1000)),
+            ("bytes=1000-", Part::Unsatisfiable),
+            ("bytes=5-4", Part::Unsatisfiable),
+            ("bytes=-0", Part::Unsatisfiable),
+            ("bytes=0-1,5-6", Part::Whole),
+            ("items=0-1", Part::Whole),
+            ("bytes=x-y", Part::Whole),
         ];
         for (value, want) in cases {
             assert_eq!(parse_range(value, len), want, "{value}");
         }
-        assert_eq!(parse_range("bytes=0-", 0), Some(Err(())), "nothing to send from an empty file");
+        assert_eq!(parse_range("bytes=0-", 0), Part::Unsatisfiable, "nothing to send from an empty file");
     }
 
     #[test]
