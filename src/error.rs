@@ -14,11 +14,27 @@ pub struct StoryError {
     pub message: String,
     /// What the user should do about it.
     pub hint: String,
+    /// The file could not be read for a reason that passes by itself (out
+    /// of file descriptors or memory, interrupted): read it again later.
+    pub transient: bool,
 }
 
 impl StoryError {
     pub fn new(path: impl Into<PathBuf>, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        StoryError { path: path.into(), line: None, column: None, message: message.into(), hint: hint.into() }
+        StoryError {
+            path: path.into(),
+            line: None,
+            column: None,
+            message: message.into(),
+            hint: hint.into(),
+            transient: false,
+        }
+    }
+
+    /// An error reading the file that says nothing about the file.
+    pub fn transient(mut self, error: &std::io::Error) -> Self {
+        self.transient = is_transient(error);
+        self
     }
 
     pub fn at(mut self, line: usize, column: Option<usize>) -> Self {
@@ -73,6 +89,15 @@ pub enum FatalError {
     Cancelled,
 }
 
+/// Whether an I/O error passes by itself: too many open files (the
+/// process's or the system's), no memory, a resource busy, interrupted.
+pub fn is_transient(error: &std::io::Error) -> bool {
+    matches!(
+        error.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::EAGAIN | libc::EINTR | libc::ENOMEM | libc::ENOBUFS | libc::EBUSY)
+    ) || matches!(error.kind(), std::io::ErrorKind::Interrupted | std::io::ErrorKind::WouldBlock)
+}
+
 impl FatalError {
     /// The exit status it ends the program with (the README's table).
     pub fn exit_code(&self) -> u8 {
@@ -103,6 +128,16 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn passing_read_errors_are_told_from_lasting_ones() {
+        for code in [libc::EMFILE, libc::ENFILE, libc::EAGAIN, libc::EINTR, libc::ENOMEM] {
+            assert!(is_transient(&std::io::Error::from_raw_os_error(code)), "{code}");
+        }
+        for code in [libc::EACCES, libc::ENOENT, libc::EISDIR, libc::ELOOP] {
+            assert!(!is_transient(&std::io::Error::from_raw_os_error(code)), "{code}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -261,8 +261,9 @@ fn with_story<R>(
 ) -> Result<R, StoryError> {
     let path = dir.join(rel);
     let fail = |message: String, hint: &str| StoryError::new(&path, message, hint);
-    let unreadable =
-        |e: std::io::Error| fail(format!("cannot read: {e}"), "check that the file exists and is readable");
+    let unreadable = |e: std::io::Error| {
+        fail(format!("cannot read: {e}"), "check that the file exists and is readable").transient(&e)
+    };
     let not_regular =
         || fail("not a regular file".into(), "stories must be regular files (not FIFOs, sockets or devices)");
     // One open that follows no symlink and never waits (a FIFO would wait
@@ -304,7 +305,7 @@ fn with_story<R>(
             bytes.shrink_to(KEPT_BUFFER_BYTES);
         }
         read_sized(&mut file, meta.len(), limits.max_bytes, bytes)
-            .map_err(|e| fail(format!("cannot read: {e}"), "check the file's permissions"))?;
+            .map_err(|e| fail(format!("cannot read: {e}"), "check the file's permissions").transient(&e))?;
         if bytes.len() as u64 > limits.max_bytes {
             return Err(too_big(&path, bytes.len() as u64, limits));
         }

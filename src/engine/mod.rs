@@ -107,6 +107,7 @@ impl Engine {
             report.changed.push(path);
         }
         self.stories.failing.retain(|p, _| present.contains(p));
+        self.stories.unread.retain(|p| present.contains(p));
         // In chunks, so that only a chunk's parsed stories wait beside the
         // index; each chunk is indexed while the next one is read. The
         // first scan builds a new index in bulk.
@@ -260,6 +261,12 @@ impl Engine {
         let mut report = Report::default();
         self.stories.report_duplicates(&self.config.articles_dir, now, &mut report);
         report
+    }
+
+    /// Story files that could not be read for a passing reason, to read
+    /// again (see [`crate::error::is_transient`]).
+    pub fn unread(&self) -> Vec<PathBuf> {
+        self.stories.unread.iter().cloned().collect()
     }
 
     /// Every rejected story currently known.

@@ -26,6 +26,9 @@ pub(super) struct Stories {
     pub(super) state: State,
     /// Stories whose current file is rejected, with why.
     pub(super) failing: BTreeMap<PathBuf, StoryError>,
+    /// Story files that could not be read for a passing reason (out of
+    /// file descriptors, say): to read again until they are.
+    pub(super) unread: BTreeSet<PathBuf>,
     /// The local media files (relative to the articles folder) each story
     /// that names any names: published to `media/` while the story is.
     pub(super) media: HashMap<PathBuf, Vec<PathBuf>>,
@@ -41,6 +44,7 @@ impl Stories {
             index: Index::new(config.timezone, index_sets(config)),
             state: State::load(&config.state_file),
             failing: BTreeMap::new(),
+            unread: BTreeSet::new(),
             media: HashMap::new(),
             state_dirty: false,
             state_saved: None,
@@ -50,6 +54,7 @@ impl Stories {
     /// Takes `path` out of the index; whether it was there. Its feeds are marked.
     pub(super) fn forget(&mut self, config: &Config, dirty: &mut Dirty, path: &Path) -> bool {
         self.media.remove(path);
+        self.unread.remove(path);
         match self.index.remove(path) {
             Some(old) => {
                 dirty.mark(config, &self.index, &old.story);
@@ -89,6 +94,7 @@ impl Stories {
                     self.media.insert(path.to_owned(), sources);
                 }
                 self.failing.remove(path);
+                self.unread.remove(path);
                 if self.index.get(path).is_some_and(|e| e.story == story) {
                     return Applied::Unchanged;
                 }
@@ -116,6 +122,9 @@ impl Stories {
                 Applied::Gone
             }
             Err(error) => {
+                if error.transient {
+                    self.unread.insert(path.to_owned());
+                }
                 if self.index.get(path).is_some() {
                     tracing::warn!("{}: keeping its last good version in the feeds", path.display());
                 }

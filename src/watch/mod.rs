@@ -195,6 +195,9 @@ struct Daemon {
     rewatch: Retry,
     /// Publishing, when it last failed (a full disk, a read-only folder).
     republish: Retry,
+    /// Reading the story files that failed for a passing reason (out of
+    /// file descriptors, say).
+    reread: Retry,
     last_event: LastEvent,
     pinger: Option<Pinger>,
     root_id: Option<(u64, u64)>,
@@ -237,6 +240,7 @@ impl Daemon {
             watch: None,
             rewatch: Retry::new("watching the articles folder"),
             republish: Retry::new("publishing"),
+            reread: Retry::new("reading the story files that failed"),
             last_event: LastEvent::new(),
             last_publish: now,
             watchdog: Watchdog::from_env(),
@@ -297,7 +301,7 @@ impl Daemon {
         if let Some(due) = self.watchdog.due_in() {
             wait = wait.min(due);
         }
-        for retry in [&self.rewatch, &self.republish] {
+        for retry in [&self.rewatch, &self.republish, &self.reread] {
             if let Some(at) = retry.due_at() {
                 wait = wait.min(at.saturating_duration_since(Instant::now()));
             }
@@ -361,8 +365,19 @@ impl Daemon {
         if self.republish.is_due() {
             work.force = true;
         }
+        let rereading = self.reread.is_due();
+        if rereading {
+            work.stories.extend(self.engine.unread());
+        }
         let now = Utc::now();
         let report = self.apply(work.rescan.take(), &work, now)?;
+        match self.engine.unread().len() {
+            0 => self.reread.succeeded(),
+            _ if rereading || self.reread.due_at().is_none() => {
+                self.reread.failed("some story files could not be read for a passing reason (see above)");
+            }
+            _ => {}
+        }
         self.publish(&report, work.force, now, started)
     }
 
