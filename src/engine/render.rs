@@ -384,7 +384,10 @@ impl Renderer<'_> {
             .collect();
         let bodies: Vec<NewBody> = missing
             .par_iter()
-            .map(|s| NewBody { path: s.path.clone(), hash: s.hash, html: self.render_body(s) })
+            .filter_map(|s| {
+                let (html, exact) = self.render_body(s);
+                exact.then(|| NewBody { path: s.path.clone(), hash: s.hash, html })
+            })
             .collect();
         self.output.rendered.extend(bodies);
     }
@@ -436,22 +439,30 @@ impl Renderer<'_> {
             return (html, None);
         }
         self.output.bodies_rendered.fetch_add(1, Ordering::Relaxed);
-        let html = self.render_body(story);
-        let worth_keeping = keep || fresh.bytes + self.output.rendered.bytes < BODY_CACHE_BYTES;
+        let (html, exact) = self.render_body(story);
+        let worth_keeping = exact && (keep || fresh.bytes + self.output.rendered.bytes < BODY_CACHE_BYTES);
         let new = worth_keeping.then(|| NewBody { path: story.path.clone(), hash: story.hash, html: html.clone() });
         (html, new)
     }
 
-    /// Reads a story's file again and renders its content HTML.
-    fn render_body(&self, story: &Story) -> Arc<str> {
+    /// Reads a story's file again and renders its content HTML, and says
+    /// whether that HTML was made from the very text the story was parsed
+    /// from: only then may it be cached under the story's hash. (A file
+    /// that went bad since gives its summary as a stand-in; a file edited
+    /// since gives its new text's HTML until the index catches up. Cached
+    /// under the old hash, either would stick when the old text returns.)
+    fn render_body(&self, story: &Story) -> (Arc<str>, bool) {
         let site = Site { base_url: &self.config.base_url, timezone: self.config.timezone };
         let limits = Limits { max_bytes: self.config.max_article_bytes };
         match load::read_story(&self.config.articles_dir, &story.path, limits, site) {
-            Ok(file) => article::content_html(story, &file.text).into(),
+            Ok(file) => {
+                let exact = xxhash_rust::xxh3::xxh3_64(file.text.as_bytes()) == story.hash;
+                (article::content_html(story, &file.text).into(), exact)
+            }
             Err(e) => {
                 // The file went bad after it was indexed: publish what is known.
                 tracing::warn!("{e}: publishing its summary as content until it is fixed");
-                format!("<p>{}</p>", escape(&story.summary)).into()
+                (format!("<p>{}</p>", escape(&story.summary)).into(), false)
             }
         }
     }
