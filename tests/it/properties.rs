@@ -74,9 +74,24 @@ pub(crate) fn check_story_bytes(bytes: &[u8]) {
 /// XML well formed (roxmltree, strict: XML 1.0 characters only) and the
 /// JSON valid, and each parses back with its one entry.
 pub(crate) fn check_story_to_feeds(bytes: &[u8]) {
+    check_story_to_feeds_in(bytes, chrono_tz::Asia::Shanghai);
+}
+
+/// [`check_story_to_feeds`] with the timezone told by the first two bytes
+/// (any of the IANA zones), the story being the rest: every date form in
+/// every zone must reach the three serializers without a panic, or be
+/// rejected where it is parsed.
+pub(crate) fn check_story_in_any_zone(bytes: &[u8]) {
+    let [a, b, rest @ ..] = bytes else { return };
+    let zones = chrono_tz::TZ_VARIANTS;
+    let zone = zones[usize::from(u16::from_le_bytes([*a, *b])) % zones.len()];
+    check_story_to_feeds_in(rest, zone);
+}
+
+pub(crate) fn check_story_to_feeds_in(bytes: &[u8], timezone: chrono_tz::Tz) {
     let Ok(text) = std::str::from_utf8(bytes) else { return };
     let base = base();
-    let site = Site { base_url: &base, timezone: chrono_tz::Asia::Shanghai };
+    let site = Site { base_url: &base, timezone };
     let source = Source { rel_path: Path::new("s.md"), shown_path: Path::new("s.md"), text, modified: modified() };
     let Ok(parsed) = article::parse(source, site) else { return };
     let story = parsed.story;
@@ -89,7 +104,7 @@ pub(crate) fn check_story_to_feeds(bytes: &[u8]) {
         language: story.lang.clone(),
         author: story.authors.first().cloned(),
         hubs: Vec::new(),
-        timezone: chrono_tz::Asia::Shanghai,
+        timezone,
         archive: false,
         current: None,
         prev_archive: None,
@@ -97,7 +112,8 @@ pub(crate) fn check_story_to_feeds(bytes: &[u8]) {
     };
     let html: Arc<str> = article::content_html(&story, text).into();
     assert_harmless(&html, "s.md", false);
-    let selected = [Selected { story: &story, updated: story.date, content_html: Some(html) }];
+    let updated = story.updated.unwrap_or(story.date).max(story.date);
+    let selected = [Selected { story: &story, updated, content_html: Some(html) }];
     let model = feed::build(&head, &selected);
     for xml in [feed::rss::to_rss(&model), feed::atom::to_atom(&model)] {
         let options = roxmltree::ParsingOptions { allow_dtd: false, ..roxmltree::ParsingOptions::default() };

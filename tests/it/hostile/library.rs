@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 
-use crate::properties::{check_story_bytes, check_story_to_feeds};
+use crate::properties::{check_story_bytes, check_story_in_any_zone, check_story_to_feeds};
 use crate::support::repo_root;
 
 /// Pieces of story files: BOMs, fences, line endings, front matter keys
@@ -113,6 +113,42 @@ proptest! {
     }
 }
 
+/// A year in every written form a date may take, near the edges of what a
+/// feed can carry.
+fn edge_date() -> impl Strategy<Value = String> {
+    let year = prop_oneof![Just(-1i32), Just(0), Just(1), Just(2024), Just(9998), Just(9999), Just(10000), 0..10_001];
+    let form = 0..6usize;
+    (year, form, 1..13u32, 1..29u32, 0..24u32).prop_map(|(y, form, m, d, h)| match form {
+        0 => format!("date = {y:04}-{m:02}-{d:02}T{h:02}:59:00Z"),
+        1 => format!("date = {y:04}-{m:02}-{d:02}"),
+        2 => format!("date = \"{y:04}-{m:02}-{d:02} {h:02}:30\""),
+        3 => format!("date = 2024-01-01\nupdated = {y:04}-{m:02}-{d:02}T{h:02}:00:00-11:00"),
+        4 => format!("date = \"{y:04}-{m:02}-{d:02}T{h:02}:00:00+14:00\""),
+        _ => format!("date = 2024-01-01\nlastmod = \"{y:04}-{m:02}-{d:02}\""),
+    })
+}
+
+proptest! {
+    #![proptest_config(Config {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256),
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "tests/fixtures/proptest-regressions/hostile-dates.txt",
+        ))),
+        ..Config::default()
+    })]
+
+    /// Every date form near the years' edges, in any timezone: rejected
+    /// where it is parsed or written by all three serializers — a year
+    /// 10000 once shifted into the site's zone used to panic the RSS one.
+    #[test]
+    fn dates_at_the_edges_in_any_zone_never_panic_a_serializer(zone in any::<u16>(), date in edge_date()) {
+        let story = format!("+++\ntitle = \"t\"\n{date}\n+++\nbody\n");
+        let mut bytes = zone.to_le_bytes().to_vec();
+        bytes.extend_from_slice(story.as_bytes());
+        check_story_in_any_zone(&bytes);
+    }
+}
+
 /// Every input kept by the fuzzers (`fuzz/regressions/<target>/`, the
 /// crashing inputs) and every committed seed (`fuzz/seeds/<target>/`)
 /// replayed through the library with the checks of its target.
@@ -121,9 +157,11 @@ fn fuzz_regressions_and_seeds_replay_through_the_library() {
     let root = repo_root().join("fuzz");
     let mut replayed = 0;
     for kind in ["regressions", "seeds"] {
-        for (target, check) in
-            [("article_parse", check_story_bytes as fn(&[u8])), ("article_to_feeds", check_story_to_feeds as fn(&[u8]))]
-        {
+        for (target, check) in [
+            ("article_parse", check_story_bytes as fn(&[u8])),
+            ("article_to_feeds", check_story_to_feeds as fn(&[u8])),
+            ("story_any_zone", check_story_in_any_zone as fn(&[u8])),
+        ] {
             let Ok(entries) = std::fs::read_dir(root.join(kind).join(target)) else { continue };
             for entry in entries.flatten() {
                 let bytes = std::fs::read(entry.path()).expect("read fuzz input");
