@@ -31,18 +31,52 @@ impl Entry {
 
 /// A story's place in every ordered set: newest first, ties by id, then
 /// path. Shared, so the copies in its term and month sets cost nothing.
-pub type OrderKey = (Reverse<DateTime<Utc>>, Arc<str>, Arc<Path>);
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OrderKey {
+    /// Newest first.
+    pub date: Reverse<DateTime<Utc>>,
+    pub id: Arc<str>,
+    pub path: Arc<Path>,
+}
 
 /// The first key dated at or before `date`: where a range from `date` on starts.
 fn first_at(date: DateTime<Utc>) -> OrderKey {
-    (Reverse(date), Arc::from(""), Arc::from(Path::new("")))
+    OrderKey { date: Reverse(date), id: Arc::from(""), path: Arc::from(Path::new("")) }
 }
 
 /// A taxonomy term by its safe name (`tags`, `ba-ba-zhan-lue`).
-pub type TermKey = (Taxonomy, String);
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TermKey {
+    pub taxonomy: Taxonomy,
+    pub slug: String,
+}
+
+impl TermKey {
+    pub fn new(taxonomy: Taxonomy, slug: impl Into<String>) -> TermKey {
+        TermKey { taxonomy, slug: slug.into() }
+    }
+}
 
 /// A calendar month in the site's timezone.
-pub type Month = (i32, u32);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month {
+    pub year: i32,
+    /// 1 to 12.
+    pub month: u32,
+}
+
+impl Month {
+    pub fn new(year: i32, month: u32) -> Month {
+        Month { year, month }
+    }
+}
+
+impl std::fmt::Display for Month {
+    /// `2024-03`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
 
 /// The ordered sets an index keeps besides the whole order: only those a
 /// feed is made from, so a site without tag feeds or archives does not
@@ -101,7 +135,7 @@ impl Default for Index {
 }
 
 fn key(story: &Story) -> OrderKey {
-    (Reverse(story.date), Arc::from(story.id.as_str()), Arc::from(story.path.as_path()))
+    OrderKey { date: Reverse(story.date), id: Arc::from(story.id.as_str()), path: Arc::from(story.path.as_path()) }
 }
 
 /// The terms of one taxonomy a story carries, by safe name, each once.
@@ -278,7 +312,7 @@ fn bulk_terms(terms: Vec<(Taxonomy, Arc<str>, OrderKey, Arc<str>)>) -> BTreeMap<
             keys.push(k);
         }
         term.stories = keys.into_iter().collect();
-        out.insert((taxonomy, slug.to_string()), term);
+        out.insert(TermKey::new(taxonomy, slug.to_string()), term);
     }
     out
 }
@@ -302,7 +336,7 @@ impl Index {
     /// The month of a moment in the site's timezone.
     pub fn month_of(&self, date: DateTime<Utc>) -> Month {
         let local = date.with_timezone(&self.timezone);
-        (local.year(), local.month())
+        Month::new(local.year(), local.month())
     }
 
     /// Room for `additional` more stories, so a full scan does not regrow the maps.
@@ -336,7 +370,7 @@ impl Index {
             let k = key(&entry.story);
             for &taxonomy in &self.sets.taxonomies {
                 for (slug, name) in story_terms_with(&entry.story, taxonomy, |n| self.slugs.slug(n)) {
-                    let term = self.terms.entry((taxonomy, slug)).or_default();
+                    let term = self.terms.entry(TermKey::new(taxonomy, slug)).or_default();
                     term.stories.insert(k.clone());
                     *term.spellings.entry(name.to_owned()).or_default() += 1;
                 }
@@ -372,7 +406,7 @@ impl Index {
         if self.order.remove(&k) {
             for &taxonomy in &self.sets.taxonomies {
                 for (slug, name) in story_terms_with(&old.story, taxonomy, |n| self.slugs.slug(n)) {
-                    let term_key = (taxonomy, slug);
+                    let term_key = TermKey::new(taxonomy, slug);
                     let Some(term) = self.terms.get_mut(&term_key) else { continue };
                     term.stories.remove(&k);
                     if let Some(n) = term.spellings.get_mut(name) {
@@ -461,14 +495,14 @@ impl Index {
         now: DateTime<Utc>,
     ) -> impl Iterator<Item = &'a Entry> + 'a {
         let first_past = first_at(now);
-        set.range(first_past..).filter_map(|(_, _, path)| self.get(path)).filter(move |e| self.is_winner(&e.story, now))
+        set.range(first_past..).filter_map(|k| self.get(&k.path)).filter(move |e| self.is_winner(&e.story, now))
     }
 
     /// Non-draft stories dated in `(since, until]`, oldest first.
     pub fn dated_between(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> impl Iterator<Item = &Entry> + '_ {
         let from = first_at(until);
         let to = first_at(since);
-        self.order.range(from..to).rev().filter_map(|(_, _, path)| self.get(path))
+        self.order.range(from..to).rev().filter_map(|k| self.get(&k.path))
     }
 
     /// Every term of the taxonomies the index keeps (see [`Sets`]), in order.
@@ -486,7 +520,7 @@ impl Index {
     /// without any file event.
     pub fn next_scheduled(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let first_past = first_at(now);
-        self.order.range(..first_past).next_back().map(|(Reverse(d), _, _)| *d)
+        self.order.range(..first_past).next_back().map(|k| k.date.0)
     }
 }
 
@@ -606,16 +640,16 @@ mod tests {
         b.story.tags = vec!["八八 战略".into()];
         index.insert(a);
         index.insert(b);
-        let term = &index.terms()[&(Taxonomy::Tags, "ba-ba-zhan-lue".to_owned())];
+        let term = &index.terms()[&TermKey::new(Taxonomy::Tags, "ba-ba-zhan-lue")];
         assert_eq!(term.stories.len(), 2, "spellings that slug alike share a term");
         assert_eq!(term.name(), "八八 战略", "named by the first spelling in sort order");
         assert_eq!(
             index.months().keys().copied().collect::<Vec<_>>(),
-            [(2024, 2), (2024, 3)],
+            [Month::new(2024, 2), Month::new(2024, 3)],
             "months in the site's zone"
         );
         index.remove(Path::new("b.md"));
-        assert_eq!(index.terms()[&(Taxonomy::Tags, "ba-ba-zhan-lue".to_owned())].name(), "八八战略");
+        assert_eq!(index.terms()[&TermKey::new(Taxonomy::Tags, "ba-ba-zhan-lue")].name(), "八八战略");
         index.remove(Path::new("a.md"));
         assert!(index.terms().is_empty() && index.months().is_empty());
     }
@@ -623,12 +657,12 @@ mod tests {
     /// Everything the feeds read from an index, in order.
     fn view(index: &Index, now: &str) -> Vec<String> {
         let mut out: Vec<String> = index.published(t(now)).map(|e| e.story.path.display().to_string()).collect();
-        for ((taxonomy, slug), term) in index.terms() {
-            let paths: Vec<String> = term.stories.iter().map(|(_, _, p)| p.display().to_string()).collect();
+        for (TermKey { taxonomy, slug }, term) in index.terms() {
+            let paths: Vec<String> = term.stories.iter().map(|k| k.path.display().to_string()).collect();
             out.push(format!("{taxonomy:?}/{slug} {:?} {:?} {paths:?}", term.name(), term.spellings));
         }
         for (month, set) in index.months() {
-            let paths: Vec<String> = set.iter().map(|(_, _, p)| p.display().to_string()).collect();
+            let paths: Vec<String> = set.iter().map(|k| k.path.display().to_string()).collect();
             out.push(format!("{month:?} {paths:?}"));
         }
         out.push(format!("{:?}", index.duplicates(t(now))));
@@ -705,7 +739,7 @@ mod tests {
         let (at_once, _) = bulk.finish();
         for index in [&one_by_one, &at_once] {
             let terms: Vec<&TermKey> = index.terms().keys().collect();
-            assert_eq!(terms, [&(Taxonomy::Tags, "ba-ba-zhan-lue".to_owned())], "no category or author terms");
+            assert_eq!(terms, [&TermKey::new(Taxonomy::Tags, "ba-ba-zhan-lue")], "no category or author terms");
             assert!(index.months().is_empty(), "no months");
             assert_eq!(ids(index, "2025-01-01T00:00:00Z"), ["b", "a"], "the order is whole");
         }

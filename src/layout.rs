@@ -89,7 +89,7 @@ impl FeedKey {
         match self {
             FeedKey::Main => String::new(),
             FeedKey::Term(taxonomy, slug) => format!("{}/{slug}/", taxonomy.name()),
-            FeedKey::Month((year, month)) => format!("{ARCHIVE_DIR}/{year:04}-{month:02}/"),
+            FeedKey::Month(month) => format!("{ARCHIVE_DIR}/{month}/"),
         }
     }
 
@@ -106,7 +106,7 @@ impl FeedKey {
         let (first, rest) = folder.split_once('/')?;
         if first == ARCHIVE_DIR {
             let (year, month) = rest.split_once('-')?;
-            return Some(FeedKey::Month((year.parse().ok()?, month.parse().ok()?)));
+            return Some(FeedKey::Month(Month::new(year.parse().ok()?, month.parse().ok()?)));
         }
         let taxonomy = Taxonomy::ALL.into_iter().find(|t| t.name() == first)?;
         Some(FeedKey::Term(taxonomy, rest.to_owned()))
@@ -207,8 +207,8 @@ mod tests {
             FeedKey::Term(Taxonomy::Tags, "ba-ba-zhan-lue".into()),
             FeedKey::Term(Taxonomy::Categories, "yao-wen".into()),
             FeedKey::Term(Taxonomy::Authors, "chen-xiao-su".into()),
-            FeedKey::Month((2024, 3)),
-            FeedKey::Month((987, 12)),
+            FeedKey::Month(Month::new(2024, 3)),
+            FeedKey::Month(Month::new(987, 12)),
         ];
         for key in keys {
             let folder = key.folder();
@@ -223,7 +223,7 @@ mod tests {
         let feeds = url::Url::parse("https://news.example.com/feeds/").expect("url");
         assert_eq!(FeedKey::Main.folder(), PathBuf::new());
         assert_eq!(FeedKey::Main.url(&feeds), "https://news.example.com/feeds/");
-        let month = FeedKey::Month((2024, 3));
+        let month = FeedKey::Month(Month::new(2024, 3));
         assert_eq!(month.folder(), PathBuf::from("archive/2024-03"));
         assert_eq!(month.url(&feeds), "https://news.example.com/feeds/archive/2024-03/");
         let tag = FeedKey::Term(Taxonomy::Tags, "x".into());

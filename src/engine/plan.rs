@@ -12,7 +12,7 @@ use crate::article::Story;
 use crate::config::Config;
 use crate::feed::index_page::Listed;
 use crate::feed::{self, Head};
-use crate::index::{story_terms, Entry, Index, Month};
+use crate::index::{story_terms, Entry, Index, Month, TermKey};
 use crate::layout::FeedKey;
 
 /// The feeds that changes since the last render may have affected.
@@ -123,7 +123,7 @@ impl<'a> Planner<'a> {
     /// taxonomy with a published story, each month with a published story.
     pub(super) fn keys(&self) -> Vec<FeedKey> {
         let mut keys = vec![FeedKey::Main];
-        for ((taxonomy, slug), term) in self.index.terms() {
+        for (TermKey { taxonomy, slug }, term) in self.index.terms() {
             if self.config.taxonomy_feeds.contains(taxonomy)
                 && self.index.published_in(&term.stories, self.now).next().is_some()
             {
@@ -145,7 +145,7 @@ impl<'a> Planner<'a> {
                 Some(Plan { head, entries: index.published(now).take(c.limit).collect(), full_content: true })
             }
             FeedKey::Term(taxonomy, slug) => {
-                let term = index.terms().get(&(*taxonomy, slug.clone()))?;
+                let term = index.terms().get(&TermKey::new(*taxonomy, slug.clone()))?;
                 let entries: Vec<&Entry> = index.published_in(&term.stories, now).take(c.limit).collect();
                 if entries.is_empty() || !c.taxonomy_feeds.contains(taxonomy) {
                     return None;
@@ -155,7 +155,7 @@ impl<'a> Planner<'a> {
             FeedKey::Month(month) => {
                 let i = self.months.iter().position(|m| m == month)?;
                 let mut head = self.head(None, key);
-                head.title = format!("{} — {:04}-{:02}", c.title, month.0, month.1);
+                head.title = format!("{} — {month}", c.title);
                 head.archive = true;
                 head.current = Some(c.feeds_url.to_string());
                 head.prev_archive = i.checked_sub(1).and_then(|j| self.months.get(j)).map(month_url);
@@ -174,7 +174,7 @@ impl<'a> Planner<'a> {
                     title: format!(
                         "{} — {}",
                         self.config.title,
-                        self.index.terms().get(&(*taxonomy, slug.clone()))?.name()
+                        self.index.terms().get(&TermKey::new(*taxonomy, slug.clone()))?.name()
                     ),
                     folder: k.url_folder(),
                 }),
