@@ -14,7 +14,7 @@ export RUSTC_BOOTSTRAP=1
 targets=$(cargo fuzz list)
 # Build once; without a sanitizer: the checks are assertions, and the build
 # stays short on two cores.
-cargo fuzz build --sanitizer none $targets
+cargo fuzz build --sanitizer none
 for target in $targets; do
     corpus="corpus/$target"
     mkdir -p "$corpus"
