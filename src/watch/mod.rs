@@ -81,8 +81,9 @@ const PING_GRACE: Duration = Duration::from_millis(800);
 #[derive(Debug)]
 struct Cancelled;
 
-/// The longest wait between two attempts at something that keeps failing.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// The longest wait between two attempts at something that keeps failing:
+/// once the disk has room again, the feeds are current within this.
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
 /// Something that failed and is tried again, waiting twice as long after
 /// each failure (up to [`MAX_BACKOFF`]). Its error is logged when it first
