@@ -117,6 +117,25 @@ struct NewBody {
 struct RenderedFeed {
     files: Vec<FeedFile>,
     bodies: Vec<NewBody>,
+    /// Every body in it was made from its story's indexed text.
+    exact: bool,
+}
+
+/// A feed's model, the bodies rendered for it that are worth keeping, and
+/// whether every body was made from its story's indexed text (not a
+/// stand-in for a story that broke since).
+struct Made {
+    feed: Feed,
+    bodies: Vec<NewBody>,
+    exact: bool,
+}
+
+/// A story's content HTML, the body worth keeping if it was rendered now,
+/// and whether it was made from the story's indexed text.
+struct Content {
+    html: Arc<str>,
+    new: Option<NewBody>,
+    exact: bool,
 }
 
 /// A feed's three files (as [`FeedKey::files`] names them), serialized side by side.
@@ -219,7 +238,7 @@ impl Renderer<'_> {
         if let Some(plan) = main_plan.as_ref().filter(|_| dirty.contains(&FeedKey::Main)) {
             if let Some((model, digest)) = self.render_main(plan, &main_paths, &mut fresh, batch)? {
                 main_model = Some(model);
-                digests.push((FeedKey::Main, digest));
+                digests.extend(digest.map(|d| (FeedKey::Main, d)));
             }
         }
         let all_keys = planner.keys();
@@ -255,16 +274,16 @@ impl Renderer<'_> {
         main_paths: &HashSet<PathBuf>,
         fresh: &mut BodyCache,
         batch: &mut Batch,
-    ) -> Result<Option<(Feed, u64)>, FatalError> {
+    ) -> Result<Option<(Feed, Option<u64>)>, FatalError> {
         let (digest, files) = (plan.digest(), FeedKey::Main.files());
         if self.is_current(&FeedKey::Main, digest, &files) {
             return Ok(None);
         }
-        let (model, bodies) = self.model(plan, fresh, main_paths);
-        self.push_files(batch, serialize(&files, &model))?;
+        let made = self.model(plan, fresh, main_paths);
+        self.push_files(batch, serialize(&files, &made.feed))?;
         batch.write_now().map_err(|e| output_error(self.config, e))?;
-        fresh.extend(bodies);
-        Ok(Some((model, digest)))
+        fresh.extend(made.bodies);
+        Ok(Some((made.feed, made.exact.then_some(digest))))
     }
 
     /// `index.html`, when the main feed or the list of feeds changed (or it
@@ -330,15 +349,23 @@ impl Renderer<'_> {
             let outputs: Vec<RenderedFeed> = group
                 .par_iter()
                 .map(|planned| {
-                    let (model, bodies) = self.model(&planned.plan, fresh, main_paths);
-                    RenderedFeed { files: serialize(&planned.files, &model), bodies }
+                    let made = self.model(&planned.plan, fresh, main_paths);
+                    RenderedFeed {
+                        files: serialize(&planned.files, &made.feed),
+                        bodies: made.bodies,
+                        exact: made.exact,
+                    }
                 })
                 .collect();
-            for rendered in outputs {
+            for (rendered, planned) in outputs.into_iter().zip(group) {
                 self.push_files(batch, rendered.files)?;
                 fresh.extend(rendered.bodies);
+                // A feed holding a stand-in body is not known as made from
+                // its inputs: it is rendered again when next planned.
+                if rendered.exact {
+                    digests.push((planned.key, planned.digest));
+                }
             }
-            digests.extend(group.into_iter().map(|planned| (planned.key, planned.digest)));
         }
         Ok(digests)
     }
@@ -406,14 +433,15 @@ impl Renderer<'_> {
     }
 
     /// One feed's model, with the bodies it had to render that are worth keeping.
-    fn model(&self, plan: &Plan<'_>, fresh: &BodyCache, main_paths: &HashSet<PathBuf>) -> (Feed, Vec<NewBody>) {
+    fn model(&self, plan: &Plan<'_>, fresh: &BodyCache, main_paths: &HashSet<PathBuf>) -> Made {
         // Bodies on every core: a cold start renders the main feed's 50 at once.
-        let contents: Vec<Option<(Arc<str>, Option<NewBody>)>> = plan
+        let contents: Vec<Option<Content>> = plan
             .entries
             .par_iter()
             .map(|e| plan.full_content.then(|| self.content(&e.story, fresh, main_paths.contains(&e.story.path))))
             .collect();
         let mut bodies = Vec::new();
+        let mut exact = true;
         let selected: Vec<Selected<'_>> = plan
             .entries
             .iter()
@@ -421,28 +449,29 @@ impl Renderer<'_> {
             .map(|(e, content)| Selected {
                 story: &e.story,
                 updated: e.updated(),
-                content_html: content.map(|(html, new)| {
-                    bodies.extend(new);
-                    html
+                content_html: content.map(|c| {
+                    bodies.extend(c.new);
+                    exact &= c.exact;
+                    c.html
                 }),
             })
             .collect();
-        (feed::build(&plan.head, &selected), bodies)
+        Made { feed: feed::build(&plan.head, &selected), bodies, exact }
     }
 
     /// A story's content HTML, rendered once per version of its text while
     /// the cache has room (always for the main feed's stories); a newly
     /// rendered body worth keeping is returned beside it.
-    fn content(&self, story: &Story, fresh: &BodyCache, keep: bool) -> (Arc<str>, Option<NewBody>) {
+    fn content(&self, story: &Story, fresh: &BodyCache, keep: bool) -> Content {
         let cached = fresh.get(&story.path, story.hash).or_else(|| self.output.rendered.get(&story.path, story.hash));
         if let Some(html) = cached {
-            return (html, None);
+            return Content { html, new: None, exact: true };
         }
         self.output.bodies_rendered.fetch_add(1, Ordering::Relaxed);
         let (html, exact) = self.render_body(story);
         let worth_keeping = exact && (keep || fresh.bytes + self.output.rendered.bytes < BODY_CACHE_BYTES);
         let new = worth_keeping.then(|| NewBody { path: story.path.clone(), hash: story.hash, html: html.clone() });
-        (html, new)
+        Content { html, new, exact }
     }
 
     /// Reads a story's file again and renders its content HTML, and says

@@ -93,9 +93,16 @@ impl Stories {
                 } else {
                     self.media.insert(path.to_owned(), sources);
                 }
-                self.failing.remove(path);
+                let restored = self.failing.remove(path).is_some();
                 self.unread.remove(path);
                 if self.index.get(path).is_some_and(|e| e.story == story) {
+                    if restored {
+                        // Its feeds may hold a stand-in for its body from
+                        // while it was broken: render them again.
+                        dirty.mark(config, &self.index, &story);
+                        report.changed.push(path.to_owned());
+                        return Applied::Changed;
+                    }
                     return Applied::Unchanged;
                 }
                 let changed = self.state.observe(&story.id, story.hash, now);

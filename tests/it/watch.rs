@@ -465,6 +465,36 @@ fn a_story_broken_after_a_restart_keeps_its_full_content() {
     assert!(content.contains("Only in the full content."), "full content lost: {content:?}");
 }
 
+/// Regression: a story that broke and was then restored byte for byte
+/// kept "summary as content" in its archive — the stand-in published while
+/// it was broken had been cached under the good version's hash, and the
+/// restore changed nothing the feeds were planned from.
+#[test]
+fn a_story_restored_byte_for_byte_gets_its_full_content_back_in_every_feed() {
+    let site = Site::new("archive_full_content = true\nlimit = 1");
+    site.write("new.md", story("Newest", "2024-04-01T10:00:00+08:00", "In April."));
+    let good = story("Good", "2024-03-01T10:00:00+08:00", "Summary line.\n\nOnly in the full content.");
+    site.write("s.md", &good);
+    site.write("t.md", story("T", "2024-03-02T10:00:00+08:00", "Body."));
+    let mut first = site.start(&[]);
+    let (status, _) = first.stop("TERM");
+    assert_eq!(status.code(), Some(0), "{}", first.log());
+    // After a restart no archive body is cached: the broken story's body
+    // must be rendered while it is broken.
+    let d = site.start(&[]);
+    fs::write(site.a("s.md"), "+++\ntitle = \"Broken\ndate = 2024-03-01\n+++\n\nBroken.\n").expect("w");
+    fs::write(site.a("t.md"), story("T edited", "2024-03-02T10:00:00+08:00", "Body.")).expect("w");
+    let archive_content =
+        || site.items_in("archive/2024-03/").rss.iter().find(|i| i.title == "Good").map(|i| i.content.clone());
+    d.wait("the archive rendered again while the story is broken", || {
+        sorted(site.titles_in("archive/2024-03/rss.xml")) == s(&["Good", "T edited"])
+    });
+    fs::write(site.a("s.md"), &good).expect("restore");
+    d.wait("the restored story's full content back in its archive", || {
+        archive_content().is_some_and(|c| c.contains("Only in the full content."))
+    });
+}
+
 /// A publish that fails half way (here a tag's `atom.xml` cannot be
 /// replaced) leaves the feeds it did not write to be written by the next
 /// publish, even one caused by a story outside them: no feed stays behind
