@@ -5,6 +5,8 @@
 //! - `support`: the one site builder, [`support::Site`], and what reads
 //!   the outputs back;
 //! - `properties`: the checks shared with the fuzz targets in `fuzz/`;
+//! - `agree`: the daemon's feeds equal a fresh build after random file
+//!   operations (seeded; failing seeds are kept);
 //! - one module per area of the contract: `build` (build, check, new, the
 //!   committed sample), `history` (archived feeds), `roundtrip` (what a
 //!   reader gets back), `proptest_feeds` (any text through the
@@ -17,6 +19,7 @@
 //! `#[ignore = "slow: …"]` in modules named `slow`; run them with
 //! `cargo test --test it -- --ignored slow::`.
 
+mod agree;
 mod build;
 mod history;
 mod hostile;
