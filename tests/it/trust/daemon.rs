@@ -103,6 +103,26 @@ fn a_folder_made_unreadable_while_watching_stops_nothing_and_comes_back() {
     assert_eq!(status.code(), Some(0), "{}", d.log());
 }
 
+/// A folder made unreadable while the daemon runs must be logged as an
+/// error naming it, and its stories, unreadable like a file that became
+/// unreadable, keep their last good version in the feeds.
+#[test]
+#[ignore = "bug: a folder chmod 000 while watch runs silently drops its stories from the feeds, logging nothing"]
+fn a_folder_made_unreadable_while_watching_is_logged_and_its_stories_stay() {
+    let site = Site::new("");
+    site.write("good.md", story("Good", DATE, "Published."));
+    site.write("later/inside.md", story("Inside", DATE, "Behind a door locked later."));
+    let Some(wrapper) = unprivileged(&site, "a_folder_made_unreadable_while_watching_is_logged_…") else { return };
+    let d = start_through(&site, &wrapper);
+    let _folder = Locked::new(site.a("later"));
+    d.wait("an error naming the folder", || {
+        log_lines(&d, "/articles/later").iter().any(|l| l.contains("ERROR") || l.contains("WARN"))
+    });
+    site.write("new.md", story("New", DATE, "Saved while the folder is locked."));
+    d.wait("the story saved meanwhile published", || site.titles().contains(&"New".to_owned()));
+    assert_eq!(site.items().titles(), ["Good", "Inside", "New"], "the locked story keeps its last good version");
+}
+
 /// A problem that persists (two stories claiming one id) is logged once,
 /// not at every rebuild the daemon does for other stories' edits.
 #[test]
