@@ -11,7 +11,12 @@
 //!   committed sample), `history` (archived feeds), `roundtrip` (what a
 //!   reader gets back), `proptest_feeds` (any text through the
 //!   serializers), `watch`, `serve`, `service` (systemd), and `hostile`
-//!   (hostile and broken input, one module per kind).
+//!   (hostile and broken input, one module per kind);
+//! - `trust`: what the program promises when the world misbehaves (dates
+//!   out of range, unreadable folders, a full or read-only output disk,
+//!   exit statuses, id ownership, media, planted output files, folder
+//!   links while watching, bounded input, ranges and idle connections);
+//!   its tests that need root (setpriv, mount) skip with a notice without.
 //!
 //! `cargo test` runs the default tier: deterministic, no wall-clock bound
 //! (limits only catch hangs and say so). Tests that are slow, or that hold
@@ -29,4 +34,5 @@ mod roundtrip;
 mod serve;
 mod service;
 mod support;
+mod trust;
 mod watch;

@@ -180,8 +180,9 @@ impl Site {
 
     /// The command line of every run on this site. The working directory is
     /// the site folder; `RUST_LOG` is removed so the log level is the
-    /// binary's default.
-    fn command(&self, command: &str) -> Command {
+    /// binary's default. (Tests that run the binary through a wrapper, such
+    /// as `setpriv` or a shell that lowers a limit, start from it.)
+    pub(crate) fn command(&self, command: &str) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_feedsmith"));
         cmd.arg(command)
             .arg("--config")
