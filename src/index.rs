@@ -453,6 +453,11 @@ impl Index {
             .filter(move |p| self.get(p).is_some_and(|e| !e.story.draft && e.story.date <= now))
     }
 
+    /// Every story claiming `id` (drafts claim none).
+    pub fn claimants<'a>(&'a self, id: &str) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.by_id.get(id).into_iter().flatten().filter_map(|p| self.get(p))
+    }
+
     /// Whether this story is the one published under its id at `now`.
     pub fn is_winner(&self, story: &Story, now: DateTime<Utc>) -> bool {
         match self.by_id.get(&story.id).map(Vec::as_slice) {

@@ -69,6 +69,30 @@ pub fn is_listed(dir: &Path, rel: &Path) -> bool {
     !link_on_the_way(dir, parent) || stories_under(dir, parent).iter().any(|p| p == rel)
 }
 
+/// How a folder that cannot be listed is reported.
+pub const UNREADABLE_FOLDER: &str = "cannot read folder";
+
+/// Whether an error looking a path up says it does not exist (as opposed
+/// to, say, a folder on the way that cannot be read).
+pub fn is_not_found(error: &std::io::Error) -> bool {
+    matches!(error.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory)
+}
+
+/// The path of `rel` (relative to the articles folder `dir`) with the
+/// folder symlinks on its way resolved, when that is another path inside
+/// `dir`. The OS may report a change through a link to the folder it
+/// happened in (inotify watches a folder once, whatever the names it is
+/// reached by), and a scan knows the story by its real path.
+pub fn real_path(dir: &Path, rel: &Path) -> Option<PathBuf> {
+    if !link_on_the_way(dir, rel.parent().unwrap_or(Path::new(""))) {
+        return None;
+    }
+    let root = fs::canonicalize(dir).ok()?;
+    let parent = fs::canonicalize(dir.join(rel).parent()?).ok()?;
+    let real = parent.strip_prefix(&root).ok()?.join(rel.file_name()?);
+    (real != rel).then_some(real)
+}
+
 /// Whether `sub` or a folder above it (inside `dir`) is a symlink.
 fn link_on_the_way(dir: &Path, sub: &Path) -> bool {
     let mut at = dir.to_owned();
@@ -154,7 +178,7 @@ fn list_folder(dir: &Path, root: &Path, rel_dir: &Path) -> Listing {
         Err(e) => {
             listing.problems.push(StoryError::new(
                 dir.join(rel_dir),
-                format!("cannot read folder: {e}"),
+                format!("{UNREADABLE_FOLDER}: {e}"),
                 "check its permissions",
             ));
             return listing;
@@ -548,6 +572,18 @@ pub fn resolve_media(dir: &Path, story: &mut Story, feeds_url: &url::Url, max_by
     let attachments = story.attachments.clone().iter().filter_map(|a| resolve(&a.url, Some(a))).collect();
     story.enclosures = Enclosures { image, attachments };
     warnings
+}
+
+/// The local files (relative to the articles folder) a story's `image` and
+/// `attachments` name, found or not: what the watcher must notice.
+pub fn local_media_refs(story: &Story) -> Vec<PathBuf> {
+    let story_dir = story.path.parent().unwrap_or(Path::new(""));
+    let references = story.image.iter().chain(story.attachments.iter().map(|a| &a.url));
+    references
+        .filter(|r| url::Url::parse(r).is_err())
+        .filter_map(|r| normalize(&story_dir.join(r)))
+        .filter(|rel| paths::is_media_path(rel))
+        .collect()
 }
 
 /// `a/./b/../c` → `a/c`; `None` when it climbs above the start.

@@ -100,14 +100,29 @@ impl Engine {
         let site = Site { base_url: &config.base_url, timezone: config.timezone };
         let mut report = Report { errors: problems, ..Report::default() };
         let present: HashSet<&PathBuf> = paths.iter().collect();
-        let gone: Vec<PathBuf> = self.stories.index.paths().filter(|p| !present.contains(p)).cloned().collect();
+        // A folder that cannot be read hides its stories from the listing;
+        // they are not gone: they keep their last good version.
+        let unreadable: Vec<PathBuf> = report
+            .errors
+            .iter()
+            .filter(|e| e.message.starts_with(load::UNREADABLE_FOLDER))
+            .filter_map(|e| e.path.strip_prefix(&config.articles_dir).ok().map(Path::to_path_buf))
+            .collect();
+        let gone: Vec<PathBuf> = self
+            .stories
+            .index
+            .paths()
+            .filter(|p| !present.contains(p) && !unreadable.iter().any(|u| p.starts_with(u)))
+            .cloned()
+            .collect();
         for path in gone {
             self.output.rendered.remove(&path);
             self.stories.forget(config, &mut self.output.dirty, &path);
             report.changed.push(path);
         }
-        self.stories.failing.retain(|p, _| present.contains(p));
-        self.stories.unread.retain(|p| present.contains(p));
+        let kept = |p: &PathBuf| present.contains(p) || unreadable.iter().any(|u| p.starts_with(u));
+        self.stories.failing.retain(|p, _| kept(p));
+        self.stories.unread.retain(kept);
         // In chunks, so that only a chunk's parsed stories wait beside the
         // index; each chunk is indexed while the next one is read. The
         // first scan builds a new index in bulk.
@@ -178,16 +193,29 @@ impl Engine {
             }
             let full = self.config.articles_dir.join(&path);
             let in_index = self.stories.index.get(&path).is_some();
-            if (full.is_dir() || (!full.exists() && !in_index)) && expanded.insert(path.clone()) {
+            // Gone means not found; a path that cannot be looked at (a
+            // folder on the way made unreadable) is not gone: its story
+            // keeps its last good version, with an error.
+            let meta = std::fs::metadata(&full);
+            let gone = meta.as_ref().is_err_and(load::is_not_found);
+            let is_dir = meta.as_ref().is_ok_and(std::fs::Metadata::is_dir);
+            if (is_dir || (gone && !in_index)) && expanded.insert(path.clone()) {
                 queue.extend(self.paths_under(&path).into_iter().filter(|p| *p != path));
-                if !full.exists() {
+                if gone {
                     continue;
                 }
             }
-            let listed = full.is_file()
+            let listed = !gone
+                && meta.as_ref().map_or(true, std::fs::Metadata::is_file)
                 && crate::paths::is_story_path(&path)
                 && load::is_listed(&self.config.articles_dir, &path);
             if !listed {
+                // Reported through a folder symlink: the story is known by its real path.
+                if let Some(real) = load::real_path(&self.config.articles_dir, &path) {
+                    if expanded.insert(real.clone()) {
+                        queue.push(real);
+                    }
+                }
                 if self.forget(&path) {
                     report.changed.push(path.clone());
                 }
@@ -242,7 +270,13 @@ impl Engine {
     /// Every path the index holds under `prefix` plus every story file now
     /// under it: what to re-read when a folder appears, moves or vanishes.
     pub fn paths_under(&self, prefix: &Path) -> Vec<PathBuf> {
-        let mut paths = load::stories_under(&self.config.articles_dir, prefix);
+        let dir = &self.config.articles_dir;
+        let mut paths = load::stories_under(dir, prefix);
+        // A folder reached through a link: what is under its real path.
+        if let Some(real) = load::real_path(dir, &prefix.join("x")).and_then(|p| p.parent().map(Path::to_path_buf)) {
+            paths.extend(load::stories_under(dir, &real));
+            paths.extend(self.stories.index.paths().filter(|p| p.starts_with(&real)).cloned());
+        }
         paths.extend(self.stories.index.paths().filter(|p| p.starts_with(prefix)).cloned());
         paths.sort();
         paths.dedup();
@@ -269,6 +303,11 @@ impl Engine {
         self.stories.unread.iter().cloned().collect()
     }
 
+    /// Whether some story names `path` (relative to the articles folder) as media.
+    pub fn names_media(&self, path: &Path) -> bool {
+        !self.stories.media_users(path).is_empty()
+    }
+
     /// Every rejected story currently known.
     pub fn failing(&self) -> impl Iterator<Item = &StoryError> {
         self.stories.failing.values()
@@ -285,6 +324,8 @@ impl Engine {
         let index = &self.stories.index;
         for entry in index.dated_between(since, now) {
             self.output.dirty.mark(&self.config, index, &entry.story);
+            // A story going live may win an id from another.
+            self.stories.mark_claimants(&self.config, &mut self.output.dirty, &entry.story.id);
         }
     }
 

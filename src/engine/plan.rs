@@ -74,13 +74,21 @@ impl Plan<'_> {
         // The version too: a new feedsmith may write the same stories differently.
         let mut text = format!("{}{:?}{}", feed::VERSION, self.head, self.full_content);
         for e in &self.entries {
+            // The terms kept depend on `max_terms` as well as the text.
+            let terms = (e.story.tags.len(), e.story.categories.len(), e.story.authors.len());
             text.push_str(&format!(
-                "\n{}\t{:x}\t{}\t{}",
+                "\n{}\t{:x}\t{}\t{}\t{terms:?}",
                 e.story.id,
                 e.story.hash,
                 e.updated(),
                 e.story.path.display()
             ));
+            // What the story takes from outside its text: its media files'
+            // URLs, lengths and types.
+            let enclosures = &e.story.enclosures;
+            if enclosures.image.is_some() || !enclosures.attachments.is_empty() {
+                text.push_str(&format!("\t{enclosures:?}"));
+            }
         }
         xxhash_rust::xxh3::xxh3_64(text.as_bytes())
     }

@@ -32,6 +32,9 @@ pub(super) struct Stories {
     /// The local media files (relative to the articles folder) each story
     /// that names any names: published to `media/` while the story is.
     pub(super) media: HashMap<PathBuf, Vec<PathBuf>>,
+    /// The local files each story names as media, found or not: a change
+    /// to one makes the story read again.
+    media_refs: HashMap<PathBuf, Vec<PathBuf>>,
     /// The state changed since it was last written, and when that was.
     state_dirty: bool,
     state_saved: Option<Instant>,
@@ -46,6 +49,7 @@ impl Stories {
             failing: BTreeMap::new(),
             unread: BTreeSet::new(),
             media: HashMap::new(),
+            media_refs: HashMap::new(),
             state_dirty: false,
             state_saved: None,
         }
@@ -54,13 +58,26 @@ impl Stories {
     /// Takes `path` out of the index; whether it was there. Its feeds are marked.
     pub(super) fn forget(&mut self, config: &Config, dirty: &mut Dirty, path: &Path) -> bool {
         self.media.remove(path);
+        self.media_refs.remove(path);
         self.unread.remove(path);
         match self.index.remove(path) {
             Some(old) => {
                 dirty.mark(config, &self.index, &old.story);
+                self.mark_claimants(config, dirty, &old.story.id);
                 true
             }
             None => false,
+        }
+    }
+
+    /// Marks the feeds of every story claiming `id`: when a claimant comes
+    /// or goes, another may win the id, and its feeds change too.
+    pub(super) fn mark_claimants(&self, config: &Config, dirty: &mut Dirty, id: &str) {
+        if dirty.all {
+            return;
+        }
+        for entry in self.index.claimants(id) {
+            dirty.mark(config, &self.index, &entry.story);
         }
     }
 
@@ -93,6 +110,12 @@ impl Stories {
                 } else {
                     self.media.insert(path.to_owned(), sources);
                 }
+                let refs = load::local_media_refs(&story);
+                if refs.is_empty() {
+                    self.media_refs.remove(path);
+                } else {
+                    self.media_refs.insert(path.to_owned(), refs);
+                }
                 let restored = self.failing.remove(path).is_some();
                 self.unread.remove(path);
                 if self.index.get(path).is_some_and(|e| e.story == story) {
@@ -108,21 +131,27 @@ impl Stories {
                 let changed = self.state.observe(&story.id, story.hash, now);
                 self.state_dirty = true;
                 dirty.mark(config, &self.index, &story);
+                let id = story.id.clone();
                 match bulk {
                     Some(bulk) => bulk.add(Box::new(Entry { story, changed })),
                     None => {
                         if let Some(old) = self.index.insert(Entry { story, changed }) {
                             dirty.mark(config, &self.index, &old.story);
+                            if old.story.id != id {
+                                self.mark_claimants(config, dirty, &old.story.id);
+                            }
                         }
+                        self.mark_claimants(config, dirty, &id);
                     }
                 }
                 report.changed.push(path.to_owned());
                 Applied::Changed
             }
-            Err(_) if std::fs::symlink_metadata(config.articles_dir.join(path)).is_err() => {
+            Err(_)
+                if std::fs::symlink_metadata(config.articles_dir.join(path)).is_err_and(|e| load::is_not_found(&e)) =>
+            {
                 // Deleted between listing and reading: simply gone.
                 self.failing.remove(path);
-                self.media.remove(path);
                 if self.forget(config, dirty, path) {
                     report.changed.push(path.to_owned());
                 }
@@ -144,7 +173,7 @@ impl Stories {
 
     /// The stories that name `media` (relative to the articles folder).
     pub(super) fn media_users(&self, media: &Path) -> Vec<PathBuf> {
-        self.media.iter().filter(|(_, sources)| sources.iter().any(|s| s == media)).map(|(p, _)| p.clone()).collect()
+        self.media_refs.iter().filter(|(_, refs)| refs.iter().any(|r| r == media)).map(|(p, _)| p.clone()).collect()
     }
 
     /// The media of the stories published at `now`: what `media/` holds.

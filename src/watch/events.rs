@@ -123,7 +123,12 @@ pub(super) fn start_watch(
             .map_err(|e| FatalError::Other(format!("{}: cannot poll: {e}", root.display())))?;
         return Ok(Some(Watch::Poll(watcher)));
     }
-    let mut watcher = RecommendedWatcher::new(handler, notify::Config::default())
+    // Links are not followed: inotify watches a folder once, whatever name
+    // it is reached by, so a watch through a link to a folder already
+    // watched by its real path would take that watch over — and removing
+    // the link (or its folder) would end it. Folders are watched by their
+    // real paths; a scan finds stories through links as before.
+    let mut watcher = RecommendedWatcher::new(handler, notify::Config::default().with_follow_symlinks(false))
         .map_err(|e| FatalError::Other(format!("cannot start watching: {e}")))?;
     match watcher.watch(&root, RecursiveMode::Recursive) {
         Ok(()) => Ok(Some(Watch::Os(watcher))),

@@ -120,7 +120,6 @@ fn under_watch_media_is_copied_when_its_story_goes_live_and_removed_with_it() {
 /// re-read of a folder lists only the stories under it, so the media
 /// path never reaches `Engine::update`, which would look up its users.
 #[test]
-#[ignore = "bug: under watch, replacing or deleting a media file is ignored until its story is edited"]
 fn under_watch_media_changes_are_copied_and_a_deleted_media_file_leaves_the_feeds() {
     let site = Site::new("");
     site.write("pub.md", story_with("Published", DATE, "image = \"photo.jpg\"\n"));
