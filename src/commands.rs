@@ -90,6 +90,9 @@ pub fn check(config: Config, now: DateTime<Utc>) -> Result<u8, FatalError> {
 
 /// Creates a draft story named by a slug of its title and returns its path.
 pub fn new_story(config: &Config, title: &str, now: DateTime<Utc>) -> Result<PathBuf, FatalError> {
+    if title.trim().is_empty() {
+        return Err(FatalError::Usage("the title is empty — give the story a headline: feedsmith new \"标题\"".into()));
+    }
     let dir = &config.articles_dir;
     std::fs::create_dir_all(dir).map_err(|source| FatalError::Io { path: dir.clone(), source })?;
     let slug = safe_name(title);

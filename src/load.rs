@@ -543,6 +543,13 @@ pub fn resolve_media(dir: &Path, story: &mut Story, feeds_url: &url::Url, max_by
             .zip(fs::canonicalize(dir).ok())
             .is_some_and(|(f, root)| f.starts_with(root));
         let meta = fs::metadata(dir.join(&rel)).ok().filter(|m| m.is_file());
+        if meta.is_some() && !inside {
+            return refuse(
+                &mut warnings,
+                "is a link leading outside the articles folder",
+                "copy the file in instead of linking to it",
+            );
+        }
         let (Some(meta), true) = (meta, inside) else {
             warnings.push(StoryError::new(
                 &shown,

@@ -33,6 +33,65 @@ pub const MAX_CONNECTIONS: usize = 256;
 /// connection is closed after it too.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A response must make progress: a client that stops reading for this
+/// long is dropped, so it cannot hold a connection slot for ever.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A connection whose writes must make progress within [`WRITE_TIMEOUT`].
+struct Timed {
+    stream: tokio::net::TcpStream,
+    stalled: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl tokio::io::AsyncRead for Timed {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Timed {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        use std::future::Future;
+        use std::task::Poll;
+        let this = &mut *self;
+        match std::pin::Pin::new(&mut this.stream).poll_write(cx, buf) {
+            Poll::Ready(result) => {
+                this.stalled = None;
+                Poll::Ready(result)
+            }
+            Poll::Pending => {
+                let stalled = this.stalled.get_or_insert_with(|| Box::pin(tokio::time::sleep(WRITE_TIMEOUT)));
+                match stalled.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(std::io::ErrorKind::TimedOut.into())),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
 /// A running server; dropping it (or [`Server::stop`]) shuts it down.
 pub struct Server {
     pub addr: SocketAddr,
@@ -160,7 +219,7 @@ async fn accept_loop(
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(HEADER_TIMEOUT)
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                .serve_connection(hyper_util::rt::TokioIo::new(Timed { stream, stalled: None }), service);
             let _ = connection.await;
             drop(slot);
         });
@@ -351,6 +410,8 @@ fn parse_range(value: &str, len: u64) -> Part {
         let end = match last {
             "" => len,
             last => match last.parse::<u64>() {
+                // A last byte before the first is not a valid range: ignored.
+                Ok(last) if last < start => return Part::Whole,
                 Ok(last) => last.saturating_add(1).min(len),
                 Err(_) => return Part::Whole,
             },
@@ -484,7 +545,7 @@ fn load(shared: &Shared, rel: &Path) -> Option<Served> {
     }
     let modified = meta.modified().ok()?;
     if meta.len() > CACHE_MAX_FILE {
-        let etag = format!("{:x}-{:x}-{:x}", meta.ino(), meta.mtime() * 1_000_000_000 + meta.mtime_nsec(), meta.len());
+        let etag = format!("{:x}-{:x}.{:x}-{:x}", meta.ino(), meta.mtime(), meta.mtime_nsec(), meta.len());
         return Some(Served::Disk { file, len: meta.len(), modified, etag });
     }
     let version = (meta.ino(), meta.mtime(), meta.mtime_nsec(), meta.len());
@@ -562,7 +623,7 @@ mod tests {
             ("bytes=-5000", Part::Bytes(0, 1000)),
             ("bytes=990-5000", Part::Bytes(990, 1000)),
             ("bytes=1000-", Part::Unsatisfiable),
-            ("bytes=5-4", Part::Unsatisfiable),
+            ("bytes=5-4", Part::Whole),
             ("bytes=-0", Part::Unsatisfiable),
             ("bytes=0-1,5-6", Part::Whole),
             ("items=0-1", Part::Whole),

@@ -499,5 +499,8 @@ impl Renderer<'_> {
 
 /// A write into the output folder failed (the error names the file).
 pub(super) fn output_error(config: &Config, source: std::io::Error) -> FatalError {
-    FatalError::Other(format!("cannot write the feeds in {}: {source}", config.output_dir.display()))
+    FatalError::Other(format!(
+        "cannot write the feeds in {}: {source} — free some space or make the folder writable; every feed keeps its last good version",
+        config.output_dir.display()
+    ))
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use super::plan::Dirty;
 use super::Report;
 use crate::article;
-use crate::config::Config;
+use crate::config::{Config, Taxonomy};
 use crate::error::StoryError;
 use crate::index::{Bulk, Entry, Index, Sets};
 use crate::load;
@@ -250,9 +250,13 @@ pub(super) struct Intake<'a> {
 fn cap_terms(story: &mut article::Story, max: usize, articles_dir: &Path) -> Vec<StoryError> {
     let mut warnings = Vec::new();
     let path = articles_dir.join(&story.path);
-    for (name, list) in
-        [("tags", &mut story.tags), ("categories", &mut story.categories), ("authors", &mut story.authors)]
-    {
+    let lists = [
+        (Taxonomy::Tags, &mut story.tags),
+        (Taxonomy::Categories, &mut story.categories),
+        (Taxonomy::Authors, &mut story.authors),
+    ];
+    for (taxonomy, list) in lists {
+        let name = taxonomy.name();
         if list.len() > max {
             warnings.push(StoryError::new(
                 &path,
