@@ -54,6 +54,8 @@ pub fn watch(
     args: &crate::cli::WatchArgs,
     reload: impl Fn() -> Result<Config, FatalError>,
 ) -> Result<u8, FatalError> {
+    // A configuration error stops us before anything is served.
+    crate::load::check_articles_dir(&config.articles_dir)?;
     let server = match &args.serve {
         Some(addr) => {
             let addr = match addr.as_str() {

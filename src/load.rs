@@ -32,6 +32,12 @@ pub struct StoryFile {
 /// Every story path under `dir` (relative to it), sorted, and the problems
 /// met on the way (unreadable folders, symlinks leading out).
 pub fn discover(dir: &Path) -> Result<(Vec<PathBuf>, Vec<StoryError>), FatalError> {
+    check_articles_dir(dir)?;
+    Ok(discover_under(dir, Path::new("")))
+}
+
+/// The articles folder exists and is a folder: a configuration error if not.
+pub fn check_articles_dir(dir: &Path) -> Result<(), FatalError> {
     let missing = |message: String| FatalError::Config {
         path: dir.to_owned(),
         message,
@@ -41,7 +47,7 @@ pub fn discover(dir: &Path) -> Result<(Vec<PathBuf>, Vec<StoryError>), FatalErro
     if !root.is_dir() {
         return Err(missing("not a folder".into()));
     }
-    Ok(discover_under(dir, Path::new("")))
+    Ok(())
 }
 
 /// The story files under `sub` (relative to the articles folder `dir`)

@@ -204,3 +204,41 @@ fn idle_connections_never_starve_the_daemon_and_time_out() {
     assert_eq!(got.status, 200);
     assert!(String::from_utf8_lossy(&got.body).contains("Saved meanwhile"));
 }
+
+mod slow {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// Regression: clients that asked for a large file and never read it
+    /// held their connection slots for ever, so once the cap was reached
+    /// every other client was turned away until they left. A response that
+    /// makes no progress for 30 s is dropped.
+    #[test]
+    #[ignore = "slow: waits out the server's 30 s write timeout; run with cargo test -- --ignored slow::"]
+    fn a_client_that_stops_reading_is_dropped() {
+        let site = Site::new("");
+        site.write("big.mp3", (0..20_000_000u32).map(|i| i as u8).collect::<Vec<u8>>());
+        site.write("pod.md", story_with("Pod", DATE, "attachments = [\"big.mp3\"]\n"));
+        let (_daemon, base) = site.serve(&[]);
+        let mut stream = TcpStream::connect(addr_of(&base)).expect("connect");
+        stream.write_all(b"GET /media/big.mp3 HTTP/1.1\r\nHost: x\r\n\r\n").expect("send");
+        std::thread::sleep(Duration::from_secs(35));
+        // Whatever was buffered, then the end: the server closed the connection.
+        stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+        let started = Instant::now();
+        let mut total = 0usize;
+        let mut buf = vec![0; 1 << 20];
+        loop {
+            match stream.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => total += n,
+                Err(e) => panic!("the connection is still open after {total} bytes ({e})"),
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "still streaming: not dropped");
+        }
+        assert!(total < 20_000_000, "the whole file arrived ({total} bytes): the client was never dropped");
+    }
+}
