@@ -84,19 +84,24 @@ pub fn is_not_found(error: &std::io::Error) -> bool {
     matches!(error.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory)
 }
 
-/// The path of `rel` (relative to the articles folder `dir`) with the
-/// folder symlinks on its way resolved, when that is another path inside
-/// `dir`. The OS may report a change through a link to the folder it
-/// happened in (inotify watches a folder once, whatever the names it is
-/// reached by), and a scan knows the story by its real path.
+/// The path of the file `rel` (relative to the articles folder `dir`)
+/// with the folder symlinks on its way resolved, when that is another path
+/// inside `dir`. A change may be reported through a link to the folder it
+/// happened in, and a scan knows the story by its real path.
 pub fn real_path(dir: &Path, rel: &Path) -> Option<PathBuf> {
-    if !link_on_the_way(dir, rel.parent().unwrap_or(Path::new(""))) {
+    let folder = real_folder(dir, rel.parent().unwrap_or(Path::new("")))?;
+    Some(folder.join(rel.file_name()?))
+}
+
+/// The folder `sub` (relative to `dir`) with the symlinks on its way
+/// resolved, when one is and the result is another folder inside `dir`.
+pub fn real_folder(dir: &Path, sub: &Path) -> Option<PathBuf> {
+    if !link_on_the_way(dir, sub) {
         return None;
     }
     let root = fs::canonicalize(dir).ok()?;
-    let parent = fs::canonicalize(dir.join(rel).parent()?).ok()?;
-    let real = parent.strip_prefix(&root).ok()?.join(rel.file_name()?);
-    (real != rel).then_some(real)
+    let real = fs::canonicalize(dir.join(sub)).ok()?.strip_prefix(&root).ok()?.to_path_buf();
+    (real != sub).then_some(real)
 }
 
 /// Whether `sub` or a folder above it (inside `dir`) is a symlink.
@@ -652,6 +657,12 @@ mod tests {
         assert!(!is_listed(&dir, Path::new("root/2024/a.md")), "never twice");
         assert!(!is_listed(&dir, Path::new("out/e.md")));
         assert!(!is_listed(&dir, Path::new("sub/again/b.md")));
+        // A change reported through a link is known by its real path.
+        assert_eq!(real_path(&dir, Path::new("sub/again/b.md")), Some(PathBuf::from("2023/b.md")));
+        assert_eq!(real_path(&dir, Path::new("shown/c.md")), Some(PathBuf::from("_private/x/c.md")));
+        assert_eq!(real_folder(&dir, Path::new("root/2024")), Some(PathBuf::from("2024")));
+        assert_eq!(real_path(&dir, Path::new("2024/a.md")), None, "no link on the way");
+        assert_eq!(real_path(&dir, Path::new("out/e.md")), None, "outside the articles folder");
     }
 
     #[test]

@@ -273,7 +273,7 @@ impl Engine {
         let dir = &self.config.articles_dir;
         let mut paths = load::stories_under(dir, prefix);
         // A folder reached through a link: what is under its real path.
-        if let Some(real) = load::real_path(dir, &prefix.join("x")).and_then(|p| p.parent().map(Path::to_path_buf)) {
+        if let Some(real) = load::real_folder(dir, prefix) {
             paths.extend(load::stories_under(dir, &real));
             paths.extend(self.stories.index.paths().filter(|p| p.starts_with(&real)).cloned());
         }
