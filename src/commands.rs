@@ -62,7 +62,12 @@ pub fn watch(
                 "" => config.serve.clone().unwrap_or_else(|| DEFAULT_SERVE.to_owned()),
                 addr => addr.to_owned(),
             };
-            Some(crate::serve::start(&addr, &config.output_dir, config.cache_max_age)?)
+            let site = crate::serve::Site {
+                max_age: config.cache_max_age,
+                feeds_url: Some(config.feeds_url.clone()),
+                hubs: config.websub_hubs.iter().map(ToString::to_string).collect(),
+            };
+            Some(crate::serve::start(&addr, &config.output_dir, site)?)
         }
         None => None,
     };

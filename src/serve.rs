@@ -120,9 +120,21 @@ impl Drop for Server {
     }
 }
 
+/// What the server says about the files it serves.
+#[derive(Debug, Clone, Default)]
+pub struct Site {
+    /// `Cache-Control: max-age`, in seconds.
+    pub max_age: u64,
+    /// Where the output folder is published: feeds' self URLs derive from it.
+    pub feeds_url: Option<url::Url>,
+    /// WebSub hubs, advertised in `Link` headers of every feed file (WebSub
+    /// discovery; some hubs read nothing else).
+    pub hubs: Vec<String>,
+}
+
 /// Binds `addr` now (so a bad address is an error before anything else)
 /// and serves `root` from a thread of its own.
-pub fn start(addr: &str, root: &Path, max_age: u64) -> Result<Server, FatalError> {
+pub fn start(addr: &str, root: &Path, site: Site) -> Result<Server, FatalError> {
     let listener = std::net::TcpListener::bind(addr).map_err(|e| {
         FatalError::Usage(format!(
             "cannot listen on {addr}: {e} — choose another address with --serve ADDR or `serve` in feedsmith.toml"
@@ -132,7 +144,7 @@ pub fn start(addr: &str, root: &Path, max_age: u64) -> Result<Server, FatalError
     let local = listener.local_addr().map_err(|e| FatalError::Other(format!("{addr}: {e}")))?;
     std::fs::create_dir_all(root).map_err(|source| FatalError::Io { path: root.to_owned(), source })?;
     let real_root = std::fs::canonicalize(root).map_err(|source| FatalError::Io { path: root.to_owned(), source })?;
-    let shared = Arc::new(Shared { root: root.to_owned(), real_root, max_age, cache: Mutex::new(Cache::default()) });
+    let shared = Arc::new(Shared { root: root.to_owned(), real_root, site, cache: Mutex::new(Cache::default()) });
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
@@ -242,7 +254,7 @@ struct Shared {
     root: PathBuf,
     /// `root` with symlinks resolved, once.
     real_root: PathBuf,
-    max_age: u64,
+    site: Site,
     /// Bodies by path, valid while the file's (inode, mtime, length) match.
     cache: Mutex<Cache>,
 }
@@ -318,9 +330,12 @@ async fn handle(shared: Arc<Shared>, method: &Method, path: &str, headers: &Head
         .header(header::CONTENT_TYPE, layout::content_type(&rel))
         .header(header::ETAG, &etag)
         .header(header::LAST_MODIFIED, httpdate::fmt_http_date(file.modified()))
-        .header(header::CACHE_CONTROL, format!("public, max-age={}", shared.max_age))
+        .header(header::CACHE_CONTROL, format!("public, max-age={}", shared.site.max_age))
         .header(header::ACCEPT_RANGES, "bytes")
         .header(header::VARY, "Accept-Encoding");
+    if let Some(links) = websub_links(&shared.site, &rel) {
+        builder = builder.header(header::LINK, links);
+    }
     if not_modified(headers, file.etag(), file.modified()) {
         return builder.status(StatusCode::NOT_MODIFIED).body(Body::empty()).unwrap_or_default();
     }
@@ -360,6 +375,15 @@ async fn handle(shared: Arc<Shared>, method: &Method, path: &str, headers: &Head
     };
     let body = if method == Method::HEAD { Body::empty() } else { body };
     builder.status(code).body(body).unwrap_or_default()
+}
+
+/// The `Link` header of a feed file when hubs are configured: each hub
+/// (`rel="hub"`) and the feed's own URL (`rel="self"`).
+fn websub_links(site: &Site, rel: &Path) -> Option<String> {
+    let feeds_url = site.feeds_url.as_ref().filter(|_| !site.hubs.is_empty() && layout::is_feed_file(rel))?;
+    let mut links: Vec<String> = site.hubs.iter().map(|hub| format!("<{hub}>; rel=\"hub\"")).collect();
+    links.push(format!("<{}>; rel=\"self\"", layout::url_of(feeds_url, rel)));
+    Some(links.join(", "))
 }
 
 /// What part of a file a request gets.
@@ -611,6 +635,26 @@ mod tests {
             assert_eq!(request_path(path), None, "{path}");
         }
         assert_eq!(request_path("/%252e%252e/x"), Some(PathBuf::from("%2e%2e/x")), "decoded once: a literal name");
+    }
+
+    /// Some hubs (Flask-WebSub) fetch a feed when pinged and push it on
+    /// only if its HTTP answer names the hub and the feed's own URL.
+    #[test]
+    fn feed_files_carry_websub_link_headers_when_hubs_are_configured() {
+        let site = Site {
+            max_age: 60,
+            feeds_url: url::Url::parse("https://news.example.com/feeds/").ok(),
+            hubs: vec!["https://hub.example/".into(), "https://other.example/hub".into()],
+        };
+        assert_eq!(
+            websub_links(&site, Path::new("tags/x/atom.xml")).as_deref(),
+            Some(
+                "<https://hub.example/>; rel=\"hub\", <https://other.example/hub>; rel=\"hub\", \
+                 <https://news.example.com/feeds/tags/x/atom.xml>; rel=\"self\""
+            )
+        );
+        assert_eq!(websub_links(&site, Path::new("index.html")), None, "feeds only");
+        assert_eq!(websub_links(&Site { hubs: vec![], ..site }, Path::new("rss.xml")), None, "no hubs, no header");
     }
 
     #[test]

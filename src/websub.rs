@@ -187,7 +187,10 @@ fn serve_hub(agent: &ureq::Agent, hub: &str, queue: &Queue) {
     while let Some(batch) = queue.take() {
         let mut failed = false;
         for (feed, attempts) in batch {
-            match agent.post(hub).send_form([("hub.mode", "publish"), ("hub.url", feed.as_str())]) {
+            // `hub.url` is what PubSubHubbub hubs read, `hub.topic` what
+            // hubs written to the W3C Recommendation read: both are sent.
+            let form = [("hub.mode", "publish"), ("hub.url", feed.as_str()), ("hub.topic", feed.as_str())];
+            match agent.post(hub).send_form(form) {
                 Ok(_) => tracing::debug!("WebSub: {hub} told about {feed}"),
                 Err(e) if attempts + 1 >= ATTEMPTS => {
                     tracing::warn!("WebSub: {hub} did not accept the ping for {feed} after {ATTEMPTS} attempts: {e}");
@@ -270,6 +273,7 @@ mod tests {
         let body = told.recv_timeout(guard).expect("the live hub is told before the silent one times out");
         assert!(body.contains("hub.mode=publish"), "{body}");
         assert!(body.contains("hub.url=https%3A%2F%2Fnews.example.com%2Ffeeds%2Frss.xml"), "{body}");
+        assert!(body.contains("hub.topic=https%3A%2F%2Fnews.example.com%2Ffeeds%2Frss.xml"), "{body}");
         let started = Instant::now();
         pinger.finish(Duration::from_millis(300));
         assert!(started.elapsed() < guard, "finishing waits a bounded moment, not for the silent hub");
