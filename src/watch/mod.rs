@@ -74,6 +74,9 @@ pub fn run(
     Ok(())
 }
 
+/// Why a rescan follows an attempt to watch again.
+const RETRY_RESCAN: &str = "watching again";
+
 /// How long queued hub pings may still go out once the daemon is asked to stop.
 const PING_GRACE: Duration = Duration::from_millis(800);
 
@@ -361,7 +364,7 @@ impl Daemon {
         if self.rewatch.is_due() {
             // Whether or not it works now, events may have been missed.
             self.set_up_watch();
-            work.rescan.get_or_insert_with(|| "watching again".into());
+            work.rescan.get_or_insert_with(|| RETRY_RESCAN.into());
         }
         if self.republish.is_due() {
             work.force = true;
@@ -434,7 +437,13 @@ impl Daemon {
             return Ok(Report::default());
         }
         if let Some(why) = rescan {
-            tracing::info!("rescanning: {why}");
+            // A retry's rescan is routine while a watch keeps failing (that
+            // failure is logged once); any other is news.
+            if why == RETRY_RESCAN {
+                tracing::debug!("rescanning: {why}");
+            } else {
+                tracing::info!("rescanning: {why}");
+            }
             return match self.engine.scan(now) {
                 Err(FatalError::Cancelled) => Err(Cancelled),
                 Err(e) => {
