@@ -142,7 +142,8 @@ struct Problems {
     shown: HashMap<String, PathBuf>,
 }
 
-/// What a report covers: everything (a scan) or the paths re-read.
+/// What a report covers: everything (a scan) or the files re-read (full
+/// paths, as problems name them).
 enum Scope<'a> {
     Everything,
     Paths(&'a [PathBuf]),
@@ -163,7 +164,7 @@ impl Problems {
                 !now.contains_key(*message)
                     && match scope {
                         Scope::Everything => true,
-                        Scope::Paths(paths) => paths.iter().any(|p| path.ends_with(p)),
+                        Scope::Paths(paths) => paths.contains(path),
                     }
             })
             .map(|(message, _)| message.clone())
@@ -468,7 +469,8 @@ impl Daemon {
         }
         let paths: Vec<PathBuf> = paths.into_iter().collect();
         let report = self.engine.update(&paths, now);
-        self.problems.log(&report, Scope::Paths(&paths));
+        let reread: Vec<PathBuf> = paths.iter().map(|p| self.engine.config().articles_dir.join(p)).collect();
+        self.problems.log(&report, Scope::Paths(&reread));
         Ok(report)
     }
 
