@@ -27,123 +27,51 @@ pub fn check(kind: FrontMatterKind, text: &str) -> Result<(), FrontMatterError> 
             hint: "keep metadata in the front matter and move long text into the body".into(),
         });
     }
+    // Counted in every byte, strings and comments included: telling text
+    // from structure is the parser's work, and a scanner that tried could
+    // be fooled into skipping what follows (a stray quote, a `|` at a line's
+    // end). Brackets nest at most 32 deep, text included; aliases matter
+    // only where an anchor exists, so text such as `*emphasis*` costs
+    // nothing in front matter that has none.
     let yaml = kind == FrontMatterKind::Yaml;
-    let mut scan = Scan { yaml, depth: 0, aliases: 0, quote: None, block: None };
-    for (i, line) in text.split('\n').enumerate() {
-        scan.line(i + 1, line)?;
+    let (mut depth, mut anchors, mut aliases) = (0usize, 0usize, Vec::new());
+    let (mut line, mut column) = (1usize, 0usize);
+    let mut previous = '\n';
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        column += 1;
+        let starts_node = previous.is_whitespace() || matches!(previous, '[' | '{' | ',' | ':');
+        match c {
+            '\n' => {
+                line += 1;
+                column = 0;
+            }
+            '[' | '{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(too(line, column, format!("brackets nested more than {MAX_DEPTH} deep")));
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            '&' if yaml && starts_node && chars.peek().is_some_and(|n| is_anchor_char(*n)) => anchors += 1,
+            '*' if yaml && starts_node && chars.peek().is_some_and(|n| is_anchor_char(*n)) => {
+                aliases.push((line, column))
+            }
+            _ => {}
+        }
+        previous = c;
+    }
+    if anchors > 0 {
+        if let Some(&(line, column)) = aliases.get(MAX_ALIASES) {
+            return Err(too(line, column, format!("anchors and more than {MAX_ALIASES} YAML aliases (*name)")));
+        }
     }
     Ok(())
 }
 
-/// A quoted string left open at the end of a line.
-#[derive(Debug, Clone, Copy)]
-struct Quote {
-    mark: char,
-    /// TOML's `"""` / `'''`, closed by three marks.
-    triple: bool,
-}
-
-/// The scanner's state between lines.
-struct Scan {
-    yaml: bool,
-    depth: usize,
-    aliases: usize,
-    /// A string still open: YAML quoted scalars and TOML multi-line strings span lines.
-    quote: Option<Quote>,
-    /// Inside a YAML block scalar (`|`, `>`): the indentation of the line
-    /// that opened it; more indented (and blank) lines are its text.
-    block: Option<usize>,
-}
-
-impl Scan {
-    fn line(&mut self, number: usize, line: &str) -> Result<(), FrontMatterError> {
-        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
-        if let Some(opener) = self.block {
-            if line.trim().is_empty() || indent > opener {
-                return Ok(());
-            }
-            self.block = None;
-        }
-        let chars: Vec<char> = line.chars().collect();
-        // The last character that is not white space, outside strings and
-        // comments: what a quote, an alias or a block scalar follows.
-        let mut last: Option<char> = None;
-        let mut escaped = false;
-        let mut i = 0;
-        while let Some(&c) = chars.get(i) {
-            let column = i + 1;
-            let next = |k: usize| chars.get(i + k).copied();
-            if let Some(q) = self.quote {
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' && q.mark == '"' {
-                    escaped = true;
-                } else if c == q.mark && (!q.triple || (next(1) == Some(c) && next(2) == Some(c))) {
-                    self.quote = None;
-                    i += if q.triple { 3 } else { 1 };
-                    last = Some(c);
-                    continue;
-                }
-                i += 1;
-                continue;
-            }
-            let starts_value = last.is_none_or(|l| matches!(l, ':' | '-' | '[' | '{' | ',' | '?' | '='));
-            let after_space =
-                i == 0 || chars.get(i - 1).is_some_and(|p| p.is_whitespace() || matches!(p, '[' | '{' | ','));
-            match c {
-                '"' | '\'' if starts_value => {
-                    let triple = !self.yaml && next(1) == Some(c) && next(2) == Some(c);
-                    self.quote = Some(Quote { mark: c, triple });
-                    i += if triple { 3 } else { 1 };
-                    continue;
-                }
-                '#' if i == 0 || chars.get(i - 1).is_some_and(|p| p.is_whitespace()) => break,
-                '[' | '{' => {
-                    self.depth += 1;
-                    if self.depth > MAX_DEPTH {
-                        return Err(too(number, column, format!("collections nested more than {MAX_DEPTH} deep")));
-                    }
-                }
-                ']' | '}' => self.depth = self.depth.saturating_sub(1),
-                '*' if self.yaml && starts_value && after_space && next(1).is_some_and(is_anchor_char) => {
-                    self.aliases += 1;
-                    if self.aliases > MAX_ALIASES {
-                        return Err(too(number, column, format!("more than {MAX_ALIASES} YAML aliases (*name)")));
-                    }
-                }
-                _ => {}
-            }
-            if !c.is_whitespace() {
-                last = Some(c);
-            }
-            i += 1;
-        }
-        // A TOML basic or literal string ends with its line.
-        if !self.yaml && self.quote.is_some_and(|q| !q.triple) {
-            self.quote = None;
-        }
-        if self.yaml && self.quote.is_none() && opens_block_scalar(line) {
-            self.block = Some(indent);
-        }
-        Ok(())
-    }
-}
-
 /// A character an anchor or alias name may hold.
 fn is_anchor_char(c: char) -> bool {
-    !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}' | '*')
-}
-
-/// Whether a YAML line ends by opening a block scalar: `key: |`, `- >-`,
-/// `|2` (a comment may follow).
-fn opens_block_scalar(line: &str) -> bool {
-    let code = match line.find(" #") {
-        Some(at) => line.get(..at).unwrap_or(line),
-        None => line,
-    };
-    let Some(token) = code.split_whitespace().last() else { return false };
-    let mut chars = token.chars();
-    matches!(chars.next(), Some('|' | '>')) && chars.all(|c| matches!(c, '+' | '-') || c.is_ascii_digit())
+    !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}' | '*' | '&')
 }
 
 fn too(line: usize, column: usize, what: String) -> FrontMatterError {
@@ -175,7 +103,7 @@ mod tests {
     fn an_apostrophe_in_plain_text_hides_nothing() {
         let sneaky = format!("title: it's here\nx: {}", "[".repeat(MAX_DEPTH + 1));
         assert_eq!(check(Yaml, &sneaky).expect_err("deep").line, Some(2));
-        let sneaky = format!("title: it's\nx: [{}]\n", vec!["*a"; MAX_ALIASES + 1].join(", "));
+        let sneaky = format!("a: &a [1]\ntitle: it's\nx: [{}]\n", vec!["*a"; MAX_ALIASES + 1].join(", "));
         assert!(check(Yaml, &sneaky).is_err());
     }
 
@@ -211,23 +139,33 @@ mod tests {
         assert_eq!(check(Toml, &deep).expect_err("deep").line, Some(2));
     }
 
-    /// Valid Hugo/Jekyll front matter was refused: bullets in a block
-    /// scalar counted as aliases, brackets in a TOML multi-line string as
-    /// nesting.
+    /// Text may look like aliases (`*emphasis*`, bullets): without an
+    /// anchor, nothing can expand, and nothing is counted.
     #[test]
-    fn text_in_block_scalars_and_multi_line_strings_is_not_counted() {
+    fn stars_in_text_cost_nothing_without_anchors() {
         let bullets: String = (0..40).map(|i| format!("  * point {i} with *emphasis*\n")).collect();
-        let yaml = format!("title: t\nsummary: |\n{bullets}tags: [a]\n");
+        let yaml = format!("title: t\nsummary: |\n{bullets}tip: one - *two* three\n");
         assert!(check(Yaml, &yaml).is_ok(), "{:?}", check(Yaml, &yaml));
-        let folded = format!("title: t\nsummary: >-\n  {}\nnext: 1\n", "[".repeat(100));
-        assert!(check(Yaml, &folded).is_ok());
-        let toml = format!("title = \"\"\"\n{}\n\"\"\"\ntags = [\"a\"]\n", "[".repeat(100));
-        assert!(check(Toml, &toml).is_ok(), "{:?}", check(Toml, &toml));
-        let star = "title: a *starred* word\nlist:\n  - * not an alias\n";
-        assert!(check(Yaml, star).is_ok());
-        // After the block scalar ends, counting resumes.
-        let after = format!("s: |\n  text\nx: {}", "[".repeat(MAX_DEPTH + 1));
-        assert_eq!(check(Yaml, &after).expect_err("deep").line, Some(3));
+        // With an anchor, the same stars count (the parser would expand them).
+        let anchored = format!("base: &b [x]\n{yaml}");
+        assert!(check(Yaml, &anchored).is_err());
+    }
+
+    /// A stray quote (`q="z` in a flow list) or a line ending in ` |` that
+    /// opens no block scalar used to hide an alias flood from a scanner
+    /// that skipped strings and block scalars; nothing is skipped now.
+    #[test]
+    fn nothing_hides_an_alias_flood() {
+        let list = vec!["*a"; 100].join(",");
+        for text in [
+            format!("title: t\na: &a [x]\nb: [q=\"z, {list}, q=\"z]\n"),
+            format!("a: &a [x]\n- k: v |\n  m: [{list}]\n"),
+            format!("a: &a [x]\n# note |\n  m: [{list}]\n"),
+            format!("a: &a [x]\ns: \"unclosed\nb: [{list}]\n"),
+        ] {
+            let e = check(Yaml, &text).expect_err(&text);
+            assert!(e.message.contains("aliases"), "{}", e.message);
+        }
     }
 
     #[test]

@@ -308,7 +308,10 @@ fn websub_hubs_are_advertised_and_pinged_only_for_changed_feeds() {
     let mut want: Vec<String> = ["", "archive/2024-03/"]
         .iter()
         .flat_map(|folder| ["atom.xml", "feed.json", "rss.xml"].map(|f| format!("{folder}{f}")))
-        .map(|f| format!("hub.mode=publish&hub.url={}", enc(&format!("https://news.example.com/feeds/{f}"))))
+        .map(|f| {
+            let url = enc(&format!("https://news.example.com/feeds/{f}"));
+            format!("hub.mode=publish&hub.url={url}&hub.topic={url}")
+        })
         .collect();
     want.sort();
     assert_eq!(pings, want);
