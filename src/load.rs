@@ -36,6 +36,49 @@ pub fn discover(dir: &Path) -> Result<(Vec<PathBuf>, Vec<StoryError>), FatalErro
     Ok(discover_under(dir, Path::new("")))
 }
 
+/// What a full scan of the articles folder lists.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Every story file, sorted.
+    pub stories: Vec<PathBuf>,
+    /// Problems met on the way (unreadable folders, links leading out).
+    pub problems: Vec<StoryError>,
+    /// The story files among them that are symlinks: a change to the
+    /// target changes them.
+    pub linked_stories: Vec<PathBuf>,
+}
+
+/// Like [`discover`], with the story files that are symlinks.
+pub fn discover_with_links(dir: &Path) -> Result<Discovered, FatalError> {
+    check_articles_dir(dir)?;
+    let walk = walk_under(dir, Path::new(""));
+    Ok(Discovered { stories: walk.found, problems: walk.problems, linked_stories: walk.linked_stories })
+}
+
+/// The path a symlinked story `rel` points at, relative to the articles
+/// folder `dir`, whether or not it exists yet (a link may come before its
+/// target); `None` when `rel` is not a symlink or points out of `dir`.
+pub fn link_target(dir: &Path, rel: &Path) -> Option<PathBuf> {
+    let full = dir.join(rel);
+    let pointed = fs::read_link(&full).ok()?;
+    let joined = if pointed.is_absolute() { pointed } else { full.parent()?.join(pointed) };
+    let mut lexical = PathBuf::new();
+    for component in joined.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                lexical.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => lexical.push(other),
+        }
+    }
+    if let Ok(inside) = lexical.strip_prefix(dir) {
+        return Some(inside.to_path_buf());
+    }
+    let root = fs::canonicalize(dir).ok()?;
+    lexical.strip_prefix(root).ok().map(Path::to_path_buf)
+}
+
 /// The articles folder exists and is a folder: a configuration error if not.
 pub fn check_articles_dir(dir: &Path) -> Result<(), FatalError> {
     let missing = |message: String| FatalError::Config {
@@ -125,6 +168,8 @@ pub fn discover_under(dir: &Path, sub: &Path) -> (Vec<PathBuf>, Vec<StoryError>)
 /// What a walk of one subfolder found.
 struct Walk {
     found: Vec<PathBuf>,
+    /// The stories among `found` that are symlinks.
+    linked_stories: Vec<PathBuf>,
     problems: Vec<StoryError>,
     /// A symlink to a folder was met on the way.
     met_links: bool,
@@ -132,11 +177,12 @@ struct Walk {
 
 fn walk_under(dir: &Path, sub: &Path) -> Walk {
     let mut met_links = false;
+    let mut linked_stories = Vec::new();
     let mut found = Vec::new();
     let mut problems = Vec::new();
-    let Ok(root) = fs::canonicalize(dir) else { return Walk { found, problems, met_links } };
+    let Ok(root) = fs::canonicalize(dir) else { return Walk { found, linked_stories, problems, met_links } };
     if !paths::is_story_dir(sub) || !dir.join(sub).is_dir() {
-        return Walk { found, problems, met_links };
+        return Walk { found, linked_stories, problems, met_links };
     }
     // Every folder walked, by (device, inode): a symlink loop is walked once.
     let mut visited = std::collections::HashSet::new();
@@ -162,12 +208,13 @@ fn walk_under(dir: &Path, sub: &Path) -> Walk {
             found.extend(listing.stories);
             level.extend(listing.folders);
             met_links |= !listing.linked.is_empty() || listing.links_outside;
+            linked_stories.extend(listing.linked_stories);
             linked.extend(listing.linked);
             problems.extend(listing.problems);
         }
     }
     sort_paths(&mut found);
-    Walk { found, problems, met_links }
+    Walk { found, linked_stories, problems, met_links }
 }
 
 /// What one folder holds (paths relative to the articles folder).
@@ -179,6 +226,8 @@ struct Listing {
     linked: Vec<PathBuf>,
     /// A symlink to a folder outside it was met (and refused).
     links_outside: bool,
+    /// Story files that are symlinks.
+    linked_stories: Vec<PathBuf>,
     problems: Vec<StoryError>,
 }
 
@@ -218,8 +267,22 @@ fn list_folder(dir: &Path, root: &Path, rel_dir: &Path) -> Listing {
         if file_type.is_dir() {
             listing.folders.push(rel);
         } else if file_type.is_symlink() {
-            // Follow a link to a folder only inside the articles folder, once.
-            match fs::canonicalize(entry.path()) {
+            // Follow a link to a folder only inside the articles folder, once,
+            // and never into what is hidden or private there: the link would
+            // publish what the folder's own name keeps out (and the watcher,
+            // which ignores such folders, would not see it change).
+            let target = fs::canonicalize(entry.path());
+            let private =
+                target.as_ref().is_ok_and(|t| t.strip_prefix(root).is_ok_and(|inside| !paths::is_story_dir(inside)));
+            match target {
+                Ok(_) if private && (paths::is_story_path(&rel) || entry.path().is_dir()) => {
+                    listing.links_outside = true;
+                    listing.problems.push(StoryError::new(
+                        dir.join(&rel),
+                        "symlink points at a hidden or private file or folder; skipped",
+                        "move what it points at out of the `.`/`_` folder, or delete the link",
+                    ));
+                }
                 Ok(target) if target.is_dir() => {
                     if !target.starts_with(root) {
                         listing.links_outside = true;
@@ -228,7 +291,10 @@ fn list_folder(dir: &Path, root: &Path, rel_dir: &Path) -> Listing {
                         listing.linked.push(rel);
                     }
                 }
-                _ if paths::is_story_path(&rel) => listing.stories.push(rel),
+                _ if paths::is_story_path(&rel) => {
+                    listing.linked_stories.push(rel.clone());
+                    listing.stories.push(rel);
+                }
                 _ => {}
             }
         } else if paths::is_story_path(&rel) {
@@ -652,7 +718,7 @@ mod tests {
             assert_eq!(stories_under(&dir, Path::new(sub)), want, "under {sub:?}");
         }
         assert!(stories_under(&dir, Path::new("out")).is_empty(), "a link outside is refused");
-        assert_eq!(stories_under(&dir, Path::new("shown")), [PathBuf::from("shown/c.md")], "as the scan finds it");
+        assert!(stories_under(&dir, Path::new("shown")).is_empty(), "a link into a private folder is refused");
         assert!(is_listed(&dir, Path::new("2024/a.md")));
         assert!(!is_listed(&dir, Path::new("root/2024/a.md")), "never twice");
         assert!(!is_listed(&dir, Path::new("out/e.md")));

@@ -94,7 +94,13 @@ impl Engine {
     /// longer on disk leave it.
     pub fn scan(&mut self, now: DateTime<Utc>) -> Result<Report, FatalError> {
         let started = std::time::Instant::now();
-        let (paths, problems) = load::discover(&self.config.articles_dir)?;
+        let load::Discovered { stories: paths, problems, linked_stories } =
+            load::discover_with_links(&self.config.articles_dir)?;
+        self.stories.links.clear();
+        for link in linked_stories {
+            let target = load::link_target(&self.config.articles_dir, &link);
+            self.stories.note_link(&link, target);
+        }
         let listed = started.elapsed();
         let (config, limits, cancel) = (&self.config, self.limits(), self.cancel.clone());
         let site = Site { base_url: &config.base_url, timezone: config.timezone };
@@ -190,6 +196,17 @@ impl Engine {
             if !users.is_empty() && media_seen.insert(path.clone()) {
                 report.changed.push(path.clone());
                 queue.extend(users);
+            }
+            // A symlinked story changes with its target, which is all the OS
+            // reports (and the target may come after the link).
+            if crate::paths::is_story_path(&path) {
+                let target = load::link_target(&self.config.articles_dir, &path);
+                self.stories.note_link(&path, target);
+            }
+            for link in self.stories.links_to(&path) {
+                if media_seen.insert(link.clone()) {
+                    queue.push(link);
+                }
             }
             let full = self.config.articles_dir.join(&path);
             let in_index = self.stories.index.get(&path).is_some();

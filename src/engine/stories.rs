@@ -35,6 +35,9 @@ pub(super) struct Stories {
     /// The local files each story names as media, found or not: a change
     /// to one makes the story read again.
     media_refs: HashMap<PathBuf, Vec<PathBuf>>,
+    /// Story files that are symlinks, by the story file they point at: a
+    /// change to the target changes them (the OS reports only the target).
+    pub(super) links: HashMap<PathBuf, BTreeSet<PathBuf>>,
     /// The state changed since it was last written, and when that was.
     state_dirty: bool,
     state_saved: Option<Instant>,
@@ -50,6 +53,7 @@ impl Stories {
             unread: BTreeSet::new(),
             media: HashMap::new(),
             media_refs: HashMap::new(),
+            links: HashMap::new(),
             state_dirty: false,
             state_saved: None,
         }
@@ -169,6 +173,22 @@ impl Stories {
                 Applied::Rejected
             }
         }
+    }
+
+    /// Records whether the story file `path` is a symlink, and to what.
+    pub(super) fn note_link(&mut self, path: &Path, target: Option<PathBuf>) {
+        self.links.retain(|_, links| {
+            links.remove(path);
+            !links.is_empty()
+        });
+        if let Some(target) = target {
+            self.links.entry(target).or_default().insert(path.to_owned());
+        }
+    }
+
+    /// The story files that are symlinks to `target`.
+    pub(super) fn links_to(&self, target: &Path) -> Vec<PathBuf> {
+        self.links.get(target).map(|l| l.iter().cloned().collect()).unwrap_or_default()
     }
 
     /// The stories that name `media` (relative to the articles folder).

@@ -18,7 +18,7 @@ use crate::support::*;
 
 /// Seeds run every time: failures found (each with what it found) and a
 /// spread of others.
-const SEEDS: [u64; 6] = [
+const SEEDS: [u64; 7] = [
     1,
     2,
     3,
@@ -27,6 +27,8 @@ const SEEDS: [u64; 6] = [
     // A change reported through a folder symlink (inotify watches a folder
     // once, under whichever name came last) was dropped.
     10_113_375_760_683_719_527,
+    // A story symlink made before its target never published the story.
+    6_786_694_004_886_077_648,
     0x00c0_ffee,
 ];
 
@@ -55,7 +57,7 @@ impl Rng {
     }
 }
 
-const FOLDERS: [&str; 4] = ["", "a", "b", "a/c"];
+const FOLDERS: [&str; 5] = ["", "a", "b", "a/c", "_p"];
 const NAMES: [&str; 5] = ["s0.md", "s1.md", "s2.md", "s3.txt", "2024-03-05-s4.md"];
 
 fn story_text(rng: &mut Rng, name: &str) -> String {
@@ -121,10 +123,23 @@ fn operate(rng: &mut Rng, site: &Site, outside: &Path) -> String {
         8 => {
             // A folder symlink: to a folder inside, to the articles folder
             // itself, or to a folder outside holding a story.
+            // Or a story file linked to another story, or links into a
+            // private (`_`) folder.
+            if rng.below(3) == 0 {
+                let link = site.a(rng.pick(&["lnk.md", "b/lnk.md"]));
+                let target = site.a(rng.pick(&["s0.md", "a/s1.md", "_p/s.md"]));
+                let _ = fs::remove_file(&link);
+                if let Some(parent) = link.parent() {
+                    let _ = fs::create_dir_all(parent);
+                }
+                let _ = std::os::unix::fs::symlink(&target, &link);
+                return format!("symlink {} -> {}", link.display(), target.display());
+            }
             let link = site.a(rng.pick(&["l1", "a/l2"]));
-            let target = match rng.below(3) {
+            let target = match rng.below(4) {
                 0 => site.a("b"),
                 1 => site.articles(),
+                2 => site.a("_p"),
                 _ => outside.to_owned(),
             };
             let _ = fs::remove_file(&link);
