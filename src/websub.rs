@@ -125,6 +125,9 @@ impl Pinger {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(REQUEST_TIMEOUT))
             .timeout_connect(Some(REQUEST_TIMEOUT / 3))
+            // A redirect would be followed as a GET without the ping: a hub
+            // that redirects has not been told.
+            .max_redirects(0)
             .build()
             .into();
         let hubs = hubs
@@ -190,8 +193,16 @@ fn serve_hub(agent: &ureq::Agent, hub: &str, queue: &Queue) {
             // `hub.url` is what PubSubHubbub hubs read, `hub.topic` what
             // hubs written to the W3C Recommendation read: both are sent.
             let form = [("hub.mode", "publish"), ("hub.url", feed.as_str()), ("hub.topic", feed.as_str())];
-            match agent.post(hub).send_form(form) {
-                Ok(_) => tracing::debug!("WebSub: {hub} told about {feed}"),
+            let sent = agent.post(hub).send_form(form).and_then(|answer| {
+                let status = answer.status();
+                if status.is_success() {
+                    Ok(())
+                } else {
+                    Err(ureq::Error::StatusCode(status.as_u16()))
+                }
+            });
+            match sent {
+                Ok(()) => tracing::debug!("WebSub: {hub} told about {feed}"),
                 Err(e) if attempts + 1 >= ATTEMPTS => {
                     tracing::warn!("WebSub: {hub} did not accept the ping for {feed} after {ATTEMPTS} attempts: {e}");
                 }
@@ -277,6 +288,35 @@ mod tests {
         let started = Instant::now();
         pinger.finish(Duration::from_millis(300));
         assert!(started.elapsed() < guard, "finishing waits a bounded moment, not for the silent hub");
+    }
+
+    /// A hub answering 302 was counted as told: the redirect was followed
+    /// as a GET without the ping. A 3xx is a failure, and the ping is sent
+    /// again (as a POST, to the hub).
+    #[test]
+    fn a_hub_that_redirects_is_not_told_and_is_tried_again() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/", listener.local_addr().expect("addr"));
+        let (tx, requests) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(stream);
+                let mut first = String::new();
+                let _ = reader.read_line(&mut first);
+                let _ = tx.send(first);
+                let _ = reader
+                    .get_mut()
+                    .write_all(b"HTTP/1.1 302 Found\r\nlocation: /landing\r\ncontent-length: 0\r\n\r\n");
+            }
+        });
+        let pinger = Pinger::start(vec![url]).expect("hub");
+        pinger.ping(vec!["https://news.example.com/feeds/rss.xml".into()]);
+        let guard = REQUEST_TIMEOUT - Duration::from_secs(1);
+        for attempt in 1..=2 {
+            let line = requests.recv_timeout(guard).unwrap_or_else(|_| panic!("attempt {attempt} never came"));
+            assert!(line.starts_with("POST / "), "attempt {attempt}: {line:?} (a redirect followed as a GET?)");
+        }
+        pinger.finish(Duration::from_millis(100));
     }
 
     #[test]
