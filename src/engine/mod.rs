@@ -182,18 +182,20 @@ impl Engine {
     /// turns out to be a folder (even one named like a story, `2024.md/`)
     /// stands for everything under it. A media file that changed makes the
     /// stories naming it read again (its length or type may have changed)
-    /// and counts as a change, so that it is published again.
+    /// and counts as a change, so that it is published again; a story file
+    /// that changed makes the symlinked stories pointing at it read again.
     pub fn update(&mut self, paths: &[PathBuf], now: DateTime<Utc>) -> Report {
         let mut report = Report::default();
         let mut queue: Vec<PathBuf> = paths.to_vec();
         let mut expanded = BTreeSet::new();
-        let mut media_seen = BTreeSet::new();
+        // Media files and link targets already followed to their stories.
+        let mut followed = BTreeSet::new();
         while let Some(path) = queue.pop() {
             if self.cancelled() {
                 break;
             }
             let users = self.stories.media_users(&path);
-            if !users.is_empty() && media_seen.insert(path.clone()) {
+            if !users.is_empty() && followed.insert(path.clone()) {
                 report.changed.push(path.clone());
                 queue.extend(users);
             }
@@ -204,7 +206,7 @@ impl Engine {
                 self.stories.note_link(&path, target);
             }
             for link in self.stories.links_to(&path) {
-                if media_seen.insert(link.clone()) {
+                if followed.insert(link.clone()) {
                     queue.push(link);
                 }
             }
