@@ -46,13 +46,21 @@ pub struct Discovered {
     /// The story files among them that are symlinks: a change to the
     /// target changes them.
     pub linked_stories: Vec<PathBuf>,
+    /// Folders that could not be listed (relative to the articles folder):
+    /// the stories under them are unknown, not gone.
+    pub unreadable: Vec<PathBuf>,
 }
 
 /// Like [`discover`], with the story files that are symlinks.
 pub fn discover_with_links(dir: &Path) -> Result<Discovered, FatalError> {
     check_articles_dir(dir)?;
     let walk = walk_under(dir, Path::new(""));
-    Ok(Discovered { stories: walk.found, problems: walk.problems, linked_stories: walk.linked_stories })
+    Ok(Discovered {
+        stories: walk.found,
+        problems: walk.problems,
+        linked_stories: walk.linked_stories,
+        unreadable: walk.unreadable,
+    })
 }
 
 /// The path a symlinked story `rel` points at, relative to the articles
@@ -118,9 +126,6 @@ pub fn is_listed(dir: &Path, rel: &Path) -> bool {
     !link_on_the_way(dir, parent) || stories_under(dir, parent).iter().any(|p| p == rel)
 }
 
-/// How a folder that cannot be listed is reported.
-pub const UNREADABLE_FOLDER: &str = "cannot read folder";
-
 /// Whether an error looking a path up says it does not exist (as opposed
 /// to, say, a folder on the way that cannot be read).
 pub fn is_not_found(error: &std::io::Error) -> bool {
@@ -170,6 +175,8 @@ struct Walk {
     found: Vec<PathBuf>,
     /// The stories among `found` that are symlinks.
     linked_stories: Vec<PathBuf>,
+    /// Folders that could not be listed: what is under them is unknown.
+    unreadable: Vec<PathBuf>,
     problems: Vec<StoryError>,
     /// A symlink to a folder was met on the way.
     met_links: bool,
@@ -180,9 +187,12 @@ fn walk_under(dir: &Path, sub: &Path) -> Walk {
     let mut linked_stories = Vec::new();
     let mut found = Vec::new();
     let mut problems = Vec::new();
-    let Ok(root) = fs::canonicalize(dir) else { return Walk { found, linked_stories, problems, met_links } };
+    let mut unreadable = Vec::new();
+    let Ok(root) = fs::canonicalize(dir) else {
+        return Walk { found, linked_stories, unreadable, problems, met_links };
+    };
     if !paths::is_story_dir(sub) || !dir.join(sub).is_dir() {
-        return Walk { found, linked_stories, problems, met_links };
+        return Walk { found, linked_stories, unreadable, problems, met_links };
     }
     // Every folder walked, by (device, inode): a symlink loop is walked once.
     let mut visited = std::collections::HashSet::new();
@@ -211,10 +221,11 @@ fn walk_under(dir: &Path, sub: &Path) -> Walk {
             linked_stories.extend(listing.linked_stories);
             linked.extend(listing.linked);
             problems.extend(listing.problems);
+            unreadable.extend(listing.unreadable);
         }
     }
     sort_paths(&mut found);
-    Walk { found, linked_stories, problems, met_links }
+    Walk { found, linked_stories, unreadable, problems, met_links }
 }
 
 /// What one folder holds (paths relative to the articles folder).
@@ -228,6 +239,8 @@ struct Listing {
     links_outside: bool,
     /// Story files that are symlinks.
     linked_stories: Vec<PathBuf>,
+    /// Folders that could not be listed.
+    unreadable: Vec<PathBuf>,
     problems: Vec<StoryError>,
 }
 
@@ -238,9 +251,10 @@ fn list_folder(dir: &Path, root: &Path, rel_dir: &Path) -> Listing {
         Err(e) => {
             listing.problems.push(StoryError::new(
                 dir.join(rel_dir),
-                format!("{UNREADABLE_FOLDER}: {e}"),
+                format!("cannot read folder: {e}"),
                 "check its permissions",
             ));
+            listing.unreadable.push(rel_dir.to_owned());
             return listing;
         }
     };

@@ -39,17 +39,9 @@ pub fn write_all_if_changed<B: AsRef<[u8]> + Sync>(files: &[(PathBuf, B)]) -> st
         if holds(path, bytes) {
             continue;
         }
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        fs::create_dir_all(dir).map_err(|e| about(dir, &e))?;
-        // Readable by everyone (umask permitting): web servers run as other users.
-        let mut tmp = tempfile::Builder::new()
-            .prefix(&temp_prefix())
-            .suffix(".tmp")
-            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
-            .tempfile_in(dir)
-            .map_err(|e| about(path, &e))?;
+        let (mut tmp, dir) = temp_file_for(path)?;
         tmp.write_all(bytes).map_err(|e| about(path, &e))?;
-        pending.push((tmp, path.clone(), dir.to_owned()));
+        pending.push((tmp, path.clone(), dir));
     }
     let files: Vec<&fs::File> = pending.iter().map(|(tmp, _, _)| tmp.as_file()).collect();
     sync_files(&files).map_err(|e| about(files_folder(files_of(&pending)), &e))?;
@@ -99,18 +91,31 @@ pub fn copy_atomically(from: &Path, to: &Path) -> std::io::Result<()> {
             format!("{}: not a regular file", from.display()),
         ));
     }
-    let dir = to.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| about(dir, &e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&temp_prefix())
-        .suffix(".tmp")
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
-        .tempfile_in(dir)
-        .map_err(|e| about(to, &e))?;
+    let (mut tmp, _) = temp_file_for(to)?;
     std::io::copy(&mut source, tmp.as_file_mut()).map_err(|e| about(to, &e))?;
     tmp.as_file().sync_all().map_err(|e| about(to, &e))?;
     tmp.persist(to).map_err(|e| about(to, &e.error))?;
     Ok(())
+}
+
+/// A new temp file beside `target` (its folder made if missing), to be
+/// renamed over it, and that folder. Readable by everyone (umask
+/// permitting): web servers run as other users.
+fn temp_file_for(target: &Path) -> std::io::Result<(tempfile::NamedTempFile, PathBuf)> {
+    let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| about(dir, &e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(&temp_prefix())
+        .suffix(".tmp")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .tempfile_in(dir)
+        .map_err(|e| about(target, &e))?;
+    Ok((tmp, dir.to_owned()))
+}
+
+/// Whether a file name is one of feedsmith's temp files (any process's).
+pub fn is_temp_file(name: &str) -> bool {
+    name.starts_with(TEMP_PREFIX) && name.ends_with(".tmp")
 }
 
 /// Temp files start with this, then the writing process's id.
@@ -136,7 +141,7 @@ pub fn remove_orphaned_temp_files(dir: &Path) {
             let name = name.to_string_lossy();
             if kind.is_dir() {
                 stack.push(entry.path());
-            } else if kind.is_file() && name.ends_with(".tmp") && is_orphan(&name) {
+            } else if kind.is_file() && is_temp_file(&name) && is_orphan(&name) {
                 let _ = fs::remove_file(entry.path());
             }
         }

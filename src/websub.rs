@@ -228,14 +228,17 @@ mod tests {
     use std::io::{BufRead, BufReader, Read, Write};
     use std::net::TcpListener;
 
-    /// A hub that answers 202 and reports each `hub.url` it is told.
-    fn live_hub() -> (String, std::sync::mpsc::Receiver<String>) {
+    /// A hub answering every request with `answer`; it reports each
+    /// request's first line and body.
+    fn hub_answering(answer: &'static [u8]) -> (String, std::sync::mpsc::Receiver<(String, String)>) {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}/", listener.local_addr().expect("addr"));
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let mut reader = BufReader::new(stream);
+                let mut first = String::new();
+                let _ = reader.read_line(&mut first);
                 let mut length = 0;
                 let mut line = String::new();
                 while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
@@ -246,9 +249,8 @@ mod tests {
                 }
                 let mut body = vec![0; length];
                 let _ = reader.read_exact(&mut body);
-                let body = String::from_utf8_lossy(&body).to_string();
-                let _ = reader.get_mut().write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n");
-                let _ = tx.send(body);
+                let _ = reader.get_mut().write_all(answer);
+                let _ = tx.send((first, String::from_utf8_lossy(&body).to_string()));
             }
         });
         (url, rx)
@@ -275,13 +277,13 @@ mod tests {
             let l = TcpListener::bind("127.0.0.1:0").expect("bind");
             format!("http://{}/", l.local_addr().expect("addr"))
         }; // closed at once: connections are refused
-        let (live, told) = live_hub();
+        let (live, told) = hub_answering(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n");
         let pinger = Pinger::start(vec![dead, silent_hub(), live]).expect("hubs");
         pinger.ping(vec!["https://news.example.com/feeds/rss.xml".into()]);
         // Generous: on a loaded machine a request can take a while, but
         // far less than the silent hub's timeout and the dead hub's retries.
         let guard = REQUEST_TIMEOUT - Duration::from_secs(1);
-        let body = told.recv_timeout(guard).expect("the live hub is told before the silent one times out");
+        let (_, body) = told.recv_timeout(guard).expect("the live hub is told before the silent one times out");
         assert!(body.contains("hub.mode=publish"), "{body}");
         assert!(body.contains("hub.url=https%3A%2F%2Fnews.example.com%2Ffeeds%2Frss.xml"), "{body}");
         assert!(body.contains("hub.topic=https%3A%2F%2Fnews.example.com%2Ffeeds%2Frss.xml"), "{body}");
@@ -295,25 +297,12 @@ mod tests {
     /// again (as a POST, to the hub).
     #[test]
     fn a_hub_that_redirects_is_not_told_and_is_tried_again() {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let url = format!("http://{}/", listener.local_addr().expect("addr"));
-        let (tx, requests) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let mut reader = BufReader::new(stream);
-                let mut first = String::new();
-                let _ = reader.read_line(&mut first);
-                let _ = tx.send(first);
-                let _ = reader
-                    .get_mut()
-                    .write_all(b"HTTP/1.1 302 Found\r\nlocation: /landing\r\ncontent-length: 0\r\n\r\n");
-            }
-        });
+        let (url, requests) = hub_answering(b"HTTP/1.1 302 Found\r\nlocation: /landing\r\ncontent-length: 0\r\n\r\n");
         let pinger = Pinger::start(vec![url]).expect("hub");
         pinger.ping(vec!["https://news.example.com/feeds/rss.xml".into()]);
         let guard = REQUEST_TIMEOUT - Duration::from_secs(1);
         for attempt in 1..=2 {
-            let line = requests.recv_timeout(guard).unwrap_or_else(|_| panic!("attempt {attempt} never came"));
+            let (line, _) = requests.recv_timeout(guard).unwrap_or_else(|_| panic!("attempt {attempt} never came"));
             assert!(line.starts_with("POST / "), "attempt {attempt}: {line:?} (a redirect followed as a GET?)");
         }
         pinger.finish(Duration::from_millis(100));

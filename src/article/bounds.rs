@@ -34,7 +34,9 @@ pub fn check(kind: FrontMatterKind, text: &str) -> Result<(), FrontMatterError> 
     // only where an anchor exists, so text such as `*emphasis*` costs
     // nothing in front matter that has none.
     let yaml = kind == FrontMatterKind::Yaml;
-    let (mut depth, mut anchors, mut aliases) = (0usize, 0usize, Vec::new());
+    let (mut depth, mut anchors, mut aliases) = (0usize, 0usize, 0usize);
+    // Where the alias past the limit is, for the error.
+    let mut past_limit = None;
     let (mut line, mut column) = (1usize, 0usize);
     let mut previous = '\n';
     let mut chars = text.chars().peekable();
@@ -55,16 +57,17 @@ pub fn check(kind: FrontMatterKind, text: &str) -> Result<(), FrontMatterError> 
             ']' | '}' => depth = depth.saturating_sub(1),
             '&' if yaml && starts_node && chars.peek().is_some_and(|n| is_anchor_char(*n)) => anchors += 1,
             '*' if yaml && starts_node && chars.peek().is_some_and(|n| is_anchor_char(*n)) => {
-                aliases.push((line, column))
+                aliases += 1;
+                if aliases == MAX_ALIASES + 1 {
+                    past_limit = Some((line, column));
+                }
             }
             _ => {}
         }
         previous = c;
     }
-    if anchors > 0 {
-        if let Some(&(line, column)) = aliases.get(MAX_ALIASES) {
-            return Err(too(line, column, format!("anchors and more than {MAX_ALIASES} YAML aliases (*name)")));
-        }
+    if let (true, Some((line, column))) = (anchors > 0, past_limit) {
+        return Err(too(line, column, format!("anchors and more than {MAX_ALIASES} YAML aliases (*name)")));
     }
     Ok(())
 }

@@ -94,7 +94,7 @@ impl Engine {
     /// longer on disk leave it.
     pub fn scan(&mut self, now: DateTime<Utc>) -> Result<Report, FatalError> {
         let started = std::time::Instant::now();
-        let load::Discovered { stories: paths, problems, linked_stories } =
+        let load::Discovered { stories: paths, problems, linked_stories, unreadable } =
             load::discover_with_links(&self.config.articles_dir)?;
         self.stories.links.clear();
         for link in linked_stories {
@@ -108,25 +108,13 @@ impl Engine {
         let present: HashSet<&PathBuf> = paths.iter().collect();
         // A folder that cannot be read hides its stories from the listing;
         // they are not gone: they keep their last good version.
-        let unreadable: Vec<PathBuf> = report
-            .errors
-            .iter()
-            .filter(|e| e.message.starts_with(load::UNREADABLE_FOLDER))
-            .filter_map(|e| e.path.strip_prefix(&config.articles_dir).ok().map(Path::to_path_buf))
-            .collect();
-        let gone: Vec<PathBuf> = self
-            .stories
-            .index
-            .paths()
-            .filter(|p| !present.contains(p) && !unreadable.iter().any(|u| p.starts_with(u)))
-            .cloned()
-            .collect();
+        let kept = |p: &PathBuf| present.contains(p) || unreadable.iter().any(|u| p.starts_with(u));
+        let gone: Vec<PathBuf> = self.stories.index.paths().filter(|p| !kept(p)).cloned().collect();
         for path in gone {
             self.output.rendered.remove(&path);
             self.stories.forget(config, &mut self.output.dirty, &path);
             report.changed.push(path);
         }
-        let kept = |p: &PathBuf| present.contains(p) || unreadable.iter().any(|u| p.starts_with(u));
         self.stories.failing.retain(|p, _| kept(p));
         self.stories.unread.retain(kept);
         // In chunks, so that only a chunk's parsed stories wait beside the
@@ -515,7 +503,7 @@ fn files_under(dir: &Path) -> BTreeSet<PathBuf> {
             let child = rel.join(entry.file_name());
             if kind.is_dir() {
                 stack.push(child);
-            } else if kind.is_file() && !entry.file_name().to_string_lossy().starts_with(".feedsmith-") {
+            } else if kind.is_file() && !crate::publish::is_temp_file(&entry.file_name().to_string_lossy()) {
                 out.insert(child);
             }
         }

@@ -34,10 +34,10 @@ pub(super) struct Stories {
     pub(super) media: HashMap<PathBuf, Vec<PathBuf>>,
     /// The local files each story names as media, found or not: a change
     /// to one makes the story read again.
-    media_refs: HashMap<PathBuf, Vec<PathBuf>>,
-    /// Story files that are symlinks, by the story file they point at: a
+    media_refs: DependsOn,
+    /// Story files that are symlinks, with the file each points at: a
     /// change to the target changes them (the OS reports only the target).
-    pub(super) links: HashMap<PathBuf, BTreeSet<PathBuf>>,
+    pub(super) links: DependsOn,
     /// The state changed since it was last written, and when that was.
     state_dirty: bool,
     state_saved: Option<Instant>,
@@ -52,8 +52,8 @@ impl Stories {
             failing: BTreeMap::new(),
             unread: BTreeSet::new(),
             media: HashMap::new(),
-            media_refs: HashMap::new(),
-            links: HashMap::new(),
+            media_refs: DependsOn::default(),
+            links: DependsOn::default(),
             state_dirty: false,
             state_saved: None,
         }
@@ -114,12 +114,7 @@ impl Stories {
                 } else {
                     self.media.insert(path.to_owned(), sources);
                 }
-                let refs = load::local_media_refs(&story);
-                if refs.is_empty() {
-                    self.media_refs.remove(path);
-                } else {
-                    self.media_refs.insert(path.to_owned(), refs);
-                }
+                self.media_refs.set(path, load::local_media_refs(&story));
                 let restored = self.failing.remove(path).is_some();
                 self.unread.remove(path);
                 if self.index.get(path).is_some_and(|e| e.story == story) {
@@ -177,23 +172,17 @@ impl Stories {
 
     /// Records whether the story file `path` is a symlink, and to what.
     pub(super) fn note_link(&mut self, path: &Path, target: Option<PathBuf>) {
-        self.links.retain(|_, links| {
-            links.remove(path);
-            !links.is_empty()
-        });
-        if let Some(target) = target {
-            self.links.entry(target).or_default().insert(path.to_owned());
-        }
+        self.links.set(path, target.into_iter().collect());
     }
 
     /// The story files that are symlinks to `target`.
     pub(super) fn links_to(&self, target: &Path) -> Vec<PathBuf> {
-        self.links.get(target).map(|l| l.iter().cloned().collect()).unwrap_or_default()
+        self.links.dependents(target)
     }
 
     /// The stories that name `media` (relative to the articles folder).
     pub(super) fn media_users(&self, media: &Path) -> Vec<PathBuf> {
-        self.media_refs.iter().filter(|(_, refs)| refs.iter().any(|r| r == media)).map(|(p, _)| p.clone()).collect()
+        self.media_refs.dependents(media)
     }
 
     /// The media of the stories published at `now`: what `media/` holds.
@@ -287,6 +276,49 @@ fn cap_terms(story: &mut article::Story, max: usize, articles_dir: &Path) -> Vec
         }
     }
     warnings
+}
+
+/// Files that story files depend on besides their own text (media they
+/// name, the file a symlinked story points at), kept both ways so that a
+/// change to a file finds its stories without a walk over all of them.
+#[derive(Debug, Default)]
+pub(super) struct DependsOn {
+    of: HashMap<PathBuf, Vec<PathBuf>>,
+    on: HashMap<PathBuf, BTreeSet<PathBuf>>,
+}
+
+impl DependsOn {
+    /// `story` depends on `files` now (on nothing when empty).
+    pub(super) fn set(&mut self, story: &Path, files: Vec<PathBuf>) {
+        self.remove(story);
+        if files.is_empty() {
+            return;
+        }
+        for file in &files {
+            self.on.entry(file.clone()).or_default().insert(story.to_owned());
+        }
+        self.of.insert(story.to_owned(), files);
+    }
+
+    pub(super) fn remove(&mut self, story: &Path) {
+        for file in self.of.remove(story).unwrap_or_default() {
+            if let Some(stories) = self.on.get_mut(&file) {
+                stories.remove(story);
+                if stories.is_empty() {
+                    self.on.remove(&file);
+                }
+            }
+        }
+    }
+
+    /// The stories that depend on `file`.
+    pub(super) fn dependents(&self, file: &Path) -> Vec<PathBuf> {
+        self.on.get(file).map(|s| s.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    pub(super) fn clear(&mut self) {
+        *self = DependsOn::default();
+    }
 }
 
 /// What taking in one path did to the index.
