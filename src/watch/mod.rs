@@ -394,15 +394,15 @@ impl Daemon {
                 return Ok(());
             }
         };
-        tracing::info!("configuration reloaded");
         let report = match self.engine.reconfigure(config, Utc::now()) {
             Err(FatalError::Cancelled) => return Err(Cancelled),
             Err(e) => {
-                tracing::error!("{e}");
+                tracing::error!("{e}; keeping the previous configuration");
                 return Ok(());
             }
             Ok(report) => report,
         };
+        tracing::info!("configuration reloaded");
         self.problems.log(&report, Scope::Everything);
         self.engine.warm_main_bodies(Utc::now());
         self.set_up_watch();
