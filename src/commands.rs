@@ -29,13 +29,14 @@ pub fn build(config: Config, now: DateTime<Utc>) -> Result<u8, FatalError> {
     engine.save_state();
     tracing::debug!("published and saved the state in {} ms", started.elapsed().as_millis());
     tracing::info!(
-        "built {} stories into {} ({} files changed, {} removed, {} rejected, {} bodies rendered)",
+        "built {} stories into {} ({} files changed, {} removed, {} rejected, {} bodies rendered; {})",
         published.stories,
         engine.config().output_dir.display(),
         published.replaced.len(),
         published.removed.len(),
         report.errors.len(),
-        published.bodies
+        published.bodies,
+        engine.read_summary()
     );
     exit_without_freeing(engine);
     Ok(if report.errors.is_empty() { EXIT_OK } else { EXIT_REJECTED })

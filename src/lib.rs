@@ -7,6 +7,7 @@
 //! ties these together for the one-shot commands and the watcher.
 
 pub mod article;
+pub mod cache;
 pub mod chars;
 pub mod cli;
 pub mod commands;

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use crate::article::front_matter::Attachment;
 use crate::article::{self, decode, Enclosure, Enclosures, Parsed, Site, Source, Story};
+use crate::cache::{Record, Seen, Stamp};
 use crate::error::{FatalError, StoryError};
 use crate::{layout, paths};
 
@@ -346,14 +347,33 @@ fn outside(path: &Path) -> StoryError {
 /// Reads, decodes and parses one story, keeping its text (for rendering).
 /// `dir` is the articles folder.
 pub fn read_story(dir: &Path, rel: &Path, limits: Limits, site: Site<'_>) -> Result<StoryFile, StoryError> {
-    with_story(dir, rel, limits, site, None, |parsed, text| StoryFile { parsed, text: text.to_owned() })
+    with_story(dir, rel, limits, site, None, |parsed, text, _| StoryFile { parsed, text: text.to_owned() })
 }
 
-/// Reads, decodes and parses one story, keeping only its record: the
+/// Reads, decodes and parses one story, keeping only its record and the
+/// identity of the file it came from (none for a symlinked story): the
 /// bytes go into a buffer the thread reuses, and plain UTF-8 is parsed
 /// where it lies, so a full scan allocates nothing per file but the record.
-pub fn read_parsed(dir: &Path, rel: &Path, limits: Limits, site: Site<'_>) -> Result<Parsed, StoryError> {
-    with_story(dir, rel, limits, site, None, |parsed, _| parsed)
+pub fn read_parsed(dir: &Path, rel: &Path, limits: Limits, site: Site<'_>) -> Result<Known, StoryError> {
+    with_story(dir, rel, limits, site, None, |parsed, _, seen| Known { parsed, seen, cached: false })
+}
+
+/// A story's record and the identity of the file it was read from
+/// (`None` for a story that is a symlink: its identity is its target's).
+#[derive(Debug)]
+pub struct Known {
+    pub parsed: Parsed,
+    pub seen: Option<Seen>,
+    /// Taken from the story cache, which holds it already.
+    pub cached: bool,
+}
+
+/// What a scan learned of one story file.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Its identity matches the trusted record the scan was given: not read.
+    Unchanged,
+    Read(Result<Known, StoryError>),
 }
 
 thread_local! {
@@ -372,7 +392,7 @@ fn with_story<R>(
     limits: Limits,
     site: Site<'_>,
     folder: Option<&mut Folder>,
-    keep: impl FnOnce(Parsed, &str) -> R,
+    keep: impl FnOnce(Parsed, &str, Option<Seen>) -> R,
 ) -> Result<R, StoryError> {
     let path = dir.join(rel);
     let fail = |message: String, hint: &str| StoryError::new(&path, message, hint);
@@ -393,9 +413,11 @@ fn with_story<R>(
         Some(folder) => folder.open_no_follow(&path),
         None => open_no_follow(&path),
     };
+    let mut linked = false;
     let mut file = match opened {
         Ok(file) => file,
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            linked = true;
             let root =
                 fs::canonicalize(dir).map_err(|e| fail(format!("cannot resolve the articles folder: {e}"), ""))?;
             let target = fs::canonicalize(&path)
@@ -407,6 +429,8 @@ fn with_story<R>(
         }
         Err(e) => return Err(refused(&path, e)),
     };
+    // Before the metadata: a change made after it shows in the file's identity.
+    let read_at = std::time::SystemTime::now();
     let meta = file.metadata().map_err(unreadable)?;
     if !meta.is_file() {
         return Err(not_regular());
@@ -434,12 +458,14 @@ fn with_story<R>(
                 "save the file as UTF-8",
             ),
         })?;
+        let stamp = Stamp::from_metadata(&meta);
+        let seen = (!linked).then(|| Seen { stamp, settled: stamp.settled(read_at) });
         let modified = meta.modified().ok().map(DateTime::<Utc>::from);
         let mut parsed = article::parse(Source { rel_path: rel, shown_path: &path, text: &text, modified }, site)?;
         if how == decode::Decoded::Gb18030 {
             parsed.warnings.push(fail("read as GB18030 (not valid UTF-8)".into(), "save the file as UTF-8"));
         }
-        Ok(keep(parsed, &text))
+        Ok(keep(parsed, &text, seen))
     })
 }
 
@@ -506,23 +532,29 @@ pub(crate) struct Folder {
 }
 
 impl Folder {
+    /// The held handle of `parent`, opened if another folder is held.
+    #[cfg(target_os = "linux")]
+    fn handle(&mut self, parent: &Path) -> std::io::Result<std::os::fd::RawFd> {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::OpenOptionsExt;
+        if let Some((open, fd)) = &self.open {
+            if open == parent {
+                return Ok(fd.as_raw_fd());
+            }
+        }
+        // O_PATH: a handle to look names up in, needing no read permission.
+        let folder = fs::OpenOptions::new().read(true).custom_flags(libc::O_PATH | libc::O_DIRECTORY).open(parent)?;
+        let (_, fd) = self.open.insert((parent.to_owned(), folder.into()));
+        Ok(fd.as_raw_fd())
+    }
+
     /// Opens `path` as [`open_no_follow`] does.
     #[cfg(target_os = "linux")]
     fn open_no_follow(&mut self, path: &Path) -> std::io::Result<fs::File> {
-        use std::os::fd::{AsRawFd, FromRawFd};
+        use std::os::fd::FromRawFd;
         use std::os::unix::ffi::OsStrExt;
-        use std::os::unix::fs::OpenOptionsExt;
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else { return open_no_follow(path) };
-        let fd = match &self.open {
-            Some((open, fd)) if open == parent => fd.as_raw_fd(),
-            _ => {
-                // O_PATH: a handle to look names up in, needing no read permission.
-                let folder =
-                    fs::OpenOptions::new().read(true).custom_flags(libc::O_PATH | libc::O_DIRECTORY).open(parent)?;
-                let (_, fd) = self.open.insert((parent.to_owned(), folder.into()));
-                fd.as_raw_fd()
-            }
-        };
+        let fd = self.handle(parent)?;
         let name = std::ffi::CString::new(name.as_bytes())?;
         loop {
             // SAFETY: `fd` is an open folder owned by `self`, `name` a
@@ -543,6 +575,38 @@ impl Folder {
     fn open_no_follow(&mut self, path: &Path) -> std::io::Result<fs::File> {
         open_no_follow(path)
     }
+
+    /// The identity of the regular file at `path`, without following a
+    /// symlink (`None` for anything else, or when it cannot be looked at).
+    #[cfg(target_os = "linux")]
+    fn stamp_no_follow(&mut self, path: &Path) -> Option<Stamp> {
+        use std::os::unix::ffi::OsStrExt;
+        let (parent, name) = (path.parent()?, path.file_name()?);
+        let fd = self.handle(parent).ok()?;
+        let name = std::ffi::CString::new(name.as_bytes()).ok()?;
+        // SAFETY: an all-zero `stat` is a valid value for the kernel to fill.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: `fd` is an open folder owned by `self`, `name` a
+        // NUL-terminated string and `st` a writable `stat`; all outlive the call.
+        if unsafe { libc::fstatat(fd, name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } != 0 {
+            return None;
+        }
+        if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+            return None;
+        }
+        Some(Stamp {
+            device: st.st_dev,
+            inode: st.st_ino,
+            len: u64::try_from(st.st_size).ok()?,
+            modified: (st.st_mtime, st.st_mtime_nsec),
+            changed: (st.st_ctime, st.st_ctime_nsec),
+        })
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn stamp_no_follow(&mut self, path: &Path) -> Option<Stamp> {
+        fs::symlink_metadata(path).ok().filter(fs::Metadata::is_file).map(|m| Stamp::from_metadata(&m))
+    }
 }
 
 fn too_big(path: &Path, len: u64, limits: Limits) -> StoryError {
@@ -554,22 +618,34 @@ fn too_big(path: &Path, len: u64, limits: Limits) -> StoryError {
 }
 
 /// Reads many stories in parallel, keeping only their records (bodies are
-/// read again when rendered); results in the order of `rels`.
-/// Once `cancel` is set the remaining files are skipped (reported as
+/// read again when rendered); results in the order of `rels`. A story
+/// whose file has the identity of its trusted record in `known` (one for
+/// each of `rels`, or none at all) is not read. Once `cancel` is set the remaining files are skipped (reported as
 /// cancelled), so a signal is answered within moments.
 pub fn read_all(
     dir: &Path,
     rels: &[PathBuf],
     limits: Limits,
     site: Site<'_>,
+    known: &[Option<Record>],
     cancel: &AtomicBool,
-) -> Vec<Result<Parsed, StoryError>> {
+) -> Vec<Outcome> {
     rels.par_iter()
-        .map_init(Folder::default, |folder, rel| {
+        .enumerate()
+        .map_init(Folder::default, |folder, (i, rel)| {
             if cancel.load(Ordering::Relaxed) {
-                return Err(StoryError::new(dir.join(rel), "not read: stopping", ""));
+                return Outcome::Read(Err(StoryError::new(dir.join(rel), "not read: stopping", "")));
             }
-            with_story(dir, rel, limits, site, Some(folder), |parsed, _| parsed)
+            if let Some(record) = known.get(i).and_then(Option::as_ref).filter(|r| r.seen.settled) {
+                if folder.stamp_no_follow(&dir.join(rel)).as_ref() == Some(&record.seen.stamp) {
+                    return Outcome::Unchanged;
+                }
+            }
+            Outcome::Read(with_story(dir, rel, limits, site, Some(folder), |parsed, _, seen| Known {
+                parsed,
+                seen,
+                cached: false,
+            }))
         })
         .collect()
 }

@@ -14,26 +14,75 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::article::{self, Site};
+use crate::cache::Record;
 use crate::config::Config;
 use crate::error::{FatalError, StoryError};
 use crate::index::{Bulk, Index};
 use crate::layout::{self, FeedKey};
-use crate::load::{self, Limits};
+use crate::load::{self, Known, Limits, Outcome};
 use crate::publish::{no_symlink_between, Batch};
 
 mod plan;
 mod render;
 mod stories;
 
+use crate::cache::Stamp;
 use plan::{Dirty, Planner};
-use render::{output_error, Output, Renderer, Stamp};
-use stories::{index_sets, Applied, Intake, Stories};
+use render::{output_error, Output, Renderer};
+use stories::{index_sets, Applied, Intake, Scanned, Stories};
 
 /// Stories read in parallel at a time by a full scan.
 const SCAN_CHUNK: usize = 1024;
 
-/// What reading one story file gives.
-type ReadResult = Result<article::Parsed, StoryError>;
+/// What taking in one scanned story file did to its rendered body.
+enum Taken {
+    /// It is gone: its body too.
+    Gone,
+    /// Its version came from the story cache with this body.
+    Body(u64, Arc<str>),
+    Nothing,
+}
+
+/// Takes in one scanned story file: as read, or from its cache `record`
+/// when the file is unchanged since (or broken and the record is its last
+/// good version).
+fn take_in(
+    stories: &mut Stories,
+    intake: &mut Intake<'_>,
+    path: &Path,
+    outcome: Outcome,
+    record: Option<Record>,
+    bulk: Option<&mut Bulk>,
+) -> Taken {
+    let body_of = |record: &mut Record| record.body.take().map(|html| (record.story.hash, html));
+    let (result, last_good, mut body) = match (outcome, record) {
+        (Outcome::Unchanged, Some(mut record)) => {
+            let body = body_of(&mut record);
+            let Record { seen, story, warnings, .. } = record;
+            (Ok(Known { parsed: article::Parsed { story, warnings }, seen: Some(seen), cached: true }), None, body)
+        }
+        // Said only of a file with a record; read it if that ever fails.
+        (Outcome::Unchanged, None) => {
+            let (config, limits) = (intake.config, Limits { max_bytes: intake.config.max_article_bytes });
+            let site = Site { base_url: &config.base_url, timezone: config.timezone };
+            (load::read_parsed(&config.articles_dir, path, limits, site), None, None)
+        }
+        (Outcome::Read(Ok(known)), _) => (Ok(known), None, None),
+        (Outcome::Read(Err(e)), Some(mut record)) => {
+            let body = body_of(&mut record);
+            (Err(e), Some(record), body)
+        }
+        (Outcome::Read(Err(e)), None) => (Err(e), None, None),
+    };
+    match stories.apply(intake, path, result, last_good, bulk) {
+        Applied::Gone => Taken::Gone,
+        Applied::Changed | Applied::Unchanged | Applied::Restored => match body.take() {
+            Some((hash, html)) => Taken::Body(hash, html),
+            None => Taken::Nothing,
+        },
+        Applied::Rejected => Taken::Nothing,
+    }
+}
 
 pub struct Engine {
     config: Config,
@@ -126,17 +175,27 @@ impl Engine {
             self.stories.index.reserve(paths.len());
         }
         self.stories.state.reserve(paths.len());
+        // The story cache of the last run: a story whose file kept its
+        // identity is taken from it unread.
+        let mut cached = std::mem::take(&mut self.stories.cached);
         let (stories, rendered) = (&mut self.stories, &mut self.output.rendered);
         let mut intake = Intake { config, dirty: &mut self.output.dirty, report: &mut report, now };
-        let mut read: Option<(&[PathBuf], Vec<ReadResult>)> = None;
+        let mut read: Option<(&[PathBuf], Vec<Option<Record>>, Vec<Outcome>)> = None;
+        let mut unread = 0usize;
         for chunk in paths.chunks(SCAN_CHUNK).map(Some).chain([None]) {
-            let (results, ()) = rayon::join(
-                || chunk.map(|chunk| (chunk, load::read_all(&config.articles_dir, chunk, limits, site, &cancel))),
+            let records: Vec<Option<Record>> =
+                chunk.map(|c| c.iter().map(|p| cached.remove(p)).collect()).unwrap_or_default();
+            let (outcomes, ()) = rayon::join(
+                || chunk.map(|chunk| load::read_all(&config.articles_dir, chunk, limits, site, &records, &cancel)),
                 || {
-                    if let Some((chunk, results)) = read.take() {
-                        for (path, result) in chunk.iter().zip(results) {
-                            if stories.apply(&mut intake, path, result, bulk.as_mut()) == Applied::Gone {
-                                rendered.remove(path);
+                    if let Some((chunk, records, outcomes)) = read.take() {
+                        for ((path, outcome), record) in chunk.iter().zip(outcomes).zip(records) {
+                            unread += usize::from(matches!(outcome, Outcome::Unchanged));
+                            let body = take_in(stories, &mut intake, path, outcome, record, bulk.as_mut());
+                            match body {
+                                Taken::Gone => rendered.remove(path),
+                                Taken::Body(hash, html) => rendered.insert(path.clone(), hash, html),
+                                Taken::Nothing => {}
                             }
                         }
                     }
@@ -145,7 +204,24 @@ impl Engine {
             if cancel.load(Ordering::Relaxed) {
                 return Err(FatalError::Cancelled);
             }
-            read = results;
+            read = chunk.zip(outcomes).map(|(chunk, outcomes)| (chunk, records, outcomes));
+        }
+        // Stories in a folder that cannot be read now keep the version the
+        // last run saw.
+        let (hidden, gone): (Vec<(PathBuf, Record)>, Vec<_>) = cached.into_iter().partition(|(p, _)| kept(p));
+        if !gone.is_empty() {
+            // Records of files deleted while stopped: drop them from the file too.
+            stories.cache_changed();
+        }
+        for (path, mut record) in hidden {
+            if stories.index.get(&path).is_some() {
+                continue;
+            }
+            let body = record.body.take().map(|html| (record.story.hash, html));
+            stories.restore(&mut intake, &path, record, bulk.as_mut());
+            if let Some((hash, html)) = body {
+                rendered.insert(path, hash, html);
+            }
         }
         if let Some(bulk) = bulk {
             let (index, replaced) = bulk.finish();
@@ -155,8 +231,9 @@ impl Engine {
             }
         }
         self.stories.report_duplicates(&config.articles_dir, now, &mut report);
+        self.stories.last_scan = Some(Scanned { files: paths.len(), unread });
         tracing::debug!(
-            "scanned {} story files in {} ms (listing them {} ms)",
+            "scanned {} story files in {} ms (listing them {} ms; {unread} unchanged since the last run, not read)",
             paths.len(),
             started.elapsed().as_millis(),
             listed.as_millis()
@@ -231,7 +308,7 @@ impl Engine {
             }
             let result = load::read_parsed(&self.config.articles_dir, &path, self.limits(), self.site());
             let mut intake = Intake { config: &self.config, dirty: &mut self.output.dirty, report: &mut report, now };
-            if self.stories.apply(&mut intake, &path, result, None) == Applied::Gone {
+            if self.stories.apply(&mut intake, &path, result, None, None) == Applied::Gone {
                 self.output.rendered.remove(&path);
             }
         }
@@ -343,7 +420,10 @@ impl Engine {
         let planner = Planner::new(&self.config, &self.stories.index, now);
         let mut renderer =
             Renderer { config: &self.config, stories: &self.stories, output: &mut self.output, cancel: &self.cancel };
-        renderer.warm_main_bodies(&planner);
+        if renderer.warm_main_bodies(&planner) > 0 {
+            // Worth saving: a restart then renders none of them.
+            self.stories.cache_changed();
+        }
     }
 
     /// Renders and writes every feed whose bytes changed, in batches that
@@ -444,14 +524,31 @@ impl Engine {
     /// when the daemon next starts.)
     pub fn save_state_if_due(&mut self) {
         if self.stories.state_save_due() {
-            self.save_state();
+            self.stories.save_state(&self.config.state_file);
+        }
+        if self.stories.cache_save_due() {
+            self.save_cache();
         }
     }
 
-    /// Writes the state file now (a build's end, a reload, a stop), unless
-    /// nothing changed since it was last written.
+    /// Writes the state file and the story cache now (a build's end, a
+    /// reload, a stop), each unless nothing in it changed since it was
+    /// last written.
     pub fn save_state(&mut self) {
         self.stories.save_state(&self.config.state_file);
+        self.save_cache();
+    }
+
+    fn save_cache(&mut self) {
+        let rendered = &self.output.rendered;
+        self.stories.save_cache(&self.config, |path, hash| rendered.get(path, hash));
+    }
+
+    /// How many story files the last full scan read: "N of M story files
+    /// read" (the others were unchanged since the story cache was saved).
+    pub fn read_summary(&self) -> String {
+        let scanned = self.stories.last_scan.unwrap_or_default();
+        format!("{} of {} story files read", scanned.files - scanned.unread, scanned.files)
     }
 }
 

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use super::plan::{Dirty, Plan, PlannedFeed, Planner};
 use super::stories::Stories;
 use crate::article::{self, text::escape, Site, Story};
+use crate::cache::Stamp;
 use crate::config::Config;
 use crate::error::FatalError;
 use crate::feed::index_page::{index_html, Listed};
@@ -56,32 +57,6 @@ pub(super) struct Media {
     /// `None` before the first publish: the folder is then read to find
     /// what an earlier run published.
     pub(super) published: Option<BTreeSet<PathBuf>>,
-}
-
-/// A file's identity as the file system tells it: any change to its
-/// content (a write, a copy over it, `cp -p`, `rsync -a`) changes one of
-/// these, the change time at least.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) struct Stamp {
-    device: u64,
-    inode: u64,
-    len: u64,
-    modified: (i64, i64),
-    changed: (i64, i64),
-}
-
-impl Stamp {
-    pub(super) fn of(path: &Path) -> Option<Stamp> {
-        use std::os::unix::fs::MetadataExt;
-        let m = std::fs::metadata(path).ok()?;
-        Some(Stamp {
-            device: m.dev(),
-            inode: m.ino(),
-            len: m.len(),
-            modified: (m.mtime(), m.mtime_nsec()),
-            changed: (m.ctime(), m.ctime_nsec()),
-        })
-    }
 }
 
 impl Output {
@@ -176,7 +151,7 @@ impl BodyCache {
         self.map.get(path).cloned()
     }
 
-    fn get(&self, path: &Path, hash: u64) -> Option<Arc<str>> {
+    pub(super) fn get(&self, path: &Path, hash: u64) -> Option<Arc<str>> {
         self.map.get(path).filter(|(h, _)| *h == hash).map(|(_, html)| html.clone())
     }
 
@@ -400,9 +375,10 @@ impl Renderer<'_> {
     /// Renders into the cache the main feed's bodies it does not hold (a
     /// restart renders none): a story of the main feed that breaks later
     /// keeps its full content, its last good version, and the first edit
-    /// does not wait for 50 bodies. Writes nothing.
-    pub(super) fn warm_main_bodies(&mut self, planner: &Planner<'_>) {
-        let Some(main) = planner.plan(&FeedKey::Main) else { return };
+    /// does not wait for 50 bodies. Writes nothing; returns how many it
+    /// rendered.
+    pub(super) fn warm_main_bodies(&mut self, planner: &Planner<'_>) -> usize {
+        let Some(main) = planner.plan(&FeedKey::Main) else { return 0 };
         let missing: Vec<&Story> = main
             .entries
             .iter()
@@ -416,7 +392,9 @@ impl Renderer<'_> {
                 exact.then(|| NewBody { path: s.path.clone(), hash: s.hash, html })
             })
             .collect();
+        let rendered = bodies.len();
         self.output.rendered.extend(bodies);
+        rendered
     }
 
     /// Hands rendered files (paths relative to the output folder) to the batch.

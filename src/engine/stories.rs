@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -11,15 +12,20 @@ use chrono::{DateTime, Utc};
 use super::plan::Dirty;
 use super::Report;
 use crate::article;
+use crate::cache::{self, Record, RecordRef, Seen};
 use crate::config::{Config, Taxonomy};
 use crate::error::StoryError;
 use crate::index::{Bulk, Entry, Index, Sets};
-use crate::load;
+use crate::load::{self, Known};
 use crate::publish::write_if_changed;
 use crate::state::State;
 
 /// The least time between two writes of the state file while watching.
 const STATE_SAVE_INTERVAL: Duration = Duration::from_secs(2);
+
+/// The same for the story cache, which is larger and only saves time: a
+/// record it lacks or holds stale is read again on the next start.
+const CACHE_SAVE_INTERVAL: Duration = Duration::from_secs(60);
 
 pub(super) struct Stories {
     pub(super) index: Index,
@@ -38,14 +44,29 @@ pub(super) struct Stories {
     /// Story files that are symlinks, with the file each points at: a
     /// change to the target changes them (the OS reports only the target).
     pub(super) links: DependsOn,
+    /// The identity of the file each indexed story's version was read
+    /// from (none for a symlinked story): what the story cache records.
+    pub(super) seen: HashMap<PathBuf, Seen>,
+    /// What parsing each indexed story's version warned about, for the
+    /// stories that have warnings.
+    pub(super) warned: HashMap<PathBuf, Vec<StoryError>>,
+    /// The story cache as the last run left it, until the first scan has
+    /// taken what it could use.
+    pub(super) cached: HashMap<PathBuf, Record>,
     /// The state changed since it was last written, and when that was.
     state_dirty: bool,
     state_saved: Option<Instant>,
+    /// What the last full scan read.
+    pub(super) last_scan: Option<Scanned>,
+    /// The same for the story cache.
+    cache_dirty: bool,
+    cache_saved: Option<Instant>,
 }
 
 impl Stories {
     /// No story yet; the state as the state file remembers it.
     pub(super) fn new(config: &Config) -> Stories {
+        let cached = cache::load(&cache::path_for(&config.state_file), cache::fingerprint(config));
         Stories {
             index: Index::new(config.timezone, index_sets(config)),
             state: State::load(&config.state_file),
@@ -54,13 +75,23 @@ impl Stories {
             media: HashMap::new(),
             media_refs: DependsOn::default(),
             links: DependsOn::default(),
+            seen: HashMap::new(),
+            warned: HashMap::new(),
             state_dirty: false,
             state_saved: None,
+            last_scan: None,
+            // A cache that could not be used is written afresh.
+            cache_dirty: cached.is_empty(),
+            cached,
+            cache_saved: None,
         }
     }
 
     /// Takes `path` out of the index; whether it was there. Its feeds are marked.
     pub(super) fn forget(&mut self, config: &Config, dirty: &mut Dirty, path: &Path) -> bool {
+        self.seen.remove(path);
+        self.warned.remove(path);
+        self.cache_dirty = true;
         self.media.remove(path);
         self.media_refs.remove(path);
         self.unread.remove(path);
@@ -87,72 +118,27 @@ impl Stories {
 
     /// Takes in what reading one path gave. A good story goes into the
     /// index, or into `bulk` when one is given (a new index being built);
-    /// the feeds it was and is in are marked.
+    /// the feeds it was and is in are marked. A rejected one keeps its
+    /// last good version: the one indexed, or else `last_good` (from the
+    /// story cache: it broke while feedsmith was stopped).
     pub(super) fn apply(
         &mut self,
         intake: &mut Intake<'_>,
         path: &Path,
-        result: Result<article::Parsed, StoryError>,
+        result: Result<Known, StoryError>,
+        last_good: Option<Record>,
         bulk: Option<&mut Bulk>,
     ) -> Applied {
-        let Intake { config, dirty, report, now } = intake;
-        let (config, now) = (*config, *now);
+        let config = intake.config;
         match result {
-            Ok(parsed) => {
-                let mut story = parsed.story;
-                report.warnings.extend(parsed.warnings);
-                report.warnings.extend(cap_terms(&mut story, config.max_terms, &config.articles_dir));
-                if story.image.is_some() || !story.attachments.is_empty() {
-                    let (dir, url) = (&config.articles_dir, &config.feeds_url);
-                    report.warnings.extend(load::resolve_media(dir, &mut story, url, config.max_media_bytes));
-                }
-                let e = &story.enclosures;
-                let sources: Vec<PathBuf> =
-                    e.image.as_deref().into_iter().chain(&e.attachments).filter_map(|m| m.source.clone()).collect();
-                if sources.is_empty() {
-                    self.media.remove(path);
-                } else {
-                    self.media.insert(path.to_owned(), sources);
-                }
-                self.media_refs.set(path, load::local_media_refs(&story));
-                let restored = self.failing.remove(path).is_some();
-                self.unread.remove(path);
-                if self.index.get(path).is_some_and(|e| e.story == story) {
-                    if restored {
-                        // Its feeds may hold a stand-in for its body from
-                        // while it was broken: render them again.
-                        dirty.mark(config, &self.index, &story);
-                        report.changed.push(path.to_owned());
-                        return Applied::Changed;
-                    }
-                    return Applied::Unchanged;
-                }
-                let changed = self.state.observe(&story.id, story.hash, now);
-                self.state_dirty = true;
-                dirty.mark(config, &self.index, &story);
-                let id = story.id.clone();
-                match bulk {
-                    Some(bulk) => bulk.add(Box::new(Entry { story, changed })),
-                    None => {
-                        if let Some(old) = self.index.insert(Entry { story, changed }) {
-                            dirty.mark(config, &self.index, &old.story);
-                            if old.story.id != id {
-                                self.mark_claimants(config, dirty, &old.story.id);
-                            }
-                        }
-                        self.mark_claimants(config, dirty, &id);
-                    }
-                }
-                report.changed.push(path.to_owned());
-                Applied::Changed
-            }
+            Ok(known) => self.take_in(intake, path, known, true, bulk),
             Err(_)
                 if std::fs::symlink_metadata(config.articles_dir.join(path)).is_err_and(|e| load::is_not_found(&e)) =>
             {
                 // Deleted between listing and reading: simply gone.
                 self.failing.remove(path);
-                if self.forget(config, dirty, path) {
-                    report.changed.push(path.to_owned());
+                if self.forget(config, intake.dirty, path) {
+                    intake.report.changed.push(path.to_owned());
                 }
                 Applied::Gone
             }
@@ -160,14 +146,106 @@ impl Stories {
                 if error.transient {
                     self.unread.insert(path.to_owned());
                 }
-                if self.index.get(path).is_some() {
+                let restored = match last_good {
+                    Some(record) if self.index.get(path).is_none() => {
+                        self.restore(intake, path, record, bulk);
+                        true
+                    }
+                    _ => false,
+                };
+                if restored || self.index.get(path).is_some() {
                     tracing::warn!("{}: keeping its last good version in the feeds", path.display());
                 }
                 self.failing.insert(path.to_owned(), error.clone());
-                report.errors.push(error);
-                Applied::Rejected
+                intake.report.errors.push(error);
+                if restored {
+                    Applied::Restored
+                } else {
+                    Applied::Rejected
+                }
             }
         }
+    }
+
+    /// Indexes a story's version from the story cache without reporting
+    /// its warnings again: its file cannot be read or parsed now.
+    pub(super) fn restore(&mut self, intake: &mut Intake<'_>, path: &Path, record: Record, bulk: Option<&mut Bulk>) {
+        let Record { seen, story, warnings, .. } = record;
+        let known = Known { parsed: article::Parsed { story, warnings }, seen: Some(seen), cached: true };
+        self.take_in(intake, path, known, false, bulk);
+    }
+
+    /// Indexes a good story (its warnings reported when `report_warnings`).
+    fn take_in(
+        &mut self,
+        intake: &mut Intake<'_>,
+        path: &Path,
+        known: Known,
+        report_warnings: bool,
+        bulk: Option<&mut Bulk>,
+    ) -> Applied {
+        let Intake { config, dirty, report, now } = intake;
+        let (config, now) = (*config, *now);
+        let Known { parsed, seen, cached } = known;
+        let mut story = parsed.story;
+        let mut warnings = parsed.warnings;
+        warnings.extend(cap_terms(&mut story, config.max_terms, &config.articles_dir));
+        if report_warnings {
+            report.warnings.extend(warnings.iter().cloned());
+        }
+        if story.image.is_some() || !story.attachments.is_empty() {
+            let (dir, url) = (&config.articles_dir, &config.feeds_url);
+            report.warnings.extend(load::resolve_media(dir, &mut story, url, config.max_media_bytes));
+        }
+        let e = &story.enclosures;
+        let sources: Vec<PathBuf> =
+            e.image.as_deref().into_iter().chain(&e.attachments).filter_map(|m| m.source.clone()).collect();
+        if sources.is_empty() {
+            self.media.remove(path);
+        } else {
+            self.media.insert(path.to_owned(), sources);
+        }
+        self.media_refs.set(path, load::local_media_refs(&story));
+        match seen {
+            Some(seen) => self.seen.insert(path.to_owned(), seen),
+            None => self.seen.remove(path),
+        };
+        if warnings.is_empty() {
+            self.warned.remove(path);
+        } else {
+            self.warned.insert(path.to_owned(), warnings);
+        }
+        self.cache_dirty |= !cached;
+        let restored = self.failing.remove(path).is_some();
+        self.unread.remove(path);
+        if self.index.get(path).is_some_and(|e| e.story == story) {
+            if restored {
+                // Its feeds may hold a stand-in for its body from
+                // while it was broken: render them again.
+                dirty.mark(config, &self.index, &story);
+                report.changed.push(path.to_owned());
+                return Applied::Changed;
+            }
+            return Applied::Unchanged;
+        }
+        let changed = self.state.observe(&story.id, story.hash, now);
+        self.state_dirty = true;
+        dirty.mark(config, &self.index, &story);
+        let id = story.id.clone();
+        match bulk {
+            Some(bulk) => bulk.add(Box::new(Entry { story, changed })),
+            None => {
+                if let Some(old) = self.index.insert(Entry { story, changed }) {
+                    dirty.mark(config, &self.index, &old.story);
+                    if old.story.id != id {
+                        self.mark_claimants(config, dirty, &old.story.id);
+                    }
+                }
+                self.mark_claimants(config, dirty, &id);
+            }
+        }
+        report.changed.push(path.to_owned());
+        Applied::Changed
     }
 
     /// Records whether the story file `path` is a symlink, and to what.
@@ -229,6 +307,49 @@ impl Stories {
             return;
         }
         self.write_state(path, self.state.to_json());
+    }
+
+    /// Marks the story cache as changed (bodies were rendered).
+    pub(super) fn cache_changed(&mut self) {
+        self.cache_dirty = true;
+    }
+
+    /// Whether the story cache changed and was last written a while ago (or never).
+    pub(super) fn cache_save_due(&self) -> bool {
+        self.cache_dirty && self.cache_saved.is_none_or(|t| t.elapsed() >= CACHE_SAVE_INTERVAL)
+    }
+
+    /// Writes the story cache beside the state file: every indexed story
+    /// read from a file of its own (a symlinked story is read each time),
+    /// with the identity of that file, its warnings and, where `body`
+    /// has it, its content HTML. Unless it holds all that already.
+    pub(super) fn save_cache(&mut self, config: &Config, body: impl Fn(&Path, u64) -> Option<Arc<str>>) {
+        if !self.cache_dirty {
+            return;
+        }
+        let started = Instant::now();
+        let records = self.seen.iter().filter_map(|(path, seen)| {
+            let entry = self.index.get(path)?;
+            let warnings = self.warned.get(path).map_or(&[][..], Vec::as_slice);
+            let body = body(path, entry.story.hash);
+            Some((path.as_path(), RecordRef { seen: *seen, story: &entry.story, warnings, body }))
+        });
+        let bytes = cache::encode(cache::fingerprint(config), records);
+        let path = cache::path_for(&config.state_file);
+        self.cache_saved = Some(Instant::now());
+        self.cache_dirty = false;
+        match crate::publish::replace_unsynced(&path, &bytes) {
+            Ok(()) => tracing::debug!(
+                "saved the story cache ({} records, {} KiB) in {} ms",
+                self.seen.len(),
+                bytes.len() / 1024,
+                started.elapsed().as_millis()
+            ),
+            Err(e) => tracing::warn!(
+                "{}: cannot save the story cache ({e}); the next start reads every story",
+                path.display()
+            ),
+        }
     }
 
     pub(super) fn write_state(&mut self, path: &Path, json: String) {
@@ -332,6 +453,17 @@ pub(super) enum Applied {
     Gone,
     /// The file is rejected; its last good version (if any) stays.
     Rejected,
+    /// The file is rejected; its last good version came from the story cache.
+    Restored,
+}
+
+/// How much of the articles folder the last full scan read.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Scanned {
+    /// Story files listed.
+    pub(crate) files: usize,
+    /// Of these, the files not read: unchanged since the story cache was saved.
+    pub(crate) unread: usize,
 }
 
 /// The sets the index keeps: those the configured feeds are made from.

@@ -257,13 +257,16 @@ impl Daemon {
         daemon.problems.log(&report, Scope::Everything);
         let published = daemon.engine.publish(now)?;
         daemon.engine.warm_main_bodies(now);
+        // With the main feed's bodies in it: a restart renders none.
+        daemon.engine.save_state();
         tracing::info!(
-            "watching {}: {} stories published, {} files written, {} bodies rendered in {} ms",
+            "watching {}: {} stories published, {} files written, {} bodies rendered in {} ms; {}",
             daemon.engine.config().articles_dir.display(),
             published.stories,
             published.replaced.len(),
             published.bodies,
-            started.elapsed().as_millis()
+            started.elapsed().as_millis(),
+            daemon.engine.read_summary()
         );
         systemd_ready(published.stories);
         Ok(daemon)
