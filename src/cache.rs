@@ -18,7 +18,6 @@
 //! read that recorded it — so a record is trusted only when the file's
 //! change time was [`SETTLE`] or more before it was read.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -132,56 +131,71 @@ pub fn fingerprint(config: &Config) -> u64 {
     xxhash_rust::xxh3::xxh3_64(text.as_bytes())
 }
 
-/// Reads the cache; empty when it is missing or cannot be used (the
-/// reason is logged at debug level: nothing is lost but time).
-pub fn load(path: &Path, fingerprint: u64) -> HashMap<PathBuf, Record> {
+/// Reads the cache, its records sorted by path; empty when it is missing
+/// or cannot be used (the reason is logged at debug level: nothing is
+/// lost but time).
+pub fn load(path: &Path, fingerprint: u64) -> Vec<(PathBuf, Record)> {
+    let started = std::time::Instant::now();
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) => {
             if e.kind() != std::io::ErrorKind::NotFound {
                 tracing::debug!("{}: cannot read the story cache ({e}); reading every story", path.display());
             }
-            return HashMap::new();
+            return Vec::new();
         }
     };
-    decode(&bytes, fingerprint).unwrap_or_else(|| {
-        tracing::debug!(
-            "{}: story cache is corrupt or from another version or configuration; reading every story",
-            path.display()
-        );
-        HashMap::new()
-    })
+    match decode(&bytes, fingerprint) {
+        Some(records) => {
+            let ms = started.elapsed().as_millis();
+            tracing::debug!("read the story cache ({} records) in {ms} ms", records.len());
+            records
+        }
+        None => {
+            tracing::debug!(
+                "{}: story cache is corrupt or from another version or configuration; reading every story",
+                path.display()
+            );
+            Vec::new()
+        }
+    }
 }
 
-/// The cache file's bytes for `records`.
+/// Records a group holds: groups are decoded side by side.
+const GROUP: usize = 2048;
+
+/// The cache file's bytes for `records`, which must come sorted by path
+/// (as a scan lists stories), so that a scan can take them in order.
 pub fn encode<'a>(fingerprint: u64, records: impl Iterator<Item = (&'a Path, RecordRef<'a>)>) -> Vec<u8> {
     let mut out = Encoder(Vec::with_capacity(1 << 20));
     out.0.extend_from_slice(MAGIC);
     out.u32(FORMAT);
     out.u64(fingerprint);
-    let count_at = out.0.len();
-    out.u64(0);
-    let mut count = 0u64;
-    for (path, record) in records {
-        out.path(path);
-        out.seen(record.seen);
-        out.story(record.story);
-        out.u32(u32::try_from(record.warnings.len()).unwrap_or(u32::MAX));
-        for w in record.warnings.iter().take(u32::MAX as usize) {
-            out.warning(w);
+    let mut records = records.peekable();
+    while records.peek().is_some() {
+        // A group: its length in bytes and records, then the records.
+        let start = out.0.len();
+        out.u64(0);
+        out.u32(0);
+        let mut count = 0u32;
+        for (path, record) in records.by_ref().take(GROUP) {
+            out.record(path, &record);
+            count += 1;
         }
-        out.opt_str(record.body.as_deref());
-        count += 1;
+        let len = (out.0.len() - start - 12) as u64;
+        out.0[start..start + 8].copy_from_slice(&len.to_le_bytes());
+        out.0[start + 8..start + 12].copy_from_slice(&count.to_le_bytes());
     }
-    out.0[count_at..count_at + 8].copy_from_slice(&count.to_le_bytes());
     let sum = xxhash_rust::xxh3::xxh3_64(&out.0);
     out.u64(sum);
     out.0
 }
 
-/// The records in `bytes`, or `None` if they are not a whole cache file
-/// written with `fingerprint`. Never panics, whatever the bytes.
-pub fn decode(bytes: &[u8], fingerprint: u64) -> Option<HashMap<PathBuf, Record>> {
+/// The records in `bytes`, in the order they were written, or `None` if
+/// they are not a whole cache file written with `fingerprint`. Never
+/// panics, whatever the bytes.
+pub fn decode(bytes: &[u8], fingerprint: u64) -> Option<Vec<(PathBuf, Record)>> {
+    use rayon::prelude::*;
     let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
     if xxhash_rust::xxh3::xxh3_64(body) != u64::from_le_bytes(sum.try_into().ok()?) {
         return None;
@@ -190,23 +204,41 @@ pub fn decode(bytes: &[u8], fingerprint: u64) -> Option<HashMap<PathBuf, Record>
     if d.take(8)? != MAGIC || d.u32()? != FORMAT || d.u64()? != fingerprint {
         return None;
     }
-    let count = d.u64()?;
-    // Every record takes more than 64 bytes: a count beyond that is a lie.
-    let mut records = HashMap::with_capacity(usize::try_from(count).ok()?.min(body.len() / 64));
-    for _ in 0..count {
-        let path = d.path()?;
-        let seen = d.seen()?;
-        let story = d.story()?;
-        let warnings = (0..d.u32()?).map(|_| d.warning()).collect::<Option<Vec<_>>>()?;
-        let body = d.opt_str()?.map(Arc::from);
-        records.insert(path, Record { seen, story, warnings, body });
+    let mut groups = Vec::new();
+    while d.pos < body.len() {
+        let len = usize::try_from(d.u64()?).ok()?;
+        let count = d.u32()?;
+        groups.push((count, d.take(len)?));
     }
-    (d.pos == body.len()).then_some(records)
+    let decoded: Vec<Vec<(PathBuf, Record)>> = groups
+        .into_par_iter()
+        .map(|(count, group)| {
+            let mut d = Decoder { buf: group, pos: 0 };
+            // Every record takes more than 64 bytes: a count beyond that is a lie.
+            let mut records = Vec::with_capacity((count as usize).min(group.len() / 64));
+            for _ in 0..count {
+                records.push(d.record()?);
+            }
+            (d.pos == group.len()).then_some(records)
+        })
+        .collect::<Option<_>>()?;
+    Some(decoded.into_iter().flatten().collect())
 }
 
 struct Encoder(Vec<u8>);
 
 impl Encoder {
+    fn record(&mut self, path: &Path, record: &RecordRef<'_>) {
+        self.path(path);
+        self.seen(record.seen);
+        self.story(record.story);
+        self.u32(u32::try_from(record.warnings.len()).unwrap_or(u32::MAX));
+        for w in record.warnings.iter().take(u32::MAX as usize) {
+            self.warning(w);
+        }
+        self.opt_str(record.body.as_deref());
+    }
+
     fn u8(&mut self, v: u8) {
         self.0.push(v);
     }
@@ -335,6 +367,22 @@ struct Decoder<'a> {
 }
 
 impl<'a> Decoder<'a> {
+    fn record(&mut self) -> Option<(PathBuf, Record)> {
+        let path = self.path()?;
+        let seen = self.seen()?;
+        let story = self.story()?;
+        let n = self.u32()?;
+        if n as usize > (self.buf.len() - self.pos) / 8 {
+            return None;
+        }
+        let warnings = (0..n).map(|_| self.warning()).collect::<Option<Vec<_>>>()?;
+        let body = match self.bool()? {
+            true => Some(Arc::from(self.str()?)),
+            false => None,
+        };
+        Some((path, Record { seen, story, warnings, body }))
+    }
+
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let end = self.pos.checked_add(n)?;
         let slice = self.buf.get(self.pos..end)?;
@@ -371,8 +419,12 @@ impl<'a> Decoder<'a> {
         self.take(len)
     }
 
+    fn str(&mut self) -> Option<&'a str> {
+        simdutf8::basic::from_utf8(self.bytes()?).ok()
+    }
+
     fn string(&mut self) -> Option<String> {
-        std::str::from_utf8(self.bytes()?).ok().map(str::to_owned)
+        self.str().map(str::to_owned)
     }
 
     fn path(&mut self) -> Option<PathBuf> {
@@ -562,10 +614,7 @@ mod tests {
         let records = vec![(PathBuf::from("a.md"), record()), (PathBuf::from("b/c.txt"), second)];
         let bytes = encoded(&records);
         let back = decode(&bytes, 7).expect("decodes");
-        assert_eq!(back.len(), 2);
-        for (path, record) in &records {
-            assert_eq!(back.get(path), Some(record), "{}", path.display());
-        }
+        assert_eq!(back, records);
     }
 
     #[test]

@@ -319,14 +319,22 @@ fn list_folder(dir: &Path, root: &Path, rel_dir: &Path) -> Listing {
     listing
 }
 
+/// The order [`sort_paths`] sorts in, without making keys: `Path`'s own
+/// order for relative paths, a byte comparison with `/` as the least byte.
+pub(crate) fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    use std::os::unix::ffi::OsStrExt;
+    let key = |b: &u8| if *b == b'/' { 0 } else { *b };
+    a.as_os_str().as_bytes().iter().map(key).cmp(b.as_os_str().as_bytes().iter().map(key))
+}
+
 /// Sorts relative paths as `Path`'s own order does (component by
 /// component), comparing each as bytes with the separator made the least
 /// byte: the same order, without walking components at every comparison
 /// (100,000 paths sort in milliseconds instead of a tenth of a second).
-fn sort_paths(paths: &mut [PathBuf]) {
+pub(crate) fn sort_paths<P: AsRef<Path> + Send>(paths: &mut [P]) {
     use std::os::unix::ffi::OsStrExt;
     paths.par_sort_by_cached_key(|p| {
-        let mut key = p.as_os_str().as_bytes().to_vec();
+        let mut key = p.as_ref().as_os_str().as_bytes().to_vec();
         for b in &mut key {
             if *b == b'/' {
                 *b = 0;
@@ -886,6 +894,10 @@ mod tests {
         let mut paths: Vec<PathBuf> = names.iter().map(PathBuf::from).collect();
         let mut want = paths.clone();
         want.sort();
+        for pair in want.windows(2) {
+            assert_eq!(path_order(&pair[0], &pair[1]), pair[0].cmp(&pair[1]), "{pair:?}");
+            assert_eq!(path_order(&pair[1], &pair[0]), pair[1].cmp(&pair[0]), "{pair:?}");
+        }
         sort_paths(&mut paths);
         assert_eq!(paths, want);
     }

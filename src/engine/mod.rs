@@ -34,6 +34,24 @@ use stories::{index_sets, Applied, Intake, Scanned, Stories};
 /// Stories read in parallel at a time by a full scan.
 const SCAN_CHUNK: usize = 1024;
 
+/// The cache record of `path`, taken from `cached` (sorted by path, as
+/// the scan lists stories: one pass over both); records of paths before
+/// it, which the scan did not list, go to `passed`.
+fn next_record(
+    cached: &mut std::iter::Peekable<std::vec::IntoIter<(PathBuf, Record)>>,
+    path: &Path,
+    passed: &mut Vec<(PathBuf, Record)>,
+) -> Option<Record> {
+    while let Some((next, _)) = cached.peek() {
+        match load::path_order(next, path) {
+            std::cmp::Ordering::Less => passed.extend(cached.next()),
+            std::cmp::Ordering::Equal => return cached.next().map(|(_, record)| record),
+            std::cmp::Ordering::Greater => return None,
+        }
+    }
+    None
+}
+
 /// What taking in one scanned story file did to its rendered body.
 enum Taken {
     /// It is gone: its body too.
@@ -175,16 +193,19 @@ impl Engine {
             self.stories.index.reserve(paths.len());
         }
         self.stories.state.reserve(paths.len());
+        self.stories.seen.reserve(paths.len().saturating_sub(self.stories.seen.len()));
         // The story cache of the last run: a story whose file kept its
         // identity is taken from it unread.
-        let mut cached = std::mem::take(&mut self.stories.cached);
+        let mut cached = self.stories.take_cached().into_iter().peekable();
+        // Records of files not listed: deleted, or in a folder that cannot be read.
+        let mut passed = Vec::new();
         let (stories, rendered) = (&mut self.stories, &mut self.output.rendered);
         let mut intake = Intake { config, dirty: &mut self.output.dirty, report: &mut report, now };
         let mut read: Option<(&[PathBuf], Vec<Option<Record>>, Vec<Outcome>)> = None;
         let mut unread = 0usize;
         for chunk in paths.chunks(SCAN_CHUNK).map(Some).chain([None]) {
             let records: Vec<Option<Record>> =
-                chunk.map(|c| c.iter().map(|p| cached.remove(p)).collect()).unwrap_or_default();
+                chunk.map(|c| c.iter().map(|p| next_record(&mut cached, p, &mut passed)).collect()).unwrap_or_default();
             let (outcomes, ()) = rayon::join(
                 || chunk.map(|chunk| load::read_all(&config.articles_dir, chunk, limits, site, &records, &cancel)),
                 || {
@@ -208,7 +229,8 @@ impl Engine {
         }
         // Stories in a folder that cannot be read now keep the version the
         // last run saw.
-        let (hidden, gone): (Vec<(PathBuf, Record)>, Vec<_>) = cached.into_iter().partition(|(p, _)| kept(p));
+        passed.extend(cached);
+        let (hidden, gone): (Vec<(PathBuf, Record)>, Vec<_>) = passed.into_iter().partition(|(p, _)| kept(p));
         if !gone.is_empty() {
             // Records of files deleted while stopped: drop them from the file too.
             stories.cache_changed();

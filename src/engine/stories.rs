@@ -50,9 +50,9 @@ pub(super) struct Stories {
     /// What parsing each indexed story's version warned about, for the
     /// stories that have warnings.
     pub(super) warned: HashMap<PathBuf, Vec<StoryError>>,
-    /// The story cache as the last run left it, until the first scan has
-    /// taken what it could use.
-    pub(super) cached: HashMap<PathBuf, Record>,
+    /// The story cache as the last run left it (sorted by path, as a scan
+    /// lists stories), until the first scan has taken what it could use.
+    cached: Vec<(PathBuf, Record)>,
     /// The state changed since it was last written, and when that was.
     state_dirty: bool,
     state_saved: Option<Instant>,
@@ -85,6 +85,11 @@ impl Stories {
             cached,
             cache_saved: None,
         }
+    }
+
+    /// The story cache as the last run left it, once; empty after that.
+    pub(super) fn take_cached(&mut self) -> Vec<(PathBuf, Record)> {
+        std::mem::take(&mut self.cached)
     }
 
     /// Takes `path` out of the index; whether it was there. Its feeds are marked.
@@ -197,28 +202,30 @@ impl Stories {
             let (dir, url) = (&config.articles_dir, &config.feeds_url);
             report.warnings.extend(load::resolve_media(dir, &mut story, url, config.max_media_bytes));
         }
+        // (Each map is looked at only when it holds something: a restart
+        // takes 100,000 stories in here one after the other.)
         let e = &story.enclosures;
         let sources: Vec<PathBuf> =
             e.image.as_deref().into_iter().chain(&e.attachments).filter_map(|m| m.source.clone()).collect();
-        if sources.is_empty() {
-            self.media.remove(path);
-        } else {
+        if !sources.is_empty() {
             self.media.insert(path.to_owned(), sources);
+        } else if !self.media.is_empty() {
+            self.media.remove(path);
         }
         self.media_refs.set(path, load::local_media_refs(&story));
         match seen {
             Some(seen) => self.seen.insert(path.to_owned(), seen),
             None => self.seen.remove(path),
         };
-        if warnings.is_empty() {
-            self.warned.remove(path);
-        } else {
+        if !warnings.is_empty() {
             self.warned.insert(path.to_owned(), warnings);
+        } else if !self.warned.is_empty() {
+            self.warned.remove(path);
         }
         self.cache_dirty |= !cached;
         let restored = self.failing.remove(path).is_some();
         self.unread.remove(path);
-        if self.index.get(path).is_some_and(|e| e.story == story) {
+        if !self.index.is_empty() && self.index.get(path).is_some_and(|e| e.story == story) {
             if restored {
                 // Its feeds may hold a stand-in for its body from
                 // while it was broken: render them again.
@@ -328,7 +335,10 @@ impl Stories {
             return;
         }
         let started = Instant::now();
-        let records = self.seen.iter().filter_map(|(path, seen)| {
+        let mut paths: Vec<&PathBuf> = self.seen.keys().collect();
+        load::sort_paths(&mut paths);
+        let records = paths.into_iter().filter_map(|path| {
+            let seen = self.seen.get(path)?;
             let entry = self.index.get(path)?;
             let warnings = self.warned.get(path).map_or(&[][..], Vec::as_slice);
             let body = body(path, entry.story.hash);
@@ -379,7 +389,6 @@ pub(super) struct Intake<'a> {
 /// must not fill the disk. Returns a warning for each list cut.
 fn cap_terms(story: &mut article::Story, max: usize, articles_dir: &Path) -> Vec<StoryError> {
     let mut warnings = Vec::new();
-    let path = articles_dir.join(&story.path);
     let lists = [
         (Taxonomy::Tags, &mut story.tags),
         (Taxonomy::Categories, &mut story.categories),
@@ -389,7 +398,7 @@ fn cap_terms(story: &mut article::Story, max: usize, articles_dir: &Path) -> Vec
         let name = taxonomy.name();
         if list.len() > max {
             warnings.push(StoryError::new(
-                &path,
+                articles_dir.join(&story.path),
                 format!("{} {name}: only the first {max} are published", list.len()),
                 "use fewer, or raise `max_terms` in feedsmith.toml",
             ));
@@ -411,7 +420,9 @@ pub(super) struct DependsOn {
 impl DependsOn {
     /// `story` depends on `files` now (on nothing when empty).
     pub(super) fn set(&mut self, story: &Path, files: Vec<PathBuf>) {
-        self.remove(story);
+        if !self.of.is_empty() {
+            self.remove(story);
+        }
         if files.is_empty() {
             return;
         }
