@@ -8,8 +8,9 @@
 //! - `agree`: the daemon's feeds equal a fresh build after random file
 //!   operations (seeded; failing seeds are kept);
 //! - one module per area of the contract: `build` (build, check, new, the
-//!   committed sample), `history` (archived feeds), `roundtrip` (what a
-//!   reader gets back), `proptest_feeds` (any text through the
+//!   committed sample), `history` (archived feeds), `restart` (the story
+//!   cache: restarts that read nothing unchanged, last good versions kept
+//!   across them), `roundtrip` (what a reader gets back), `proptest_feeds` (any text through the
 //!   serializers), `watch`, `serve`, `service` (systemd), and `hostile`
 //!   (hostile and broken input, one module per kind);
 //! - `trust`: what the program promises when the world misbehaves (dates
@@ -30,6 +31,7 @@ mod history;
 mod hostile;
 mod properties;
 mod proptest_feeds;
+mod restart;
 mod roundtrip;
 mod serve;
 mod service;
