@@ -1,19 +1,27 @@
 #!/usr/bin/env python3
-"""feedsmith's benchmark harness. Not part of `cargo test`.
+"""feedsmith's benchmark harness. Not part of `cargo test`; bench/README.md
+explains every figure.
 
 Measures, in one run on this machine, medians over repeated runs of:
-  - cold `feedsmith build` (no state, no output; warm page cache): wall time
-    and peak RSS, with the main feed only (like Hugo below) and with the
-    default feeds (per-tag feeds and monthly archives too);
-  - the same corpus built by Hugo (Debian's package, installed here),
-    configured to output the newest 50 stories with full content;
-  - `cat` of every story file, as a floor;
-  - in `watch` mode: edit-to-feed and add-to-feed latency (write → rss.xml
+  - the main-feed table: cold `feedsmith build` (no state, no output; warm
+    page cache): wall time and peak RSS, with the main feed only (like Hugo
+    below) and with the default feeds (per-tag feeds and monthly archives
+    too), on a corpus with 1,000 tags; the same corpus built by Hugo
+    (Debian's package, installed here), configured to output the newest 50
+    stories with full content; `cat` of every story file, as a floor;
+  - the tags table: on a corpus with 40 tags, feedsmith with the main feed
+    and one feed per tag, and with its default configuration, against Hugo
+    writing the same main and per-tag RSS feeds (newest 50, full content),
+    in paired runs (feedsmith and Hugo alternate, run by run); feedsmith's
+    restart (the same build again, state and output kept) too;
+  - in `watch` mode: edit-to-feed and add-to-feed latency (write -> rss.xml
     contains the change) and the daemon's RSS after the first build and
     after 1,000 edits.
 
 usage: bench/run.py [--sizes 1000,10000,100000] [--runs 5] [--edits 1000]
-Writes a Markdown table to stdout (and bench/results.md).
+                    [--tags-only] [--results FILE]
+Writes Markdown tables to stdout and, for a full run, to bench/results.md
+(a --tags-only run writes a file only when --results names one).
 """
 import argparse
 import os
@@ -46,13 +54,17 @@ def ensure_tools():
 
 
 def timed(cmd, cwd=None):
-    """Runs cmd; returns (seconds, peak RSS in MiB) of that process alone."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"{cmd} failed with status {status}")
+    """Runs cmd; returns (seconds, peak RSS in MiB) of that process alone.
+    A failure ends the benchmark with the end of what cmd wrote to stderr."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        if status != 0:
+            err.seek(0)
+            tail = err.read()[-2000:].decode(errors="replace")
+            raise SystemExit(f"{cmd} failed with status {status}:\n{tail}")
     return elapsed, usage.ru_maxrss / 1024
 
 
@@ -72,31 +84,44 @@ def median_of(runs, cmd_factory, cwd=None, before=None):
     return statistics.median(times), statistics.median(mems)
 
 
-def corpus(n):
-    path = os.path.join(WORK, f"corpus-{n}")
+def runs_at(n, runs):
+    """Runs per figure at size n: fewer at 100,000 and above, where one
+    Hugo build takes ~10 s and several GiB."""
+    return runs if n < 100000 else max(3, runs // 2)
+
+
+def corpus(n, terms=1000):
+    """The corpus of n stories with `terms` distinct tags, generated once:
+    corpus-N for the 1,000 tags of the main-feed table, corpus-tagsT-N otherwise."""
+    name = f"corpus-{n}" if terms == 1000 else f"corpus-tags{terms}-{n}"
+    path = os.path.join(WORK, name)
     if not os.path.isdir(path):
-        sh([sys.executable, os.path.join(HERE, "gen_corpus.py"), str(n), path + ".tmp"])
+        shutil.rmtree(path + ".tmp", ignore_errors=True)
+        sh([sys.executable, os.path.join(HERE, "gen_corpus.py"), str(n), path + ".tmp", "--terms", str(terms)])
         os.rename(path + ".tmp", path)
     return path
 
 
-FEEDSMITH_MAIN_ONLY = """
+FEEDSMITH_HEAD = """
 title = "bench"
 base_url = "https://news.example.com/"
 timezone = "Asia/Shanghai"
 language = "zh-CN"
 limit = 50
-taxonomy_feeds = []
+"""
+
+FEEDSMITH_MAIN_ONLY = FEEDSMITH_HEAD + """taxonomy_feeds = []
 archives = false
 """
 
-FEEDSMITH_DEFAULT = """
-title = "bench"
-base_url = "https://news.example.com/"
-timezone = "Asia/Shanghai"
-language = "zh-CN"
-limit = 50
+# The main feed and one feed per tag: what the Hugo tags site writes.
+FEEDSMITH_TAGS = FEEDSMITH_HEAD + """taxonomy_feeds = ["tags"]
+archives = false
 """
+
+# No taxonomy_feeds or archives keys: src/config.rs defaults them to
+# ["tags", "categories"] and true (monthly archives, summaries only).
+FEEDSMITH_DEFAULT = FEEDSMITH_HEAD
 
 HUGO_CONFIG = """
 baseURL = "https://news.example.com/"
@@ -120,44 +145,214 @@ HUGO_RSS = """<?xml version="1.0" encoding="utf-8"?>
 {{ end }}</channel></rss>
 """
 
+# The home feed and one RSS feed per tag (term pages). Hugo 0.111 refuses
+# to disable the taxonomy (list of terms) kind while a taxonomy is defined
+# unless that error is ignored; nothing else is disabled or ignored.
+HUGO_TAGS_CONFIG = """
+baseURL = "https://news.example.com/"
+title = "bench"
+languageCode = "zh-CN"
+timeZone = "Asia/Shanghai"
+disableKinds = ["taxonomy", "sitemap", "robotsTXT", "404", "section"]
+ignoreErrors = ["error-disable-taxonomy"]
+[taxonomies]
+tag = "tags"
+[outputs]
+home = ["RSS"]
+term = ["RSS"]
+page = []
+[services.rss]
+limit = 50
+"""
 
-def hugo_site(n):
-    site = os.path.join(WORK, f"hugo-{n}")
-    if not os.path.isdir(site):
-        os.makedirs(os.path.join(site, "layouts"))
-        with open(os.path.join(site, "config.toml"), "w") as f:
-            f.write(HUGO_CONFIG)
-        with open(os.path.join(site, "layouts", "index.rss.xml"), "w") as f:
-            f.write(HUGO_RSS)
-        os.symlink(corpus(n), os.path.join(site, "content"))
+# One template for the home feed (every story) and the term feeds (the
+# term's stories): the newest 50, full content.
+HUGO_TAGS_RSS = """<?xml version="1.0" encoding="utf-8"?>
+{{- $pages := .Pages -}}{{- if .IsHome -}}{{- $pages = .Site.RegularPages -}}{{- end }}
+<rss version="2.0"><channel><title>{{ .Site.Title }}</title><link>{{ .Permalink }}</link><description>bench</description>
+{{ range first 50 (where $pages.ByDate.Reverse "Draft" false) }}<item><title>{{ .Title }}</title><link>{{ .Permalink }}</link>
+<pubDate>{{ .Date.Format "Mon, 02 Jan 2006 15:04:05 -0700" }}</pubDate><guid>{{ .Permalink }}</guid>
+<description>{{ .Content | html }}</description></item>
+{{ end }}</channel></rss>
+"""
+
+
+def hugo_site(name, config_text, template_path, template, content):
+    """The Hugo site $BENCH_DIR/name: its configuration and one RSS template
+    (rewritten every time, so an edit here takes effect), `content` a
+    symlink to the corpus. Returns the site folder."""
+    site = os.path.join(WORK, name)
+    template_file = os.path.join(site, "layouts", template_path)
+    os.makedirs(os.path.dirname(template_file), exist_ok=True)
+    with open(os.path.join(site, "config.toml"), "w") as f:
+        f.write(config_text)
+    with open(template_file, "w") as f:
+        f.write(template)
+    link = os.path.join(site, "content")
+    if os.path.islink(link) and os.readlink(link) != content:
+        os.remove(link)
+    if not os.path.islink(link):
+        os.symlink(content, link)
     return site
 
 
-def feedsmith_build(n, runs, config_text, label):
+class Build:
+    """One program building one site. `cmd` runs it; a cold run first
+    deletes the folders in `cold_removes`; its RSS feeds are the files
+    named `rss_name` under `output`."""
+
+    def __init__(self, name, cmd, cold_removes, output, rss_name):
+        self.name = name
+        self.cmd = cmd
+        self.cold_removes = cold_removes
+        self.output = output
+        self.rss_name = rss_name
+
+    def clean(self):
+        """Deletes what a cold run starts without."""
+        for path in self.cold_removes:
+            shutil.rmtree(path, ignore_errors=True)
+
+    def run(self, cold):
+        """One timed run, cold or not; (seconds, peak RSS in MiB). The
+        deletions before a cold run and a sync (so no run pays for writing
+        back what the one before wrote) are not timed."""
+        if cold:
+            self.clean()
+        os.sync()
+        return timed(self.cmd)
+
+    def output_summary(self):
+        """What the last run wrote: RSS feed files and the <item>s in them
+        (to check that the programs compared wrote the same feeds), and
+        all files and their MiB (feedsmith writes Atom and JSON Feed too)."""
+        feeds = items = files = size = 0
+        for d, _, names in os.walk(self.output):
+            for name in names:
+                path = os.path.join(d, name)
+                files += 1
+                size += os.path.getsize(path)
+                if name == self.rss_name:
+                    feeds += 1
+                    with open(path, "rb") as f:
+                        items += f.read().count(b"<item>")
+        return {"feeds": feeds, "items": items, "files": files, "mib": size / 2**20}
+
+
+def feedsmith_site(label, n, config_text, articles):
+    """A feedsmith Build of $BENCH_DIR/feedsmith-LABEL-N: the configuration
+    (rewritten every time), the output in out/, the state file alone in
+    state/ so that a cold run deletes whatever feedsmith keeps beside it."""
     site = os.path.join(WORK, f"feedsmith-{label}-{n}")
     os.makedirs(site, exist_ok=True)
     config = os.path.join(site, "feedsmith.toml")
     with open(config, "w") as f:
-        f.write(config_text + f'articles_dir = "{corpus(n)}"\n')
+        f.write(config_text + f'articles_dir = "{articles}"\n')
     out = os.path.join(site, "out")
-    state = os.path.join(site, "state.json")
+    state_dir = os.path.join(site, "state")
+    cmd = [BIN, "build", "-q", "--config", config, "--output", out, "--state", os.path.join(state_dir, "state.json")]
+    return Build(f"feedsmith {label}", cmd, [out, state_dir], out, "rss.xml")
 
-    def clean():
-        shutil.rmtree(out, ignore_errors=True)
-        if os.path.exists(state):
-            os.remove(state)
 
-    cmd = [BIN, "build", "-q", "--config", config, "--output", out, "--state", state]
-    cold = median_of(runs, lambda: cmd, before=clean)
+def hugo_build_of(site):
+    """A Hugo Build of `site`, writing into its public/ (deleted for a cold run)."""
+    out = os.path.join(site, "public")
+    return Build("Hugo", ["hugo", "--quiet", "-s", site, "-d", out], [out], out, "index.xml")
+
+
+def feedsmith_build(n, runs, config_text, label):
+    """Main-feed table: medians of cold feedsmith builds, then of restarts."""
+    build = feedsmith_site(label, n, config_text, corpus(n))
+    cold = median_of(runs, lambda: build.cmd, before=build.clean)
     # A restart: state file and output kept, nothing changed on disk.
-    restart = median_of(runs, lambda: cmd)
+    restart = median_of(runs, lambda: build.cmd)
     return cold, restart
 
 
 def hugo_build(n, runs):
-    site = hugo_site(n)
-    out = os.path.join(site, "public")
-    return median_of(runs, lambda: ["hugo", "--quiet", "-s", site, "-d", out], before=lambda: shutil.rmtree(out, ignore_errors=True))
+    """Main-feed table: medians of cold Hugo builds of the main feed."""
+    build = hugo_build_of(hugo_site(f"hugo-{n}", HUGO_CONFIG, "index.rss.xml", HUGO_RSS, corpus(n)))
+    return median_of(runs, lambda: build.cmd, before=build.clean)
+
+
+def paired(runs, builds, restarts):
+    """Paired medians: one untimed warm-up of each build (cold, then a
+    restart for those in `restarts`), then `runs` rounds in which each
+    build runs once cold in turn -- for those in `restarts`, followed at
+    once by a restart (the same build again, state and output kept) --
+    so that all see the same machine noise. Returns, by build name, a dict
+    of the cold medians (`time` s, `rss` MiB), the restart median
+    (`restart` s, when measured) and its `output` (Build.output_summary)."""
+    for b in builds:
+        b.run(cold=True)
+        if b in restarts:
+            b.run(cold=False)
+    samples = {b.name: {"cold": [], "restart": []} for b in builds}
+    for _ in range(runs):
+        for b in builds:
+            samples[b.name]["cold"].append(b.run(cold=True))
+            if b in restarts:
+                samples[b.name]["restart"].append(b.run(cold=False))
+    out = {}
+    for b in builds:
+        s = samples[b.name]
+        out[b.name] = {
+            "time": statistics.median(t for t, _ in s["cold"]),
+            "rss": statistics.median(m for _, m in s["cold"]),
+            "restart": statistics.median(t for t, _ in s["restart"]) if s["restart"] else None,
+            "output": b.output_summary(),
+        }
+    return out
+
+
+TAGS_TERMS = 40
+
+
+def tags_rows(n, runs, with_hugo):
+    """Tags table rows for size n: feedsmith with per-tag feeds and with
+    its defaults, paired with Hugo's home and per-tag feeds, on the corpus
+    with 40 tags."""
+    articles = corpus(n, TAGS_TERMS)
+    tags = feedsmith_site(f"tags{TAGS_TERMS}-tags", n, FEEDSMITH_TAGS, articles)
+    default = feedsmith_site(f"tags{TAGS_TERMS}-default", n, FEEDSMITH_DEFAULT, articles)
+    builds = [tags, default]
+    if with_hugo:
+        hugo = hugo_build_of(hugo_site(f"hugo-tags{TAGS_TERMS}-{n}", HUGO_TAGS_CONFIG, "_default/rss.xml",
+                                       HUGO_TAGS_RSS, articles))
+        builds.insert(1, hugo)
+    m = paired(runs, builds, restarts=[tags, default])
+    hg = m.get("Hugo", {"time": None, "rss": None, "output": None})
+    rows = []
+    for label, build in (("tags", tags), ("default", default)):
+        fs = m[build.name]
+        feeds = " / ".join(f"{o['feeds']:,} ({o['items']:,})" for o in (fs["output"], hg["output"]) if o)
+        files = " / ".join(f"{o['files']:,}, {o['mib']:,.0f} MiB" for o in (fs["output"], hg["output"]) if o)
+        rows.append(
+            f"| {n:,} | {label} | {feeds} | {files} | {ms(fs['time'])} | {ms(hg['time'])} | {ratio(hg['time'], fs['time'])} | "
+            f"{fs['rss']:.0f} / {mib(hg['rss'])} | {percent(fs['rss'], hg['rss'])} | "
+            f"{ms(fs['restart'])} ({fs['restart'] / fs['time']:.0%}) |"
+        )
+    return rows
+
+
+def ms(seconds):
+    """Seconds as milliseconds; None (not measured) as a dash."""
+    return "—" if seconds is None else f"{seconds * 1000:,.0f} ms"
+
+
+def mib(value):
+    """MiB, no decimals; None (not measured) as a dash."""
+    return "—" if value is None else f"{value:,.0f} MiB"
+
+
+def ratio(a, b):
+    """a ÷ b as a factor; a dash when a was not measured."""
+    return "—" if a is None else f"{a / b:.1f}×"
+
+
+def percent(a, b):
+    """a as a percentage of b; a dash when b was not measured."""
+    return "—" if b is None else f"{a / b:.0%}"
 
 
 def cat_floor(n, runs):
@@ -253,28 +448,17 @@ def watch_latency(n, edits, debounce_ms):
     }
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", default="1000,10000,100000")
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--edits", type=int, default=1000)
-    ap.add_argument("--debounce-ms", type=int, default=100)
-    ap.add_argument("--default-max", type=int, default=10000,
-                    help="largest N also built with the default feeds (per-tag and archive feeds write ~30 KiB per story)")
-    ap.add_argument("--no-hugo", action="store_true")
-    ap.add_argument("--no-watch", action="store_true")
-    args = ap.parse_args()
-    os.makedirs(WORK, exist_ok=True)
-    ensure_tools()
-    sizes = [int(s) for s in args.sizes.split(",")]
+def main_table(sizes, args):
+    """The main-feed table (corpus with 1,000 tags), each figure measured
+    by itself (not paired): Markdown lines."""
     lines = [
-        f"machine: {os.cpu_count()} cores, {cpu_model()}; runs per figure: {args.runs} (median)",
+        "main feed (1,000 tags; each figure measured by itself):",
         "",
         "| N | cat floor | feedsmith main feed | feedsmith default feeds | Hugo | Hugo / feedsmith | peak RSS feedsmith / default / Hugo | restart main / default |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for n in sizes:
-        runs = args.runs if n < 100000 else max(3, args.runs // 2)
+        runs = runs_at(n, args.runs)
         floor, _ = cat_floor(n, runs)
         (fs_t, fs_m), (rs_t, _) = feedsmith_build(n, runs, FEEDSMITH_MAIN_ONLY, "main")
         if n <= args.default_max:
@@ -290,21 +474,73 @@ def main():
             f"{hg_t/fs_t:.1f}× | {fs_m:.0f} / {fd_m:.0f} / {hg_m:.0f} MiB ({fs_m/hg_m:.0%}) | {rs_t*1000:.0f} / {rd_t*1000:.0f} ms |"
         )
         print(lines[-1], flush=True)
-    if not args.no_watch:
-        lines += ["", f"watch mode (default feeds, debounce {args.debounce_ms} ms, {args.edits} edits of the newest story):", "",
-                  "| N | edit→feed median / max | add→feed median / max | files written per rebuild (median) | RSS after first build → after edits |", "|---|---|---|---|---|"]
-        for n in sizes:
-            if n < 10000:
-                continue
-            w = watch_latency(n, args.edits, args.debounce_ms)
-            lines.append(
-                f"| {n:,} | {w['edit_median']:.0f} / {w['edit_max']:.0f} ms | {w['add_median']:.0f} / {w['add_max']:.0f} ms | "
-                f"{w['files_per_edit']:.0f} | {w['mem_start']:.0f} → {w['mem_end']:.0f} MiB |"
-            )
-            print(lines[-1], flush=True)
+    return lines
+
+
+def tags_table(sizes, args):
+    """The tags table (corpus with 40 tags, paired runs): Markdown lines."""
+    lines = [
+        f"tags ({TAGS_TERMS} tags; paired: feedsmith and Hugo alternate run by run; "
+        "\"tags\" = main feed + a feed per tag, \"default\" = feedsmith's defaults; Hugo writes the home and per-tag RSS feeds):",
+        "",
+        "| N | feedsmith config | RSS feeds (items) feedsmith / Hugo | files written, size feedsmith / Hugo "
+        "| feedsmith cold | Hugo cold | Hugo ÷ feedsmith | peak RSS feedsmith / Hugo | feedsmith memory, % of Hugo "
+        "| feedsmith restart (% of cold) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for n in sizes:
+        for row in tags_rows(n, runs_at(n, args.runs), not args.no_hugo):
+            lines.append(row)
+            print(row, flush=True)
+    return lines
+
+
+def watch_table(sizes, args):
+    """Watch-mode latency and memory at sizes of 10,000 and more: Markdown lines."""
+    lines = [f"watch mode (default feeds, debounce {args.debounce_ms} ms, {args.edits} edits of the newest story):", "",
+             "| N | edit→feed median / max | add→feed median / max | files written per rebuild (median) | RSS after first build → after edits |", "|---|---|---|---|---|"]
+    for n in sizes:
+        if n < 10000:
+            continue
+        w = watch_latency(n, args.edits, args.debounce_ms)
+        lines.append(
+            f"| {n:,} | {w['edit_median']:.0f} / {w['edit_max']:.0f} ms | {w['add_median']:.0f} / {w['add_max']:.0f} ms | "
+            f"{w['files_per_edit']:.0f} | {w['mem_start']:.0f} → {w['mem_end']:.0f} MiB |"
+        )
+        print(lines[-1], flush=True)
+    return lines
+
+
+def main():
+    ap = argparse.ArgumentParser(description="feedsmith's benchmarks against Hugo (see bench/README.md)")
+    ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--runs", type=int, default=5, help="timed runs per figure (fewer at 100,000 and above)")
+    ap.add_argument("--edits", type=int, default=1000)
+    ap.add_argument("--debounce-ms", type=int, default=100)
+    ap.add_argument("--default-max", type=int, default=10000,
+                    help="largest N the main-feed table also builds with the default feeds "
+                         "(per-tag and archive feeds write ~30 KiB per story)")
+    ap.add_argument("--no-hugo", action="store_true")
+    ap.add_argument("--no-watch", action="store_true")
+    ap.add_argument("--tags-only", action="store_true", help="run only the tags table")
+    ap.add_argument("--results", help="file the tables are written to "
+                                      "(default: bench/results.md for a full run, none with --tags-only)")
+    args = ap.parse_args()
+    os.makedirs(WORK, exist_ok=True)
+    ensure_tools()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    lines = [f"machine: {os.cpu_count()} cores, {cpu_model()}; runs per figure: {args.runs} "
+             f"({runs_at(100000, args.runs)} at 100,000 and above), medians", ""]
+    if not args.tags_only:
+        lines += main_table(sizes, args) + [""]
+    lines += tags_table(sizes, args)
+    if not args.tags_only and not args.no_watch:
+        lines += [""] + watch_table(sizes, args)
     text = "\n".join(lines) + "\n"
-    with open(os.path.join(HERE, "results.md"), "w") as f:
-        f.write(text)
+    results = args.results or (None if args.tags_only else os.path.join(HERE, "results.md"))
+    if results:
+        with open(results, "w") as f:
+            f.write(text)
     print(text)
 
 
