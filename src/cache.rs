@@ -101,7 +101,7 @@ pub struct Record {
     pub body: Option<Arc<str>>,
 }
 
-/// A record to write, borrowed from the engine.
+/// A record to write, borrowed from the engine. (Its path is its story's.)
 #[derive(Debug, Clone)]
 pub struct RecordRef<'a> {
     pub seen: Seen,
@@ -134,7 +134,7 @@ pub fn fingerprint(config: &Config) -> u64 {
 /// Reads the cache, its records sorted by path; empty when it is missing
 /// or cannot be used (the reason is logged at debug level: nothing is
 /// lost but time).
-pub fn load(path: &Path, fingerprint: u64) -> Vec<(PathBuf, Record)> {
+pub fn load(path: &Path, fingerprint: u64) -> Vec<Record> {
     let started = std::time::Instant::now();
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
@@ -164,37 +164,45 @@ pub fn load(path: &Path, fingerprint: u64) -> Vec<(PathBuf, Record)> {
 /// Records a group holds: groups are decoded side by side.
 const GROUP: usize = 2048;
 
-/// The cache file's bytes for `records`, which must come sorted by path
-/// (as a scan lists stories), so that a scan can take them in order.
-pub fn encode<'a>(fingerprint: u64, records: impl Iterator<Item = (&'a Path, RecordRef<'a>)>) -> Vec<u8> {
-    let mut out = Encoder(Vec::with_capacity(1 << 20));
-    out.0.extend_from_slice(MAGIC);
-    out.u32(FORMAT);
-    out.u64(fingerprint);
-    let mut records = records.peekable();
-    while records.peek().is_some() {
+/// The cache file's bytes, in parts to be written one after the other: a
+/// record made by `record` of each of `items`, which must come sorted by
+/// path (as a scan lists stories), so that a scan can take them in order.
+/// Groups are encoded side by side.
+pub fn encode<'a, T: Sync>(
+    fingerprint: u64,
+    items: &'a [T],
+    record: impl Fn(&'a T) -> RecordRef<'a> + Sync,
+) -> Vec<Vec<u8>> {
+    use rayon::prelude::*;
+    let mut header = Encoder(Vec::with_capacity(20));
+    header.0.extend_from_slice(MAGIC);
+    header.u32(FORMAT);
+    header.u64(fingerprint);
+    let groups = items.par_chunks(GROUP).map(|chunk| {
         // A group: its length in bytes and records, then the records.
-        let start = out.0.len();
+        let mut out = Encoder(Vec::with_capacity(chunk.len() * 512));
         out.u64(0);
-        out.u32(0);
-        let mut count = 0u32;
-        for (path, record) in records.by_ref().take(GROUP) {
-            out.record(path, &record);
-            count += 1;
+        out.u32(u32::try_from(chunk.len()).unwrap_or(u32::MAX));
+        for item in chunk {
+            out.record(&record(item));
         }
-        let len = (out.0.len() - start - 12) as u64;
-        out.0[start..start + 8].copy_from_slice(&len.to_le_bytes());
-        out.0[start + 8..start + 12].copy_from_slice(&count.to_le_bytes());
+        let len = (out.0.len() - 12) as u64;
+        out.0[..8].copy_from_slice(&len.to_le_bytes());
+        out.0
+    });
+    let mut parts: Vec<Vec<u8>> = std::iter::once(header.0).chain(groups.collect::<Vec<_>>()).collect();
+    let mut sum = xxhash_rust::xxh3::Xxh3Default::new();
+    for part in &parts {
+        sum.update(part);
     }
-    let sum = xxhash_rust::xxh3::xxh3_64(&out.0);
-    out.u64(sum);
-    out.0
+    parts.push(sum.digest().to_le_bytes().to_vec());
+    parts
 }
 
 /// The records in `bytes`, in the order they were written, or `None` if
 /// they are not a whole cache file written with `fingerprint`. Never
 /// panics, whatever the bytes.
-pub fn decode(bytes: &[u8], fingerprint: u64) -> Option<Vec<(PathBuf, Record)>> {
+pub fn decode(bytes: &[u8], fingerprint: u64) -> Option<Vec<Record>> {
     use rayon::prelude::*;
     let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
     if xxhash_rust::xxh3::xxh3_64(body) != u64::from_le_bytes(sum.try_into().ok()?) {
@@ -210,7 +218,7 @@ pub fn decode(bytes: &[u8], fingerprint: u64) -> Option<Vec<(PathBuf, Record)>> 
         let count = d.u32()?;
         groups.push((count, d.take(len)?));
     }
-    let decoded: Vec<Vec<(PathBuf, Record)>> = groups
+    let decoded: Vec<Vec<Record>> = groups
         .into_par_iter()
         .map(|(count, group)| {
             let mut d = Decoder { buf: group, pos: 0 };
@@ -228,8 +236,7 @@ pub fn decode(bytes: &[u8], fingerprint: u64) -> Option<Vec<(PathBuf, Record)>> 
 struct Encoder(Vec<u8>);
 
 impl Encoder {
-    fn record(&mut self, path: &Path, record: &RecordRef<'_>) {
-        self.path(path);
+    fn record(&mut self, record: &RecordRef<'_>) {
         self.seen(record.seen);
         self.story(record.story);
         self.u32(u32::try_from(record.warnings.len()).unwrap_or(u32::MAX));
@@ -321,7 +328,14 @@ impl Encoder {
         });
         self.u64(s.hash);
         self.str(&s.id);
-        self.str(&s.link);
+        // Most links are their story's id: said in one byte.
+        match s.link == s.id {
+            true => self.u8(1),
+            false => {
+                self.u8(0);
+                self.str(&s.link);
+            }
+        }
         self.str(&s.title);
         self.u8(u8::from(s.title_from_body));
         self.opt_str(s.kicker.as_deref());
@@ -367,8 +381,7 @@ struct Decoder<'a> {
 }
 
 impl<'a> Decoder<'a> {
-    fn record(&mut self) -> Option<(PathBuf, Record)> {
-        let path = self.path()?;
+    fn record(&mut self) -> Option<Record> {
         let seen = self.seen()?;
         let story = self.story()?;
         let n = self.u32()?;
@@ -380,7 +393,7 @@ impl<'a> Decoder<'a> {
             true => Some(Arc::from(self.str()?)),
             false => None,
         };
-        Some((path, Record { seen, story, warnings, body }))
+        Some(Record { seen, story, warnings, body })
     }
 
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
@@ -478,7 +491,12 @@ impl<'a> Decoder<'a> {
             _ => return None,
         };
         let hash = self.u64()?;
-        let (id, link, title) = (self.string()?, self.string()?, self.string()?);
+        let id = self.string()?;
+        let link = match self.bool()? {
+            true => id.clone(),
+            false => self.string()?,
+        };
+        let title = self.string()?;
         let title_from_body = self.bool()?;
         let kicker = self.opt_str()?;
         let subtitle = self.opt_str()?;
@@ -594,13 +612,9 @@ mod tests {
         }
     }
 
-    fn encoded(records: &[(PathBuf, Record)]) -> Vec<u8> {
-        encode(
-            7,
-            records.iter().map(|(p, r)| {
-                (p.as_path(), RecordRef { seen: r.seen, story: &r.story, warnings: &r.warnings, body: r.body.clone() })
-            }),
-        )
+    fn encoded(records: &[Record]) -> Vec<u8> {
+        encode(7, records, |r| RecordRef { seen: r.seen, story: &r.story, warnings: &r.warnings, body: r.body.clone() })
+            .concat()
     }
 
     #[test]
@@ -611,7 +625,15 @@ mod tests {
         second.seen.settled = false;
         second.story.kicker = None;
         second.story.updated = None;
-        let records = vec![(PathBuf::from("a.md"), record()), (PathBuf::from("b/c.txt"), second)];
+        second.story.path = PathBuf::from("b/c.txt");
+        second.story.link = "https://elsewhere.example.org/c".into();
+        let mut records = vec![record(), second];
+        // More than a group, in order.
+        for i in 0..(GROUP * 2 + 3) {
+            let mut r = record();
+            r.story.path = PathBuf::from(format!("z/{i:05}.md"));
+            records.push(r);
+        }
         let bytes = encoded(&records);
         let back = decode(&bytes, 7).expect("decodes");
         assert_eq!(back, records);
@@ -619,7 +641,7 @@ mod tests {
 
     #[test]
     fn another_fingerprint_a_flipped_bit_or_a_cut_are_refused() {
-        let bytes = encoded(&[(PathBuf::from("a.md"), record())]);
+        let bytes = encoded(&[record()]);
         assert!(decode(&bytes, 7).is_some());
         assert!(decode(&bytes, 8).is_none(), "another configuration");
         for i in [0, 9, bytes.len() / 2, bytes.len() - 1] {
@@ -637,7 +659,7 @@ mod tests {
     #[test]
     fn garbage_with_a_good_checksum_is_refused_without_panicking() {
         let mut state = 0x1234_5678_u64;
-        for len in [0usize, 1, 20, 28, 29, 100, 4096] {
+        for len in [1usize, 20, 28, 29, 100, 4096] {
             let mut body = MAGIC.to_vec();
             body.extend_from_slice(&FORMAT.to_le_bytes());
             body.extend_from_slice(&7u64.to_le_bytes());
@@ -649,6 +671,18 @@ mod tests {
             body.extend_from_slice(&sum.to_le_bytes());
             assert!(decode(&body, 7).is_none(), "{len} random bytes");
         }
+        assert_eq!(
+            encoded(&[]),
+            [
+                MAGIC.as_slice(),
+                &FORMAT.to_le_bytes(),
+                &7u64.to_le_bytes(),
+                &xxhash_rust::xxh3::xxh3_64(&[MAGIC.as_slice(), &FORMAT.to_le_bytes(), &7u64.to_le_bytes()].concat())
+                    .to_le_bytes()
+            ]
+            .concat()
+        );
+        assert_eq!(decode(&encoded(&[]), 7), Some(Vec::new()), "no story, no group");
     }
 
     #[test]

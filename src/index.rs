@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 use rayon::prelude::*;
 
 use crate::article::Story;
+use crate::cache::Seen;
 use crate::config::Taxonomy;
 use crate::slug::safe_name;
 
@@ -19,6 +20,9 @@ use crate::slug::safe_name;
 pub struct Entry {
     pub story: Story,
     pub changed: Option<DateTime<Utc>>,
+    /// The identity of the file this version was read from (`None` for a
+    /// symlinked story): what the story cache records.
+    pub seen: Option<Seen>,
 }
 
 impl Entry {
@@ -361,6 +365,19 @@ impl Index {
         self.by_path.keys()
     }
 
+    /// Every entry, in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.by_path.values().map(|e| &**e)
+    }
+
+    /// Records that the story at `path` was read again from a file of
+    /// identity `seen`, its text unchanged.
+    pub fn set_seen(&mut self, path: &Path, seen: Option<Seen>) {
+        if let Some(entry) = self.by_path.get_mut(path) {
+            entry.seen = seen;
+        }
+    }
+
     /// Adds or replaces the story at `entry.story.path`; returns the old entry.
     pub fn insert(&mut self, entry: Entry) -> Option<Entry> {
         let old = self.remove(&entry.story.path);
@@ -563,6 +580,7 @@ mod tests {
                 lang: None,
             },
             changed: None,
+            seen: None,
         }
     }
 

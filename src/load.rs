@@ -323,8 +323,22 @@ fn list_folder(dir: &Path, root: &Path, rel_dir: &Path) -> Listing {
 /// order for relative paths, a byte comparison with `/` as the least byte.
 pub(crate) fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
     use std::os::unix::ffi::OsStrExt;
-    let key = |b: &u8| if *b == b'/' { 0 } else { *b };
-    a.as_os_str().as_bytes().iter().map(key).cmp(b.as_os_str().as_bytes().iter().map(key))
+    let (a, b) = (a.as_os_str().as_bytes(), b.as_os_str().as_bytes());
+    // Where they first differ, eight bytes at a time while they agree (no
+    // path holds a NUL byte, so mapping `/` to it keeps them different).
+    let common = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= common && a[i..i + 8] == b[i..i + 8] {
+        i += 8;
+    }
+    while i < common && a[i] == b[i] {
+        i += 1;
+    }
+    let key = |b: u8| if b == b'/' { 0 } else { b };
+    match (a.get(i), b.get(i)) {
+        (Some(&x), Some(&y)) => key(x).cmp(&key(y)),
+        _ => a.len().cmp(&b.len()),
+    }
 }
 
 /// Sorts relative paths as `Path`'s own order does (component by
@@ -377,6 +391,9 @@ pub struct Known {
 }
 
 /// What a scan learned of one story file.
+// Unboxed: a cold scan reads every file, and a box would cost an
+// allocation per story to save space in a vector that holds one chunk.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Outcome {
     /// Its identity matches the trusted record the scan was given: not read.

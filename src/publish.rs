@@ -77,12 +77,15 @@ fn holds(path: &Path, bytes: &[u8]) -> bool {
     Read::by_ref(&mut file).take(bytes.len() as u64 + 1).read_to_end(&mut old).is_ok() && old == bytes
 }
 
-/// Replaces `path` with `bytes` atomically (temp file beside it, rename)
-/// but without waiting for the disk: for files that are checked when read
-/// and worth nothing but time when lost, such as the story cache.
-pub fn replace_unsynced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Replaces `path` with `parts` one after the other, atomically (temp
+/// file beside it, rename) but without waiting for the disk: for files
+/// that are checked when read and worth nothing but time when lost, such
+/// as the story cache.
+pub fn replace_unsynced(path: &Path, parts: &[Vec<u8>]) -> std::io::Result<()> {
     let (mut tmp, _) = temp_file_for(path)?;
-    tmp.write_all(bytes).map_err(|e| about(path, &e))?;
+    for part in parts {
+        tmp.write_all(part).map_err(|e| about(path, &e))?;
+    }
     tmp.persist(path).map_err(|e| about(path, &e.error))?;
     Ok(())
 }

@@ -38,18 +38,26 @@ const SCAN_CHUNK: usize = 1024;
 /// the scan lists stories: one pass over both); records of paths before
 /// it, which the scan did not list, go to `passed`.
 fn next_record(
-    cached: &mut std::iter::Peekable<std::vec::IntoIter<(PathBuf, Record)>>,
+    cached: &mut std::iter::Peekable<std::vec::IntoIter<Record>>,
     path: &Path,
-    passed: &mut Vec<(PathBuf, Record)>,
+    passed: &mut Vec<Record>,
 ) -> Option<Record> {
-    while let Some((next, _)) = cached.peek() {
-        match load::path_order(next, path) {
+    while let Some(next) = cached.peek() {
+        match load::path_order(&next.story.path, path) {
             std::cmp::Ordering::Less => passed.extend(cached.next()),
-            std::cmp::Ordering::Equal => return cached.next().map(|(_, record)| record),
+            std::cmp::Ordering::Equal => return cached.next(),
             std::cmp::Ordering::Greater => return None,
         }
     }
     None
+}
+
+/// A chunk of a scan, read and waiting to be taken in: the paths, their
+/// cache records (if any) and what reading them gave.
+struct ReadChunk<'a> {
+    paths: &'a [PathBuf],
+    records: Vec<Option<Record>>,
+    outcomes: Vec<Outcome>,
 }
 
 /// What taking in one scanned story file did to its rendered body.
@@ -193,7 +201,6 @@ impl Engine {
             self.stories.index.reserve(paths.len());
         }
         self.stories.state.reserve(paths.len());
-        self.stories.seen.reserve(paths.len().saturating_sub(self.stories.seen.len()));
         // The story cache of the last run: a story whose file kept its
         // identity is taken from it unread.
         let mut cached = self.stories.take_cached().into_iter().peekable();
@@ -201,7 +208,7 @@ impl Engine {
         let mut passed = Vec::new();
         let (stories, rendered) = (&mut self.stories, &mut self.output.rendered);
         let mut intake = Intake { config, dirty: &mut self.output.dirty, report: &mut report, now };
-        let mut read: Option<(&[PathBuf], Vec<Option<Record>>, Vec<Outcome>)> = None;
+        let mut read: Option<ReadChunk<'_>> = None;
         let mut unread = 0usize;
         for chunk in paths.chunks(SCAN_CHUNK).map(Some).chain([None]) {
             let records: Vec<Option<Record>> =
@@ -209,7 +216,7 @@ impl Engine {
             let (outcomes, ()) = rayon::join(
                 || chunk.map(|chunk| load::read_all(&config.articles_dir, chunk, limits, site, &records, &cancel)),
                 || {
-                    if let Some((chunk, records, outcomes)) = read.take() {
+                    if let Some(ReadChunk { paths: chunk, records, outcomes }) = read.take() {
                         for ((path, outcome), record) in chunk.iter().zip(outcomes).zip(records) {
                             unread += usize::from(matches!(outcome, Outcome::Unchanged));
                             let body = take_in(stories, &mut intake, path, outcome, record, bulk.as_mut());
@@ -225,17 +232,18 @@ impl Engine {
             if cancel.load(Ordering::Relaxed) {
                 return Err(FatalError::Cancelled);
             }
-            read = chunk.zip(outcomes).map(|(chunk, outcomes)| (chunk, records, outcomes));
+            read = chunk.zip(outcomes).map(|(paths, outcomes)| ReadChunk { paths, records, outcomes });
         }
         // Stories in a folder that cannot be read now keep the version the
         // last run saw.
         passed.extend(cached);
-        let (hidden, gone): (Vec<(PathBuf, Record)>, Vec<_>) = passed.into_iter().partition(|(p, _)| kept(p));
+        let (hidden, gone): (Vec<Record>, Vec<_>) = passed.into_iter().partition(|r| kept(&r.story.path));
         if !gone.is_empty() {
             // Records of files deleted while stopped: drop them from the file too.
             stories.cache_changed();
         }
-        for (path, mut record) in hidden {
+        for mut record in hidden {
+            let path = record.story.path.clone();
             if stories.index.get(&path).is_some() {
                 continue;
             }
@@ -455,6 +463,7 @@ impl Engine {
         let out_dir = self.config.output_dir.clone();
         self.publish_media(now);
         let save = self.stories.state_save_due();
+        let save_cache = self.stories.cache_save_due();
         let mut batch = Batch::new(&out_dir);
         let planner = Planner::new(&self.config, &self.stories.index, now);
         let mut renderer =
@@ -462,12 +471,17 @@ impl Engine {
         let rendered = renderer.render(&planner, &mut batch);
         drop(planner);
         let bodies = self.output.bodies_rendered.swap(0, Ordering::Relaxed);
+        // The state and the story cache, when due, are serialized while the
+        // disk takes the last feeds.
         let mut stories_json = None;
+        let mut cache = None;
         let written = rendered.and_then(|expected| {
-            // Every feed is with the writer now: when the state is due to
-            // be saved, its stories are serialized while the disk takes them.
             batch.flush().map_err(|e| output_error(&self.config, e))?;
             stories_json = save.then(|| self.stories.state.stories_json());
+            if save_cache {
+                let rendered = &self.output.rendered;
+                cache = self.stories.encode_cache(&self.config, |path, hash| rendered.get(path, hash));
+            }
             Ok((expected, batch.finish().map_err(|e| output_error(&self.config, e))?))
         });
         let (expected, replaced) = match written {
@@ -492,7 +506,11 @@ impl Engine {
                 let json = self.stories.state.finish_json(stories);
                 self.stories.write_state(&self.config.state_file, json);
             }
-            None => self.save_state_if_due(),
+            None if self.stories.state_save_due() => self.stories.save_state(&self.config.state_file),
+            None => {}
+        }
+        if let Some(bytes) = cache {
+            self.stories.write_cache(&self.config, &bytes);
         }
         Ok(published)
     }

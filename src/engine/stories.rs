@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use rayon::slice::ParallelSliceMut;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -44,15 +46,12 @@ pub(super) struct Stories {
     /// Story files that are symlinks, with the file each points at: a
     /// change to the target changes them (the OS reports only the target).
     pub(super) links: DependsOn,
-    /// The identity of the file each indexed story's version was read
-    /// from (none for a symlinked story): what the story cache records.
-    pub(super) seen: HashMap<PathBuf, Seen>,
     /// What parsing each indexed story's version warned about, for the
     /// stories that have warnings.
     pub(super) warned: HashMap<PathBuf, Vec<StoryError>>,
     /// The story cache as the last run left it (sorted by path, as a scan
     /// lists stories), until the first scan has taken what it could use.
-    cached: Vec<(PathBuf, Record)>,
+    cached: Vec<Record>,
     /// The state changed since it was last written, and when that was.
     state_dirty: bool,
     state_saved: Option<Instant>,
@@ -75,7 +74,6 @@ impl Stories {
             media: HashMap::new(),
             media_refs: DependsOn::default(),
             links: DependsOn::default(),
-            seen: HashMap::new(),
             warned: HashMap::new(),
             state_dirty: false,
             state_saved: None,
@@ -88,13 +86,12 @@ impl Stories {
     }
 
     /// The story cache as the last run left it, once; empty after that.
-    pub(super) fn take_cached(&mut self) -> Vec<(PathBuf, Record)> {
+    pub(super) fn take_cached(&mut self) -> Vec<Record> {
         std::mem::take(&mut self.cached)
     }
 
     /// Takes `path` out of the index; whether it was there. Its feeds are marked.
     pub(super) fn forget(&mut self, config: &Config, dirty: &mut Dirty, path: &Path) -> bool {
-        self.seen.remove(path);
         self.warned.remove(path);
         self.cache_dirty = true;
         self.media.remove(path);
@@ -213,10 +210,6 @@ impl Stories {
             self.media.remove(path);
         }
         self.media_refs.set(path, load::local_media_refs(&story));
-        match seen {
-            Some(seen) => self.seen.insert(path.to_owned(), seen),
-            None => self.seen.remove(path),
-        };
         if !warnings.is_empty() {
             self.warned.insert(path.to_owned(), warnings);
         } else if !self.warned.is_empty() {
@@ -226,6 +219,7 @@ impl Stories {
         let restored = self.failing.remove(path).is_some();
         self.unread.remove(path);
         if !self.index.is_empty() && self.index.get(path).is_some_and(|e| e.story == story) {
+            self.index.set_seen(path, seen);
             if restored {
                 // Its feeds may hold a stand-in for its body from
                 // while it was broken: render them again.
@@ -240,9 +234,9 @@ impl Stories {
         dirty.mark(config, &self.index, &story);
         let id = story.id.clone();
         match bulk {
-            Some(bulk) => bulk.add(Box::new(Entry { story, changed })),
+            Some(bulk) => bulk.add(Box::new(Entry { story, changed, seen })),
             None => {
-                if let Some(old) = self.index.insert(Entry { story, changed }) {
+                if let Some(old) = self.index.insert(Entry { story, changed, seen }) {
                     dirty.mark(config, &self.index, &old.story);
                     if old.story.id != id {
                         self.mark_claimants(config, dirty, &old.story.id);
@@ -330,31 +324,47 @@ impl Stories {
     /// read from a file of its own (a symlinked story is read each time),
     /// with the identity of that file, its warnings and, where `body`
     /// has it, its content HTML. Unless it holds all that already.
-    pub(super) fn save_cache(&mut self, config: &Config, body: impl Fn(&Path, u64) -> Option<Arc<str>>) {
+    pub(super) fn save_cache(&mut self, config: &Config, body: impl Fn(&Path, u64) -> Option<Arc<str>> + Sync) {
+        if let Some(bytes) = self.encode_cache(config, body) {
+            self.write_cache(config, &bytes);
+        }
+    }
+
+    /// The story cache's bytes, when it changed since it was last written
+    /// (see [`Stories::save_cache`]).
+    pub(super) fn encode_cache(
+        &self,
+        config: &Config,
+        body: impl Fn(&Path, u64) -> Option<Arc<str>> + Sync,
+    ) -> Option<Vec<Vec<u8>>> {
         if !self.cache_dirty {
-            return;
+            return None;
         }
         let started = Instant::now();
-        let mut paths: Vec<&PathBuf> = self.seen.keys().collect();
-        load::sort_paths(&mut paths);
-        let records = paths.into_iter().filter_map(|path| {
-            let seen = self.seen.get(path)?;
-            let entry = self.index.get(path)?;
-            let warnings = self.warned.get(path).map_or(&[][..], Vec::as_slice);
-            let body = body(path, entry.story.hash);
-            Some((path.as_path(), RecordRef { seen: *seen, story: &entry.story, warnings, body }))
+        let mut entries: Vec<(&Entry, Seen)> = self.index.entries().filter_map(|e| Some((e, e.seen?))).collect();
+        entries.par_sort_unstable_by(|(a, _), (b, _)| load::path_order(&a.story.path, &b.story.path));
+        let no_warnings: &[StoryError] = &[];
+        let bytes = cache::encode(cache::fingerprint(config), &entries, |(entry, seen)| {
+            let story = &entry.story;
+            let warnings = match self.warned.is_empty() {
+                true => no_warnings,
+                false => self.warned.get(&story.path).map_or(no_warnings, Vec::as_slice),
+            };
+            RecordRef { seen: *seen, story, warnings, body: body(&story.path, story.hash) }
         });
-        let bytes = cache::encode(cache::fingerprint(config), records);
+        let kib = bytes.iter().map(Vec::len).sum::<usize>() / 1024;
+        tracing::debug!("made the story cache ({kib} KiB) in {} ms", started.elapsed().as_millis());
+        Some(bytes)
+    }
+
+    /// Writes bytes [`Stories::encode_cache`] made.
+    pub(super) fn write_cache(&mut self, config: &Config, bytes: &[Vec<u8>]) {
         let path = cache::path_for(&config.state_file);
-        self.cache_saved = Some(Instant::now());
+        let started = Instant::now();
+        self.cache_saved = Some(started);
         self.cache_dirty = false;
-        match crate::publish::replace_unsynced(&path, &bytes) {
-            Ok(()) => tracing::debug!(
-                "saved the story cache ({} records, {} KiB) in {} ms",
-                self.seen.len(),
-                bytes.len() / 1024,
-                started.elapsed().as_millis()
-            ),
+        match crate::publish::replace_unsynced(&path, bytes) {
+            Ok(()) => tracing::debug!("wrote the story cache in {} ms", started.elapsed().as_millis()),
             Err(e) => tracing::warn!(
                 "{}: cannot save the story cache ({e}); the next start reads every story",
                 path.display()
