@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, SubsecRound, Utc};
 use chrono_tz::Tz;
 use rayon::prelude::*;
 
@@ -26,10 +26,12 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// Front matter `updated`, else the last change seen, else `date`; never
-    /// before `date`.
+    /// Front matter `updated`, else the last change seen (in whole
+    /// seconds: the moment feedsmith noticed it, not a measurement), else
+    /// `date`; never before `date`.
     pub fn updated(&self) -> DateTime<Utc> {
-        self.story.updated.or(self.changed).unwrap_or(self.story.date).max(self.story.date)
+        let seen = self.changed.map(|c| c.trunc_subsecs(0));
+        self.story.updated.or(seen).unwrap_or(self.story.date).max(self.story.date)
     }
 }
 

@@ -84,27 +84,25 @@ fn resolve_srcset(value: &str, base: &Url) -> Option<String> {
     (!candidates.is_empty()).then(|| candidates.join(", "))
 }
 
-/// The headline as the paper prints it — kicker (引题), headline, subtitle
-/// (副题) — followed by the body. Without kicker and subtitle the body is
-/// returned as it is, since readers show the title themselves.
-pub fn frame(kicker: Option<&str>, title: &str, subtitle: Option<&str>, body: &str) -> String {
+/// The kicker (引题) and subtitle (副题) as the paper prints them around
+/// the headline, in a small header block a reader can style
+/// (`p.kicker`, `p.subtitle`), followed by the body. The headline itself
+/// is not repeated: readers show the title above the content. Without
+/// kicker and subtitle the body is returned as it is.
+pub fn frame(kicker: Option<&str>, subtitle: Option<&str>, body: &str) -> String {
     if kicker.is_none() && subtitle.is_none() {
         return body.to_owned();
     }
-    let mut out = String::with_capacity(body.len() + 256);
+    let mut out = String::with_capacity(body.len() + 128);
     out.push_str("<header>");
-    if let Some(k) = kicker {
-        out.push_str("<p class=\"kicker\">");
-        out.push_str(&escape(k));
-        out.push_str("</p>");
-    }
-    out.push_str("<h1>");
-    out.push_str(&escape(title));
-    out.push_str("</h1>");
-    if let Some(s) = subtitle {
-        out.push_str("<p class=\"subtitle\">");
-        out.push_str(&escape(s));
-        out.push_str("</p>");
+    for (class, text) in [("kicker", kicker), ("subtitle", subtitle)] {
+        if let Some(text) = text {
+            out.push_str("<p class=\"");
+            out.push_str(class);
+            out.push_str("\">");
+            out.push_str(&escape(text));
+            out.push_str("</p>");
+        }
     }
     out.push_str("</header>\n");
     out.push_str(body);
@@ -199,12 +197,13 @@ mod tests {
     }
 
     #[test]
-    fn frame_prints_kicker_headline_subtitle_in_order() {
-        let html = frame(Some("引题<"), "标题", Some("副题"), "<p>正文</p>");
+    fn frame_prints_kicker_then_subtitle_and_never_the_headline() {
+        let html = frame(Some("引题<"), Some("副题"), "<p>正文</p>");
         assert_eq!(
             html,
-            "<header><p class=\"kicker\">引题&lt;</p><h1>标题</h1><p class=\"subtitle\">副题</p></header>\n<p>正文</p>"
+            "<header><p class=\"kicker\">引题&lt;</p><p class=\"subtitle\">副题</p></header>\n<p>正文</p>"
         );
-        assert_eq!(frame(None, "标题", None, "<p>x</p>"), "<p>x</p>");
+        assert_eq!(frame(None, Some("副题"), "<p>x</p>"), "<header><p class=\"subtitle\">副题</p></header>\n<p>x</p>");
+        assert_eq!(frame(None, None, "<p>x</p>"), "<p>x</p>");
     }
 }

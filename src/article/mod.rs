@@ -410,7 +410,7 @@ pub fn content_html(story: &Story, text: &str) -> String {
         Some(base) => html::sanitize(&raw, base),
         None => ammonia::clean(&raw),
     };
-    html::frame(story.kicker.as_deref(), &story.title, story.subtitle.as_deref(), &clean)
+    html::frame(story.kicker.as_deref(), story.subtitle.as_deref(), &clean)
 }
 
 /// Cuts `text` to at most `max` characters (never inside a character),
@@ -613,13 +613,12 @@ mod tests {
         let s = story("a.md", text);
         let html = content_html(&s, text);
         assert!(
-            html.starts_with(
-                "<header><p class=\"kicker\">引题</p><h1>标题</h1><p class=\"subtitle\">副题</p></header>"
-            ),
+            html.starts_with("<header><p class=\"kicker\">引题</p><p class=\"subtitle\">副题</p></header>"),
             "{html}"
         );
         assert!(html.contains("href=\"https://news.example.com/b/\""), "{html}");
         assert!(!html.contains("script"), "{html}");
+        assert!(!html.contains("标题"), "the headline is not repeated in the content: {html}");
         assert_eq!(s.title, "标题", "kicker and subtitle never enter the title");
     }
 

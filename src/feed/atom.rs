@@ -64,7 +64,12 @@ fn to_entry(feed: &Feed, item: &super::Item) -> Entry {
         id: item.id.clone(),
         updated: item.updated,
         published: Some(item.published),
-        authors: item.authors.iter().map(|a| person(a)).collect(),
+        // Every entry names its authors: many readers ignore the feed's.
+        authors: if item.authors.is_empty() {
+            vec![person(&feed.author)]
+        } else {
+            item.authors.iter().map(|a| person(a)).collect()
+        },
         categories,
         links: std::iter::once(link(&item.link, "alternate", Some("text/html")))
             .chain(item.image.iter().chain(&item.attachments).map(|m| Link {

@@ -99,7 +99,11 @@ pub fn to_json_feed(feed: &Feed) -> String {
                     summary: &item.summary,
                     date_published: item.published.to_rfc3339(),
                     date_modified: item.updated.to_rfc3339(),
-                    authors: item.authors.iter().map(|name| Author { name }).collect(),
+                    // Every item names its authors: many readers ignore the feed's.
+                    authors: match item.authors.is_empty() {
+                        true => vec![Author { name: &feed.author }],
+                        false => item.authors.iter().map(|name| Author { name }).collect(),
+                    },
                     tags,
                     language: item.lang.as_deref(),
                     image: item.image.as_ref().map(|i| i.url.as_str()),

@@ -484,6 +484,7 @@ fn updated_moves_on_an_edit_is_remembered_and_ignores_touch() {
     assert_eq!(id2, id, "editing never changes the id");
     assert_eq!(published2, published, "editing never changes published");
     assert!(updated2.ends_with("+08:00"), "updated in the site's offset: {updated2}");
+    assert!(!updated2.contains('.'), "updated in whole seconds, as people read it: {updated2}");
     let moved = chrono::DateTime::parse_from_rfc3339(&updated2).expect("RFC 3339").to_utc();
     assert!(t0 <= moved && moved <= t1, "updated {updated2} is when the edit was seen ({t0}..{t1})");
     let (_, _, json_updated2) = json_item_dates(&s.out());

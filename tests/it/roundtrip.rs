@@ -285,11 +285,13 @@ fn assert_content(what: &str, html: &str, s: &Story) {
         assert!(!html.contains(bad), "{what}: content must not contain {bad:?}:\n{html}");
     }
     if s.content_in_order.iter().any(|n| n.contains("kicker")) {
-        // Kicker, then the headline, then the subtitle, then the body.
+        // Kicker, then the subtitle, then the body; the headline is the
+        // item's title and not repeated (readers showed it twice).
         let k = html.find("class=\"kicker\"").expect("kicker");
-        let h = html.find("<h1>").expect("headline");
         let sub = html.find("class=\"subtitle\"").expect("subtitle");
-        assert!(k < h && h < sub, "{what}: kicker, headline, subtitle order");
+        assert!(k < sub, "{what}: kicker, subtitle order");
+        let header = &html[..html.find("</header>").expect("header block")];
+        assert!(!header.contains("<h1>"), "{what}: the headline is repeated in the content:\n{html}");
     }
 }
 
@@ -372,6 +374,9 @@ fn check_entry(what: &str, kind: &FeedType, feed: &Feed, e: &Entry, s: &Story) {
         assert_eq!(e.updated, Some(date(s.updated).to_utc()), "{what}: updated");
     }
     assert_eq!(authors(feed, e), want_authors(s), "{what}: authors");
+    // On the item itself, not only inherited: most readers ignore the feed's.
+    let own: Vec<String> = e.authors.iter().map(|p| p.name.clone()).collect();
+    assert_eq!(own, want_authors(s), "{what}: the item names its authors itself");
 
     let terms: Vec<(&str, Option<&str>)> =
         e.categories.iter().map(|c| (c.term.as_str(), c.scheme.as_deref())).collect();

@@ -22,8 +22,15 @@ pub(crate) fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if kind.is_dir() {
                 stack.push(rel);
             } else {
-                let bytes = std::fs::read(dir.join(&rel)).expect("read output file");
-                files.insert(slash(&rel), bytes);
+                // A file renamed away or removed since the listing (a
+                // running daemon's temp file) is not there to compare.
+                match std::fs::read(dir.join(&rel)) {
+                    Ok(bytes) => {
+                        files.insert(slash(&rel), bytes);
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => panic!("read {}: {e}", dir.join(&rel).display()),
+                }
             }
         }
     }
