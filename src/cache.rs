@@ -111,16 +111,26 @@ pub struct RecordRef<'a> {
 }
 
 /// Where the cache of a state file lives: beside it, `state.json` →
-/// `state.cache`.
+/// `state.cache` (`x.cache` → `x.cache.cache`: never the state file itself).
 pub fn path_for(state_file: &Path) -> PathBuf {
-    state_file.with_extension("cache")
+    let beside = state_file.with_extension("cache");
+    if beside != state_file {
+        return beside;
+    }
+    let mut name = state_file.as_os_str().to_owned();
+    name.push(".cache");
+    PathBuf::from(name)
 }
 
-/// What the records depend on besides the files: the version, the site
-/// settings parsing uses and the folder the paths are relative to.
+/// What the records depend on besides the files: the program (its
+/// version, and the identity of its executable, so that a rebuilt binary
+/// parses afresh even under the same version), the site settings parsing
+/// uses and the folder the paths are relative to.
 pub fn fingerprint(config: &Config) -> u64 {
+    let program = std::env::current_exe().ok().and_then(|exe| Stamp::of(&exe));
+    let program = program.map(|s| (s.device, s.inode, s.len, s.modified));
     let text = format!(
-        "{FORMAT}\0{}\0{}\0{}\0{}\0{}\0{}",
+        "{FORMAT}\0{}\0{program:?}\0{}\0{}\0{}\0{}\0{}",
         env!("CARGO_PKG_VERSION"),
         config.base_url,
         config.timezone.name(),
@@ -136,7 +146,7 @@ pub fn fingerprint(config: &Config) -> u64 {
 /// lost but time).
 pub fn load(path: &Path, fingerprint: u64) -> Vec<Record> {
     let started = std::time::Instant::now();
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_regular(path) {
         Ok(bytes) => bytes,
         Err(e) => {
             if e.kind() != std::io::ErrorKind::NotFound {
@@ -164,39 +174,69 @@ pub fn load(path: &Path, fingerprint: u64) -> Vec<Record> {
 /// Records a group holds: groups are decoded side by side.
 const GROUP: usize = 2048;
 
-/// The cache file's bytes, in parts to be written one after the other: a
-/// record made by `record` of each of `items`, which must come sorted by
-/// path (as a scan lists stories), so that a scan can take them in order.
-/// Groups are encoded side by side.
-pub fn encode<'a, T: Sync>(
+/// The bytes of the regular file at `path`, opened without following a
+/// symlink or waiting on a FIFO, and read to the length it had when
+/// opened (a device or a growing file cannot make it read forever).
+fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let flags = libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY;
+    let file = std::fs::OpenOptions::new().read(true).custom_flags(flags).open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(meta.len()).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Groups encoded side by side before they are written: memory holds
+/// these few, never the whole cache.
+const GROUPS_AT_ONCE: usize = 4;
+
+/// Writes the cache file's bytes to `out`: a record made by `record` of
+/// each of `items`, which must come sorted by path (as a scan lists
+/// stories), so that a scan can take them in order.
+pub fn write<'a, T: Sync>(
+    out: &mut impl std::io::Write,
     fingerprint: u64,
     items: &'a [T],
     record: impl Fn(&'a T) -> RecordRef<'a> + Sync,
-) -> Vec<Vec<u8>> {
+) -> std::io::Result<()> {
     use rayon::prelude::*;
+    let mut sum = xxhash_rust::xxh3::Xxh3Default::new();
+    let mut put = |bytes: &[u8]| {
+        sum.update(bytes);
+        out.write_all(bytes)
+    };
     let mut header = Encoder(Vec::with_capacity(20));
     header.0.extend_from_slice(MAGIC);
     header.u32(FORMAT);
     header.u64(fingerprint);
-    let groups = items.par_chunks(GROUP).map(|chunk| {
-        // A group: its length in bytes and records, then the records.
-        let mut out = Encoder(Vec::with_capacity(chunk.len() * 512));
-        out.u64(0);
-        out.u32(u32::try_from(chunk.len()).unwrap_or(u32::MAX));
-        for item in chunk {
-            out.record(&record(item));
+    put(&header.0)?;
+    for batch in items.chunks(GROUP * GROUPS_AT_ONCE) {
+        let groups: Vec<Vec<u8>> = batch
+            .par_chunks(GROUP)
+            .map(|chunk| {
+                // A group: its length in bytes and records, then the records.
+                let mut group = Encoder(Vec::with_capacity(chunk.len() * 512));
+                group.u64(0);
+                group.u32(u32::try_from(chunk.len()).unwrap_or(u32::MAX));
+                for item in chunk {
+                    group.record(&record(item));
+                }
+                let len = (group.0.len() - 12) as u64;
+                group.0[..8].copy_from_slice(&len.to_le_bytes());
+                group.0
+            })
+            .collect();
+        for group in groups {
+            put(&group)?;
         }
-        let len = (out.0.len() - 12) as u64;
-        out.0[..8].copy_from_slice(&len.to_le_bytes());
-        out.0
-    });
-    let mut parts: Vec<Vec<u8>> = std::iter::once(header.0).chain(groups.collect::<Vec<_>>()).collect();
-    let mut sum = xxhash_rust::xxh3::Xxh3Default::new();
-    for part in &parts {
-        sum.update(part);
     }
-    parts.push(sum.digest().to_le_bytes().to_vec());
-    parts
+    let digest = sum.digest();
+    out.write_all(&digest.to_le_bytes())
 }
 
 /// The records in `bytes`, in the order they were written, or `None` if
@@ -613,8 +653,15 @@ mod tests {
     }
 
     fn encoded(records: &[Record]) -> Vec<u8> {
-        encode(7, records, |r| RecordRef { seen: r.seen, story: &r.story, warnings: &r.warnings, body: r.body.clone() })
-            .concat()
+        let mut out = Vec::new();
+        write(&mut out, 7, records, |r| RecordRef {
+            seen: r.seen,
+            story: &r.story,
+            warnings: &r.warnings,
+            body: r.body.clone(),
+        })
+        .expect("writing into memory");
+        out
     }
 
     #[test]
@@ -683,6 +730,29 @@ mod tests {
             .concat()
         );
         assert_eq!(decode(&encoded(&[]), 7), Some(Vec::new()), "no story, no group");
+    }
+
+    #[test]
+    fn the_cache_is_never_the_state_file() {
+        assert_eq!(path_for(Path::new("/s/state.json")), Path::new("/s/state.cache"));
+        assert_eq!(path_for(Path::new("/s/state")), Path::new("/s/state.cache"));
+        assert_eq!(path_for(Path::new("/s/x.cache")), Path::new("/s/x.cache.cache"));
+    }
+
+    #[test]
+    fn only_a_regular_file_is_read_as_a_cache() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let fifo = dir.path().join("fifo.cache");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+        if made {
+            assert!(load(&fifo, 7).is_empty(), "a FIFO is refused at once, not waited on");
+        }
+        let link = dir.path().join("link.cache");
+        std::os::unix::fs::symlink("/dev/zero", &link).expect("symlink");
+        assert!(load(&link, 7).is_empty(), "a link is not followed (to /dev/zero: endless)");
+        let file = dir.path().join("ok.cache");
+        std::fs::write(&file, encoded(&[record()])).expect("write");
+        assert_eq!(load(&file, 7), vec![record()]);
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub const DEFAULT_SERVE: &str = "127.0.0.1:8080";
 /// Reads every story and writes the feeds; 1 when some story was rejected.
 pub fn build(config: Config, now: DateTime<Utc>) -> Result<u8, FatalError> {
     crate::publish::remove_orphaned_temp_files(&config.output_dir);
+    crate::publish::remove_orphaned_temp_files_beside(&config.state_file);
     let mut engine = Engine::new(config);
     let report = engine.scan(now)?;
     print_report(&report);

@@ -145,7 +145,26 @@ impl Config {
         if let Some(file) = &overrides.state_file {
             config.state_file = cwd.join(file);
         }
+        config.check_state_outside_output()?;
         Ok(config)
+    }
+
+    /// The state file and the story cache beside it hold every story,
+    /// drafts and scheduled ones too: never where they would be published.
+    fn check_state_outside_output(&self) -> Result<(), FatalError> {
+        let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+        let (state, output) = (absolute(&self.state_file), absolute(&self.output_dir));
+        if !state.starts_with(&output) {
+            return Ok(());
+        }
+        Err(FatalError::Config {
+            path: self.state_file.clone(),
+            message: format!(
+                "the state file is inside the output folder {}, where it and the story cache beside it (drafts and scheduled stories included) would be published",
+                self.output_dir.display()
+            ),
+            hint: "put `state_file` (or --state) outside `output_dir`, such as the default .feedsmith/state.json".into(),
+        })
     }
 
     pub fn from_file(path: &Path) -> Result<Config, FatalError> {

@@ -77,15 +77,19 @@ fn holds(path: &Path, bytes: &[u8]) -> bool {
     Read::by_ref(&mut file).take(bytes.len() as u64 + 1).read_to_end(&mut old).is_ok() && old == bytes
 }
 
-/// Replaces `path` with `parts` one after the other, atomically (temp
-/// file beside it, rename) but without waiting for the disk: for files
-/// that are checked when read and worth nothing but time when lost, such
-/// as the story cache.
-pub fn replace_unsynced(path: &Path, parts: &[Vec<u8>]) -> std::io::Result<()> {
+/// Replaces `path` with what `write` writes, atomically (temp file beside
+/// it, rename) but without waiting for the disk: for files that are
+/// checked when read and worth nothing but time when lost, such as the
+/// story cache. A failed `write` leaves the old file.
+pub fn replace_unsynced(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<&mut fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let (mut tmp, _) = temp_file_for(path)?;
-    for part in parts {
-        tmp.write_all(part).map_err(|e| about(path, &e))?;
-    }
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+    write(&mut out).map_err(|e| about(path, &e))?;
+    out.flush().map_err(|e| about(path, &e))?;
+    drop(out);
     tmp.persist(path).map_err(|e| about(path, &e.error))?;
     Ok(())
 }
@@ -157,6 +161,21 @@ pub fn remove_orphaned_temp_files(dir: &Path) {
             } else if kind.is_file() && is_temp_file(&name) && is_orphan(&name) {
                 let _ = fs::remove_file(entry.path());
             }
+        }
+    }
+}
+
+/// Removes the temp files a killed feedsmith left beside `file` (the
+/// state file and the story cache are replaced through them), in its
+/// folder only.
+pub fn remove_orphaned_temp_files_beside(file: &Path) {
+    let dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if entry.file_type().is_ok_and(|t| t.is_file()) && is_temp_file(&name) && is_orphan(&name) {
+            let _ = fs::remove_file(entry.path());
         }
     }
 }
@@ -449,6 +468,17 @@ mod tests {
         assert!(!gone.exists() && !old_style.exists(), "orphans removed");
         assert!(ours.exists() && init.exists(), "files of running processes stay");
         assert!(other.exists(), "only feedsmith's temp files are touched");
+
+        // Beside the state file: that folder only, not below it.
+        let state = dir.path().join("state.json");
+        let beside = dir.path().join(".feedsmith-4194999-cache.tmp");
+        let below = sub.join(".feedsmith-4194999-def.tmp");
+        fs::write(&beside, "x").expect("write");
+        fs::write(&below, "x").expect("write");
+        remove_orphaned_temp_files_beside(&state);
+        assert!(!beside.exists(), "an orphan beside the state file is removed");
+        assert!(below.exists(), "folders below are not walked");
+        assert!(ours.exists() && init.exists() && other.exists());
     }
 
     #[test]

@@ -347,9 +347,10 @@ impl Engine {
     }
 
     /// Swaps in a new configuration. What survives a reload: the state file
-    /// (saved first, then read by the new engine), the cancel flag, the
-    /// last good version (index entry and rendered body) of every story
-    /// that is malformed right now, and the list of files written, so that
+    /// and the story cache (saved first, then read by the new engine), the
+    /// cancel flag, the last good version (index entry and rendered body)
+    /// of every story that is malformed right now unless the new settings
+    /// parse stories differently, and the list of files written, so that
     /// files the old configuration wrote and the new one does not are
     /// removed. Everything else is read and rendered again.
     pub fn reconfigure(&mut self, config: Config, now: DateTime<Utc>) -> Result<Report, FatalError> {
@@ -357,8 +358,16 @@ impl Engine {
         let mut fresh = Engine::new(config);
         fresh.cancel = self.cancel.clone();
         let report = fresh.scan(now)?;
-        let failing: Vec<PathBuf> = fresh.stories.failing.keys().cloned().collect();
+        // A last good version parsed under other settings (another
+        // `base_url`, `timezone`…) would publish old links and ids: it is
+        // kept only when the settings parsing uses are the same.
+        let same_parsing = crate::cache::fingerprint(&self.config) == crate::cache::fingerprint(&fresh.config);
+        let failing: Vec<PathBuf> =
+            if same_parsing { fresh.stories.failing.keys().cloned().collect() } else { Vec::new() };
         for path in failing {
+            if fresh.stories.index.get(&path).is_some() {
+                continue; // restored from the story cache already
+            }
             if let Some(entry) = self.stories.index.get(&path) {
                 fresh.stories.index.insert(entry.clone());
             }
@@ -474,13 +483,12 @@ impl Engine {
         // The state and the story cache, when due, are serialized while the
         // disk takes the last feeds.
         let mut stories_json = None;
-        let mut cache = None;
         let written = rendered.and_then(|expected| {
             batch.flush().map_err(|e| output_error(&self.config, e))?;
             stories_json = save.then(|| self.stories.state.stories_json());
             if save_cache {
                 let rendered = &self.output.rendered;
-                cache = self.stories.encode_cache(&self.config, |path, hash| rendered.get(path, hash));
+                self.stories.save_cache(&self.config, |path, hash| rendered.get(path, hash));
             }
             Ok((expected, batch.finish().map_err(|e| output_error(&self.config, e))?))
         });
@@ -508,9 +516,6 @@ impl Engine {
             }
             None if self.stories.state_save_due() => self.stories.save_state(&self.config.state_file),
             None => {}
-        }
-        if let Some(bytes) = cache {
-            self.stories.write_cache(&self.config, &bytes);
         }
         Ok(published)
     }

@@ -325,48 +325,31 @@ impl Stories {
     /// with the identity of that file, its warnings and, where `body`
     /// has it, its content HTML. Unless it holds all that already.
     pub(super) fn save_cache(&mut self, config: &Config, body: impl Fn(&Path, u64) -> Option<Arc<str>> + Sync) {
-        if let Some(bytes) = self.encode_cache(config, body) {
-            self.write_cache(config, &bytes);
-        }
-    }
-
-    /// The story cache's bytes, when it changed since it was last written
-    /// (see [`Stories::save_cache`]).
-    pub(super) fn encode_cache(
-        &self,
-        config: &Config,
-        body: impl Fn(&Path, u64) -> Option<Arc<str>> + Sync,
-    ) -> Option<Vec<Vec<u8>>> {
         if !self.cache_dirty {
-            return None;
+            return;
         }
         let started = Instant::now();
         let mut entries: Vec<(&Entry, Seen)> = self.index.entries().filter_map(|e| Some((e, e.seen?))).collect();
         entries.par_sort_unstable_by(|(a, _), (b, _)| load::path_order(&a.story.path, &b.story.path));
         let no_warnings: &[StoryError] = &[];
-        let bytes = cache::encode(cache::fingerprint(config), &entries, |(entry, seen)| {
-            let story = &entry.story;
-            let warnings = match self.warned.is_empty() {
-                true => no_warnings,
-                false => self.warned.get(&story.path).map_or(no_warnings, Vec::as_slice),
-            };
-            RecordRef { seen: *seen, story, warnings, body: body(&story.path, story.hash) }
-        });
-        let kib = bytes.iter().map(Vec::len).sum::<usize>() / 1024;
-        tracing::debug!("made the story cache ({kib} KiB) in {} ms", started.elapsed().as_millis());
-        Some(bytes)
-    }
-
-    /// Writes bytes [`Stories::encode_cache`] made.
-    pub(super) fn write_cache(&mut self, config: &Config, bytes: &[Vec<u8>]) {
         let path = cache::path_for(&config.state_file);
-        let started = Instant::now();
-        self.cache_saved = Some(started);
+        let written = crate::publish::replace_unsynced(&path, |out| {
+            cache::write(out, cache::fingerprint(config), &entries, |(entry, seen)| {
+                let story = &entry.story;
+                let warnings = match self.warned.is_empty() {
+                    true => no_warnings,
+                    false => self.warned.get(&story.path).map_or(no_warnings, Vec::as_slice),
+                };
+                RecordRef { seen: *seen, story, warnings, body: body(&story.path, story.hash) }
+            })
+        });
+        drop(entries);
+        self.cache_saved = Some(Instant::now());
         self.cache_dirty = false;
-        match crate::publish::replace_unsynced(&path, bytes) {
-            Ok(()) => tracing::debug!("wrote the story cache in {} ms", started.elapsed().as_millis()),
+        match written {
+            Ok(()) => tracing::debug!("saved the story cache in {} ms", started.elapsed().as_millis()),
             Err(e) => tracing::warn!(
-                "{}: cannot save the story cache ({e}); the next start reads every story",
+                "{}: cannot save the story cache ({e}); the next start may read stories again",
                 path.display()
             ),
         }

@@ -65,12 +65,23 @@ pub fn index_html(main: &Feed, taxonomies: &[Listed]) -> String {
         out.push_str(&format!(
             "<time datetime=\"{}\">{}</time>\n<p>{}</p>\n</article>\n",
             item.published.to_rfc3339(),
-            item.published.format("%Y-%m-%d %H:%M"),
+            shown_time(item.published),
             escape(&item.summary)
         ));
     }
     out.push_str("</main>\n</body>\n</html>\n");
     out
+}
+
+/// A moment as a person reads it: the date, and the time of day unless it
+/// is midnight (a story dated without a time is not shown as "00:00").
+fn shown_time(at: chrono::DateTime<chrono::FixedOffset>) -> String {
+    use chrono::Timelike;
+    if at.num_seconds_from_midnight() == 0 {
+        at.format("%Y-%m-%d").to_string()
+    } else {
+        at.format("%Y-%m-%d %H:%M").to_string()
+    }
 }
 
 fn feed_item(title: &str, folder: &str) -> String {
@@ -79,4 +90,17 @@ fn feed_item(title: &str, folder: &str) -> String {
         .map(|f| format!("<a href=\"{}\">{}</a>", escape(&feed_url(folder, *f)), f.label()))
         .collect();
     format!("<li>{} — {}</li>\n", escape(title), links.join(" · "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_without_a_time_is_shown_without_one() {
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).expect("date");
+        assert_eq!(shown_time(at("2024-03-07T00:00:00+08:00")), "2024-03-07");
+        assert_eq!(shown_time(at("2024-03-07T15:30:00+08:00")), "2024-03-07 15:30");
+        assert_eq!(shown_time(at("2024-03-07T00:00:01+08:00")), "2024-03-07 00:00", "a real time, shown");
+    }
 }

@@ -233,6 +233,7 @@ impl Daemon {
         cancel: Arc<AtomicBool>,
     ) -> Result<Daemon, FatalError> {
         crate::publish::remove_orphaned_temp_files(&config.output_dir);
+        crate::publish::remove_orphaned_temp_files_beside(&config.state_file);
         let mut engine = Engine::new(config);
         engine.set_cancel(cancel);
         let now = Utc::now();

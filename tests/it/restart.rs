@@ -277,3 +277,49 @@ fn the_cache_lives_beside_the_state_file_and_check_writes_none() {
     names.sort();
     assert_eq!(names, ["state.cache", "state.json"]);
 }
+
+/// A reload that changes how stories are parsed (here `base_url`, which
+/// makes links and ids) keeps no story version parsed under the old
+/// settings: neither in the feeds nor, through the story cache, after a
+/// restart. A story broken at that moment is out until fixed, as a cold
+/// build would have it.
+#[test]
+fn a_reload_with_other_settings_keeps_nothing_parsed_under_the_old_ones() {
+    let t = Site::new("");
+    let linked = story("乙", "2024-03-02T08:00:00+08:00", "见[附页](page.html)。");
+    t.write("s1.md", story("甲", "2024-03-01T08:00:00+08:00", "正文一"));
+    t.write("s2.md", &linked);
+    let mut d = t.start(&[]);
+    t.write("s2.md", "+++\ntitle = 1 2\n+++\n");
+    d.wait_log("keeping its last good version");
+    t.write_config("base_url = \"https://new.example.org/\"");
+    d.signal("HUP");
+    d.wait_log("configuration reloaded");
+    d.wait("the broken story, parsed under the old base_url, leaves", || t.titles() == ["甲"]);
+    t.write("s2.md", &linked);
+    d.wait("the fixed story, under the new base_url", || {
+        t.content_of("乙").is_some_and(|c| c.contains("https://new.example.org/"))
+    });
+    d.stop("TERM");
+    let run = t.build();
+    run.assert_code(0);
+    let content = t.content_of("乙").expect("published");
+    assert!(content.contains("https://new.example.org/") && !content.contains("news.example.com"), "{content}");
+}
+
+/// The state file (and so the story cache, which holds drafts and
+/// scheduled stories) may not sit inside the output folder, where it
+/// would be published: a configuration error, exit status 2, nothing
+/// written.
+#[test]
+fn a_state_file_inside_the_output_folder_is_refused() {
+    let t = Site::new("");
+    t.write("a.md", story("甲", "2024-03-01T08:00:00+08:00", "正文一"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_feedsmith"));
+    cmd.args(["build", "--config"]).arg(t.config_path()).arg("--output").arg(t.out());
+    cmd.arg("--state").arg(t.out().join("private/state.json")).current_dir(t.root());
+    let run = run(cmd, HANG);
+    run.assert_code(2);
+    assert!(run.stderr.contains("state.json") && run.stderr.contains("output folder"), "{}", run.stderr);
+    assert!(!t.out().exists(), "nothing is written");
+}

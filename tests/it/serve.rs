@@ -183,7 +183,7 @@ fn index_page_lists_feeds_with_autodiscovery_and_latest_stories() {
         "<p class=\"kicker\">胡勇春强调</p>",
         ">对标奋进 对表攻坚</a></h3>",
         "<p class=\"subtitle\">以工作主动性赢得发展主动权</p>",
-        "<time datetime=\"2024-03-07T00:00:00+08:00\">2024-03-07 00:00</time>",
+        "<time datetime=\"2024-03-07T00:00:00+08:00\">2024-03-07</time>",
         "本报讯 正文。",
     ] {
         assert!(html.contains(needle), "index.html lacks {needle}:\n{html}");
