@@ -242,11 +242,13 @@ impl Engine {
             // Records of files deleted while stopped: drop them from the file too.
             stories.cache_changed();
         }
+        let mut hidden_kept = 0usize;
         for mut record in hidden {
             let path = record.story.path.clone();
             if stories.index.get(&path).is_some() {
                 continue;
             }
+            hidden_kept += 1;
             let body = record.body.take().map(|html| (record.story.hash, html));
             stories.restore(&mut intake, &path, record, bulk.as_mut());
             if let Some((hash, html)) = body {
@@ -268,6 +270,8 @@ impl Engine {
             started.elapsed().as_millis(),
             listed.as_millis()
         );
+        // Stories kept under unreadable folders are indexed but not listed.
+        self.stories.listed = (hidden_kept == 0).then_some(paths);
         Ok(report)
     }
 
@@ -280,6 +284,7 @@ impl Engine {
     /// and counts as a change, so that it is published again; a story file
     /// that changed makes the symlinked stories pointing at it read again.
     pub fn update(&mut self, paths: &[PathBuf], now: DateTime<Utc>) -> Report {
+        self.stories.listed = None;
         let mut report = Report::default();
         let mut queue: Vec<PathBuf> = paths.to_vec();
         let mut expanded = BTreeSet::new();

@@ -57,6 +57,10 @@ pub(super) struct Stories {
     state_saved: Option<Instant>,
     /// What the last full scan read.
     pub(super) last_scan: Option<Scanned>,
+    /// The paths that scan listed, sorted, while they are exactly the
+    /// indexed stories (until the first update): the story cache's order,
+    /// without sorting the index again.
+    pub(super) listed: Option<Vec<PathBuf>>,
     /// The same for the story cache.
     cache_dirty: bool,
     cache_saved: Option<Instant>,
@@ -78,6 +82,7 @@ impl Stories {
             state_dirty: false,
             state_saved: None,
             last_scan: None,
+            listed: None,
             // A cache that could not be used is written afresh.
             cache_dirty: cached.is_empty(),
             cached,
@@ -329,8 +334,17 @@ impl Stories {
             return;
         }
         let started = Instant::now();
-        let mut entries: Vec<(&Entry, Seen)> = self.index.entries().filter_map(|e| Some((e, e.seen?))).collect();
-        entries.par_sort_unstable_by(|(a, _), (b, _)| load::path_order(&a.story.path, &b.story.path));
+        fn with_seen(e: &Entry) -> Option<(&Entry, Seen)> {
+            e.seen.map(|seen| (e, seen))
+        }
+        let entries: Vec<(&Entry, Seen)> = match &self.listed {
+            Some(paths) => paths.iter().filter_map(|p| self.index.get(p).and_then(with_seen)).collect(),
+            None => {
+                let mut entries: Vec<(&Entry, Seen)> = self.index.entries().filter_map(with_seen).collect();
+                entries.par_sort_unstable_by(|(a, _), (b, _)| load::path_order(&a.story.path, &b.story.path));
+                entries
+            }
+        };
         let no_warnings: &[StoryError] = &[];
         let path = cache::path_for(&config.state_file);
         let written = crate::publish::replace_unsynced(&path, |out| {
