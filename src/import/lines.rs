@@ -112,14 +112,11 @@ pub(crate) fn ends_closing(text: &str) -> bool {
     text.ends_with(['”', '）', ')', '」', '』'])
 }
 
-/// The typical width of a full body line on this page: the median width of
-/// the lines set alone (followed by an empty line), which are nearly all
-/// body lines, and most of those full.
-pub(crate) fn typical_width(lines: &[Line]) -> u32 {
-    let mut widths: Vec<u32> = lines.iter().filter(|l| !l.runs_on).map(|l| l.width).collect();
-    if widths.len() < 5 {
-        widths = lines.iter().map(|l| l.width).collect();
-    }
+/// The typical width of a full body line on this page: the median width
+/// of the body lines that do not end a sentence — nearly all of them full,
+/// a few the indented first lines of paragraphs.
+pub(crate) fn typical_width<'a>(body: impl Iterator<Item = &'a Line>) -> u32 {
+    let mut widths: Vec<u32> = body.filter(|l| !ends_sentence(&l.text)).map(|l| l.width).collect();
     widths.sort_unstable();
     widths.get(widths.len() / 2).copied().unwrap_or(0)
 }
@@ -204,8 +201,9 @@ mod tests {
     }
 
     #[test]
-    fn typical_width_is_the_median_of_lines_set_alone() {
-        let text = "一二三四五\n\n一二三四五\n\n一二三\n\n一二三四五六\n\n一二三四五\n\n长长长长长长长长长长长长\n标题";
-        assert_eq!(typical_width(&page_lines(text)), 10);
+    fn typical_width_is_the_median_of_body_lines_that_do_not_end_a_sentence() {
+        let text = "一二三四五\n\n一二三四五\n\n一二三\n\n一二三四五六\n\n一二三四五\n\n好。\n";
+        assert_eq!(typical_width(page_lines(text).iter()), 10);
+        assert_eq!(typical_width(page_lines("").iter()), 0);
     }
 }

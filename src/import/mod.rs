@@ -81,7 +81,6 @@ pub struct Page {
 /// Parses one page's text.
 pub fn parse_page(text: &str) -> Page {
     let lines = page_lines(text);
-    let width = typical_width(&lines);
     let bylines = find_bylines(&lines);
     let mut page = Page::default();
     let Some(&(first, _)) = bylines.first() else {
@@ -99,12 +98,20 @@ pub fn parse_page(text: &str) -> Page {
             format!("text before the first byline was not attributed to a story: “{}” — check the page", line.text),
         ));
     }
-    for (k, &(start, ref authors)) in bylines.iter().enumerate() {
-        let end = bylines.get(k + 1).map_or(lines.len(), |&(next, _)| next);
+    // Each story's lines, split where its body ends: at its last line that
+    // ends a sentence (headlines do not); the rest is its headline block.
+    let stories: Vec<(&[Line], &[Line])> = (0..bylines.len())
+        .map(|k| {
+            let start = bylines.get(k).map_or(0, |b| b.0);
+            let end = bylines.get(k + 1).map_or(lines.len(), |b| b.0);
+            let segment = lines.get(start..end).unwrap_or_default();
+            let body_end = segment.iter().rposition(|l| ends_sentence(&l.text)).map_or(segment.len(), |i| i + 1);
+            segment.split_at(body_end.max(1).min(segment.len()))
+        })
+        .collect();
+    let width = typical_width(stories.iter().flat_map(|(body, _)| body.iter().skip(1)));
+    for (k, ((body, block), (_, authors))) in stories.iter().zip(&bylines).enumerate() {
         let last = k + 1 == bylines.len();
-        let segment = lines.get(start..end).unwrap_or_default();
-        let body_end = segment.iter().rposition(|l| ends_sentence(&l.text)).map_or(segment.len(), |i| i + 1);
-        let (body, block) = segment.split_at(body_end.max(1).min(segment.len()));
         let block: Vec<&Line> = block.iter().collect();
         let mut notes = Vec::new();
         let headline = if last {
@@ -115,7 +122,7 @@ pub fn parse_page(text: &str) -> Page {
             headline::story_block(&block, &mut notes)
         };
         let paragraphs = paragraphs(body, width, &mut notes);
-        let byline_no = segment.first().map_or(0, |l| l.no);
+        let byline_no = body.first().map_or(0, |l| l.no);
         match headline {
             Some(h) => page.stories.push(Story {
                 line: byline_no,
@@ -147,9 +154,11 @@ fn find_bylines(lines: &[Line]) -> Vec<(usize, Vec<String>)> {
         match byline::parse(&line.text) {
             Some((Some(_), names)) => out.push((i, names)),
             Some((None, _)) => {
+                // Names are told apart by spaces, so the lines join with one here.
                 let mut text = line.text.clone();
                 for next in lines.iter().skip(i + 1).take(2) {
-                    join(&mut text, &next.text);
+                    text.push(' ');
+                    text.push_str(&next.text);
                     if let Some((Some(_), names)) = byline::parse(&text) {
                         out.push((i, names));
                         break;

@@ -45,3 +45,277 @@ fn sample_page() {
         assert_eq!(body_of(&render(story, date, true)), body_of(sample), "{}", story.title);
     }
 }
+
+/// A story as it goes onto a made-up page.
+struct Set<'a> {
+    byline: &'a str,
+    /// The body as it should come back; the first paragraph follows the byline.
+    paragraphs: &'a [&'a str],
+    /// The headline block as the extractor gives it, lines and empty lines.
+    block: &'a str,
+}
+
+/// Sets stories as the layout system prints them: lines `cols` characters
+/// wide (Latin letters and digits half as wide, never split: a word that
+/// does not fit moves to the next line, the space before it dropped), a
+/// paragraph's first line two characters in, every line followed by an
+/// empty line, and the extractor's spaces between digits and CJK.
+fn set_page(stories: &[Set<'_>], cols: u32, tail: &str) -> String {
+    let mut page = String::new();
+    for story in stories {
+        page.push_str(story.byline);
+        page.push_str("\n\n");
+        for (i, paragraph) in story.paragraphs.iter().enumerate() {
+            let text =
+                if i == 0 { paragraph.strip_prefix(story.byline.trim()).unwrap_or(paragraph) } else { paragraph };
+            for line in set_lines(text, cols * 2, if i == 0 { 0 } else { 4 }) {
+                page.push_str(&extractor_spaces(&line));
+                page.push_str("\n\n");
+            }
+        }
+        page.push_str(story.block);
+    }
+    page.push_str(tail);
+    page
+}
+
+fn set_lines(text: &str, width: u32, indent: u32) -> Vec<String> {
+    let mut tokens: Vec<String> = Vec::new();
+    for c in text.chars() {
+        match tokens.last_mut() {
+            Some(last) if c.is_ascii_graphic() && last.chars().all(|l| l.is_ascii_graphic()) => last.push(c),
+            _ => tokens.push(c.to_string()),
+        }
+    }
+    let mut lines = vec![String::new()];
+    let mut room = width - indent;
+    for token in tokens {
+        let w = lines::width(&token);
+        let line = lines.last_mut().expect("a line");
+        if w > room && !line.is_empty() {
+            let full = line.trim_end().to_owned();
+            *line = full;
+            lines.push(String::new());
+            room = width;
+        }
+        let line = lines.last_mut().expect("a line");
+        if token == " " && line.is_empty() {
+            continue;
+        }
+        line.push_str(&token);
+        room = room.saturating_sub(w);
+    }
+    lines
+}
+
+fn extractor_spaces(line: &str) -> String {
+    let mut out = String::new();
+    let mut prev: Option<char> = None;
+    for c in line.chars() {
+        if let Some(p) = prev {
+            if (p.is_ascii_digit() && lines::is_cjk(c)) || (lines::is_cjk(p) && c.is_ascii_digit()) {
+                out.push(' ');
+            }
+        }
+        out.push(c);
+        prev = Some(c);
+    }
+    out
+}
+
+const P1: &str = "本报讯（记者 李明 通讯员 王芳）3月12日上午，市人民医院新院区正式启用，首批12个科室完成搬迁，日均接诊能力提升到5000人次。";
+const P2: &str = "新院区总投资18.6亿元，占地约210亩，设置床位1200张。院长介绍，新院区引进了达芬奇手术机器人和PET-CT等设备，并与Zhejiang University合作建设远程会诊中心。";
+const P3: &str = "“看病不用再跑杭州了。”前来复诊的市民张女士说。";
+const P4: &str = "本报讯（融媒记者 赵敏）今年以来，我市持续推进“最多跑一次”改革向纵深发展，全市1386个政务服务事项实现“一网通办”，办件量同比增长37%。";
+const P5: &str = "下一步，我市将围绕企业和群众办事的堵点难点，推出更多“一件事”集成改革，让数据多跑路、群众少跑腿。";
+const P6: &str = "本报讯（通讯员 陈静）近日，我市举办首届internationalization主题论坛，来自Germany、Japan和New Zealand的12位专家参加。";
+
+fn three_stories() -> [Set<'static>; 3] {
+    [
+        Set {
+            byline: " 本报讯（记者 李明 通讯员 王芳）",
+            paragraphs: &[P1, P2, P3],
+            block: "民生实事C\n\n群众就医更便捷\n\n市人民医院新院区启用\n首批12个科室完成搬迁\n\n",
+        },
+        Set {
+            byline: "本报讯（融媒记者 赵敏）",
+            paragraphs: &[P4, P5],
+            block: "深化“最多跑一次”改革\n\n1386个事项实现“一网通办”\n\n",
+        },
+        Set {
+            byline: "本报讯（通讯员 陈静）", paragraphs: &[P6], block: "首届国际化主题论坛举办\n"
+        },
+    ]
+}
+
+const TEASERS: &str = " 走进乡村振兴一线\n\n古村落里的新生活\n\n";
+
+#[test]
+fn made_up_pages_at_several_column_widths() {
+    for cols in [12, 18, 24] {
+        let page = parse_page(&set_page(&three_stories(), cols, TEASERS));
+        let got: Vec<(&str, Option<&str>, Option<&str>, Option<&str>, Vec<&str>)> = page
+            .stories
+            .iter()
+            .map(|s| {
+                (
+                    s.title.as_str(),
+                    s.kicker.as_deref(),
+                    s.subtitle.as_deref(),
+                    s.column.as_deref(),
+                    s.authors.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "市人民医院新院区启用",
+                    Some("群众就医更便捷"),
+                    Some("首批12个科室完成搬迁"),
+                    Some("民生实事"),
+                    vec!["李明", "王芳"]
+                ),
+                ("1386个事项实现“一网通办”", Some("深化“最多跑一次”改革"), None, None, vec!["赵敏"]),
+                ("首届国际化主题论坛举办", None, None, None, vec!["陈静"]),
+            ],
+            "{cols} columns"
+        );
+        let bodies: Vec<Vec<&str>> =
+            page.stories.iter().map(|s| s.paragraphs.iter().map(String::as_str).collect()).collect();
+        assert_eq!(bodies, [vec![P1, P2, P3], vec![P4, P5], vec![P6]], "{cols} columns");
+        let notes: Vec<&str> = page.notes.iter().map(|n| n.message.as_str()).collect();
+        assert_eq!(notes, ["teaser without body: 走进乡村振兴一线 / 古村落里的新生活"], "{cols} columns");
+    }
+}
+
+/// A full line of a ten-character column.
+const FULL: &str = "甲乙丙丁戊己庚辛壬癸";
+
+/// A one-story page in a ten-character column: the byline, three full
+/// lines, then `lines`, each followed by an empty line; the headline last.
+fn one_story(lines: &[&str]) -> Page {
+    let mut page = String::from("本报讯（记者 张三）\n\n");
+    for line in [FULL, FULL, FULL].iter().chain(lines) {
+        page.push_str(line);
+        page.push_str("\n\n");
+    }
+    page.push_str("标题\n");
+    parse_page(&page)
+}
+
+#[test]
+fn paragraph_breaks() {
+    let opening = format!("本报讯（记者 张三）{FULL}{FULL}{FULL}");
+    // (lines after the opening ones, the paragraphs after the first, guesses)
+    let cases: &[(&[&str], &[&str], usize, &str)] = &[
+        (
+            &["一二三。", "四五六七八九十一", "结束。"],
+            &["四五六七八九十一结束。"],
+            0,
+            "a short line that ends a sentence ends its paragraph",
+        ),
+        (
+            &["甲乙丙丁戊己庚辛壬。", "一二三四五六七八九十", "结束。"],
+            &[],
+            0,
+            "a full line that ends a sentence, then a full line: one paragraph",
+        ),
+        (
+            &["一二三", "四五六七八九十一二三", "结束。"],
+            &[],
+            0,
+            "a short line that ends no sentence is no paragraph end",
+        ),
+        (&["一二三，", "四五六七八九十一二三", "结束。"], &[], 0, "nor is one that ends in a comma"),
+        (
+            &["Internationalization", "is hard。", "四五六七八九十一", "完。"],
+            &["四五六七八九十一完。"],
+            0,
+            "Latin text is half as wide",
+        ),
+        (
+            &["一二三“四五”", "六七八九十一二三", "完。"],
+            &["六七八九十一二三完。"],
+            0,
+            "a short line that closes a quote ends its paragraph",
+        ),
+        (&["一二三四五六七八“九”", "十一二三四五六七八九", "完。"], &[], 0, "a full one does not"),
+        (
+            &["甲乙丙丁戊己庚辛壬。", "一二三四五六七", "完。"],
+            &["一二三四五六七完。"],
+            0,
+            "a full line, then a clearly indented one: a break",
+        ),
+        (
+            &["甲乙丙丁戊己庚辛壬。", "一二三四五六七八", "完。"],
+            &["一二三四五六七八完。"],
+            1,
+            "a full line, then one only a little short: a guessed break",
+        ),
+        (
+            &["甲乙丙丁戊己庚辛壬。", "一二三。"],
+            &[],
+            1,
+            "a full line, then a short one that ends a sentence: a guessed run-on",
+        ),
+    ];
+    for (lines, rest, guesses, why) in cases {
+        let page = one_story(lines);
+        let story = page.stories.first().unwrap_or_else(|| panic!("{why}: no story"));
+        assert_eq!(story.paragraphs.len(), 1 + rest.len(), "{why}: {:?}", story.paragraphs);
+        assert!(story.paragraphs[0].starts_with(&opening), "{why}: {:?}", story.paragraphs);
+        assert_eq!(&story.paragraphs[1..], *rest, "{why}");
+        let all: String = story.paragraphs.concat();
+        let want: String =
+            format!("{opening}{}", lines.concat().replace("Internationalization", "Internationalization "));
+        assert_eq!(all, want, "{why}: nothing lost");
+        assert_eq!(page.notes.iter().filter(|n| n.unsure).count(), *guesses, "{why}: {:?}", page.notes);
+    }
+}
+
+#[test]
+fn page_level_notes() {
+    let page = parse_page("某版\n\n没有署名的一行。\n");
+    assert!(page.stories.is_empty());
+    assert_eq!(page.notes.len(), 1);
+    assert!(page.notes[0].unsure && page.notes[0].message.contains("no byline"), "{:?}", page.notes);
+
+    let page = parse_page("上接第一版\n\n本报讯（记者 张三）\n\n今天下雨。\n\n标题\n");
+    assert_eq!(page.stories.len(), 1);
+    assert_eq!((page.notes[0].line, page.notes[0].unsure), (1, true), "{:?}", page.notes);
+
+    let page = parse_page("本报讯（记者 张三）\n\n今天下雨。\n");
+    assert!(page.stories.is_empty());
+    assert!(page.notes[0].message.contains("without a headline"), "{:?}", page.notes);
+
+    assert_eq!(parse_page(""), Page::default());
+    assert_eq!(parse_page("\n\n  \n\u{c}\n"), Page::default());
+}
+
+#[test]
+fn a_byline_over_two_lines() {
+    let page = parse_page("本报讯（融媒记者 张三 李四\n\n通讯员 王五）\n\n3 月 8 日，今天下雨。\n\n引题\n\n标题\n");
+    let story = page.stories.first().expect("a story");
+    assert_eq!(story.authors, ["张三", "李四", "王五"]);
+    assert_eq!(story.paragraphs, ["本报讯（融媒记者 张三 李四通讯员 王五）3月8日，今天下雨。"]);
+    assert_eq!((story.kicker.as_deref(), story.title.as_str()), (Some("引题"), "标题"));
+}
+
+#[test]
+fn crlf_and_odd_input_never_panic() {
+    let page = parse_page("本报讯（记者 张三）\r\n\r\n今天下雨。\r\n\r\n标题\r\n");
+    assert_eq!(page.stories.len(), 1);
+    for text in [
+        "（",
+        "讯（",
+        "本报讯（",
+        "本报讯（）",
+        "）。",
+        "本报讯（记者）\n\n。\n\nB",
+        "\u{feff} 本报讯（记者 甲）\n\nx。\n\nA\n",
+    ] {
+        let _ = parse_page(text);
+    }
+}
