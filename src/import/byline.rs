@@ -18,7 +18,7 @@ pub(crate) fn parse(text: &str) -> Option<(Option<usize>, Vec<String>)> {
     let source = &text[..open];
     let chars = source.chars().count();
     let ends_as_source = source.ends_with(['讯', '电']);
-    if chars < 2 || chars > MAX_SOURCE_CHARS || !ends_as_source || source.contains(['，', '。', '、', ' ']) {
+    if !(2..=MAX_SOURCE_CHARS).contains(&chars) || !ends_as_source || source.contains(['，', '。', '、', ' ']) {
         return None;
     }
     let inner_start = open + text[open..].chars().next().map_or(1, char::len_utf8);

@@ -150,11 +150,14 @@ fn three_stories() -> [Set<'static>; 3] {
 
 const TEASERS: &str = " 走进乡村振兴一线\n\n古村落里的新生活\n\n";
 
+/// Title, kicker, subtitle, column and authors.
+type Fields<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>, Vec<&'a str>);
+
 #[test]
 fn made_up_pages_at_several_column_widths() {
     for cols in [12, 18, 24] {
         let page = parse_page(&set_page(&three_stories(), cols, TEASERS));
-        let got: Vec<(&str, Option<&str>, Option<&str>, Option<&str>, Vec<&str>)> = page
+        let got: Vec<Fields<'_>> = page
             .stories
             .iter()
             .map(|s| {
