@@ -77,8 +77,11 @@ pub(crate) fn last_block(lines: &[&Line], notes: &mut Vec<Note>) -> (Option<Head
         Some(i) => i,
         None => {
             let first = (least.min(n)..=n).find(|k| (n - k) % 2 == 0).unwrap_or(n);
-            let also = first + 2 <= n && first + 2 <= MAX_ITEMS + 1;
-            if also {
+            // Two more lines would also fit the story (a column and a
+            // subtitle): a guess, unless the next line stands apart from
+            // the headline, as a teaser box does.
+            let also = first + 2 <= n && first + 2 <= MAX_ITEMS;
+            if also && all.get(first).is_some_and(|i| i.with_previous) {
                 let no = all.get(first).map_or(0, |i| i.no);
                 notes.push(Note::unsure(
                     no,
@@ -250,14 +253,18 @@ mod tests {
         );
         assert!(notes.is_empty(), "{notes:?}");
 
-        // Without a frame mark, the fewest lines the story can have; a guess when a subtitle would also fit.
-        let lines = page_lines("引题\n\n标题\n\n他引\n\n他题\n");
-        let refs: Vec<&Line> = lines.iter().collect();
-        let mut notes = Vec::new();
-        let (own, teasers) = last_block(&refs, &mut notes);
-        assert_eq!(own, Some(h(None, Some("引题"), "标题", None)));
-        assert_eq!(teasers.len(), 1);
-        assert_eq!(notes.len(), 1, "{notes:?}");
+        // Without a frame mark, the fewest lines the story can have; a guess
+        // when a subtitle would also fit and is set with the headline.
+        for (text, guesses) in [("引题\n\n标题\n\n他引\n\n他题\n", 0), ("引题\n\n标题\n他引\n\n他题\n", 1)]
+        {
+            let lines = page_lines(text);
+            let refs: Vec<&Line> = lines.iter().collect();
+            let mut notes = Vec::new();
+            let (own, teasers) = last_block(&refs, &mut notes);
+            assert_eq!(own, Some(h(None, Some("引题"), "标题", None)), "{text}");
+            assert_eq!(teasers.len(), 1, "{text}");
+            assert_eq!(notes.len(), guesses, "{text}: {notes:?}");
+        }
 
         let lines = page_lines("引题\n\n标题\n\n副题\n");
         let refs: Vec<&Line> = lines.iter().collect();

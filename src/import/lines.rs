@@ -16,6 +16,12 @@ pub(crate) struct Line {
     /// together (headline lines; body lines are each followed by an empty
     /// line).
     pub(crate) runs_on: bool,
+    /// Neither this line nor the one before runs on: set alone, as body
+    /// lines are.
+    pub(crate) alone: bool,
+    /// The raw line begins with an ideographic space or two spaces: an
+    /// extractor that keeps the print indent marks a paragraph's first line.
+    pub(crate) indented: bool,
     /// Printed width in half-characters (see [`width`]).
     pub(crate) width: u32,
 }
@@ -31,8 +37,19 @@ pub(crate) fn page_lines(text: &str) -> Vec<Line> {
         }
         let text = clean(trimmed);
         let runs_on = raw.get(i + 1).is_some_and(|next| !next.trim().is_empty());
-        let frame_start = line.trim_start_matches(['\u{feff}', '\u{c}']).starts_with(char::is_whitespace);
-        lines.push(Line { no: i + 1, width: width(&text), text, frame_start, runs_on });
+        let follows = i > 0 && raw.get(i - 1).is_some_and(|prev| !prev.trim().is_empty());
+        let start = line.trim_start_matches(['\u{feff}', '\u{c}']);
+        let frame_start = start.starts_with(char::is_whitespace);
+        let indented = start.starts_with(['\u{3000}', '\t']) || start.starts_with("  ");
+        lines.push(Line {
+            no: i + 1,
+            width: width(&text),
+            text,
+            frame_start,
+            runs_on,
+            alone: !runs_on && !follows,
+            indented,
+        });
     }
     lines
 }
@@ -104,6 +121,11 @@ pub(crate) fn join(text: &mut String, next: &str) {
 pub(crate) fn ends_sentence(text: &str) -> bool {
     let core = text.trim_end_matches(['”', '’', '」', '』', '）', ')', '》', '"', '\'']);
     core.ends_with(['。', '！', '？', '…', '!', '?'])
+}
+
+/// A line in brackets that closes a story: `（完）`, `（本报记者 张三）`.
+pub(crate) fn closing_note(text: &str) -> bool {
+    (text.starts_with('（') && text.ends_with('）')) || (text.starts_with('(') && text.ends_with(')'))
 }
 
 /// Ends with a closing quote or bracket: a paragraph end only when the

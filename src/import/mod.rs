@@ -19,7 +19,7 @@ mod render;
 
 pub use render::{file_name, render};
 
-use lines::{ends_closing, ends_sentence, join, page_lines, typical_width, Line};
+use lines::{closing_note, ends_closing, ends_sentence, join, page_lines, typical_width, Line};
 
 /// One story found on a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,13 +99,18 @@ pub fn parse_page(text: &str) -> Page {
         ));
     }
     // Each story's lines, split where its body ends: at its last line that
-    // ends a sentence (headlines do not); the rest is its headline block.
+    // ends a sentence (headlines do not) or closes the story in brackets
+    // (`（完）`); the rest is its headline block. When the page sets body
+    // lines alone, as it does, a line set together with another is a
+    // headline even if it ends in `？` or `！`.
+    let alone_is_body = lines.iter().filter(|l| l.alone).count() * 2 >= lines.len();
+    let ends_body = |l: &Line| (ends_sentence(&l.text) || closing_note(&l.text)) && (l.alone || !alone_is_body);
     let stories: Vec<(&[Line], &[Line])> = (0..bylines.len())
         .map(|k| {
             let start = bylines.get(k).map_or(0, |b| b.0);
             let end = bylines.get(k + 1).map_or(lines.len(), |b| b.0);
             let segment = lines.get(start..end).unwrap_or_default();
-            let body_end = segment.iter().rposition(|l| ends_sentence(&l.text)).map_or(segment.len(), |i| i + 1);
+            let body_end = segment.iter().rposition(ends_body).map_or(segment.len(), |i| i + 1);
             segment.split_at(body_end.max(1).min(segment.len()))
         })
         .collect();
@@ -201,9 +206,11 @@ fn paragraphs(body: &[Line], width: u32, notes: &mut Vec<Note>) -> Vec<String> {
             }
         }
         let Some(next) = body.get(i + 1) else { break };
-        let sentence = ends_sentence(&line.text);
+        let sentence = ends_sentence(&line.text) || closing_note(&line.text);
         let closing = ends_closing(&line.text) && line.width <= short;
-        let ends = if !sentence && !closing {
+        let ends = if next.indented {
+            true
+        } else if !sentence && !closing {
             false
         } else if line.width <= short {
             true

@@ -263,6 +263,13 @@ fn paragraph_breaks() {
             1,
             "a full line, then a short one that ends a sentence: a guessed run-on",
         ),
+        (
+            &["甲乙丙丁戊己庚辛壬。", "\u{3000}\u{3000}一二三四五六七八", "完。"],
+            &["一二三四五六七八完。"],
+            0,
+            "an indent the extractor kept: a sure break",
+        ),
+        (&["一二三。", "（完）"], &["（完）"], 0, "a closing note in brackets is the body's end"),
     ];
     for (lines, rest, guesses, why) in cases {
         let page = one_story(lines);
@@ -271,8 +278,8 @@ fn paragraph_breaks() {
         assert!(story.paragraphs[0].starts_with(&opening), "{why}: {:?}", story.paragraphs);
         assert_eq!(&story.paragraphs[1..], *rest, "{why}");
         let all: String = story.paragraphs.concat();
-        let want: String =
-            format!("{opening}{}", lines.concat().replace("Internationalization", "Internationalization "));
+        let want = lines.concat().replace("Internationalization", "Internationalization ").replace('\u{3000}', "");
+        let want = format!("{opening}{want}");
         assert_eq!(all, want, "{why}: nothing lost");
         assert_eq!(page.notes.iter().filter(|n| n.unsure).count(), *guesses, "{why}: {:?}", page.notes);
     }
@@ -321,4 +328,12 @@ fn crlf_and_odd_input_never_panic() {
     ] {
         let _ = parse_page(text);
     }
+}
+
+#[test]
+fn a_headline_set_with_its_kicker_may_end_in_a_question_mark() {
+    let page = parse_page("本报讯（记者 张三）\n\n今天下雨。\n\n下雨天\n怎么出行？\n");
+    let story = page.stories.first().expect("a story");
+    assert_eq!((story.kicker.as_deref(), story.title.as_str()), (Some("下雨天"), "怎么出行？"));
+    assert_eq!(story.paragraphs, ["本报讯（记者 张三）今天下雨。"]);
 }
