@@ -30,15 +30,13 @@ struct Item {
 
 fn items(lines: &[&Line]) -> Vec<Item> {
     let mut out: Vec<Item> = Vec::new();
-    for line in lines {
-        let with_previous = out.last().is_some() && !line.frame_start && lines_adjacent(lines, line.no);
+    let mut previous: Option<&Line> = None;
+    for &line in lines {
+        let with_previous = !line.frame_start && previous.is_some_and(|p| p.runs_on && p.no + 1 == line.no);
         out.push(Item { no: line.no, text: line.text.clone(), with_previous });
+        previous = Some(line);
     }
     out
-}
-
-fn lines_adjacent(lines: &[&Line], no: usize) -> bool {
-    lines.iter().any(|l| l.no + 1 == no && l.runs_on)
 }
 
 /// A column name with the page letter the extractor glued to it

@@ -126,6 +126,15 @@ pub fn parse_page(text: &str) -> Page {
         } else {
             headline::story_block(&block, &mut notes)
         };
+        if let Some(odd) = body.iter().skip(1).find(|l| (alone_is_body && !l.alone) || l.width > width + 6) {
+            notes.push(Note::unsure(
+                odd.no,
+                format!(
+                    "“{}” looks like a headline inside a story's body (a story without a byline?); kept in the body — check the story",
+                    odd.text
+                ),
+            ));
+        }
         let paragraphs = paragraphs(body, width, &mut notes);
         let byline_no = body.first().map_or(0, |l| l.no);
         match headline {

@@ -337,3 +337,14 @@ fn a_headline_set_with_its_kicker_may_end_in_a_question_mark() {
     assert_eq!((story.kicker.as_deref(), story.title.as_str()), (Some("下雨天"), "怎么出行？"));
     assert_eq!(story.paragraphs, ["本报讯（记者 张三）今天下雨。"]);
 }
+
+#[test]
+fn a_story_without_a_byline_is_not_merged_silently() {
+    let body = format!("{FULL}\n\n{FULL}\n\n完。\n\n");
+    let text = format!("本报讯（记者 张三）\n\n{body}甲的引题\n\n甲的标题\n\n短评\n标题乙\n\n{body}乙的标题\n");
+    let page = parse_page(&text);
+    assert_eq!(page.stories.len(), 1);
+    let guesses: Vec<&Note> = page.notes.iter().filter(|n| n.unsure).collect();
+    assert_eq!(guesses.len(), 1, "{:?}", page.notes);
+    assert_eq!(guesses[0].line, 13, "{:?}", page.notes);
+}
