@@ -16,6 +16,8 @@ pub(crate) struct Line {
     /// together (headline lines; body lines are each followed by an empty
     /// line).
     pub(crate) runs_on: bool,
+    /// The line before runs on into this one.
+    pub(crate) follows: bool,
     /// Neither this line nor the one before runs on: set alone, as body
     /// lines are.
     pub(crate) alone: bool,
@@ -47,6 +49,7 @@ pub(crate) fn page_lines(text: &str) -> Vec<Line> {
             text,
             frame_start,
             runs_on,
+            follows,
             alone: !runs_on && !follows,
             indented,
         });

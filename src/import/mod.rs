@@ -101,10 +101,10 @@ pub fn parse_page(text: &str) -> Page {
     // Each story's lines, split where its body ends: at its last line that
     // ends a sentence (headlines do not) or closes the story in brackets
     // (`（完）`); the rest is its headline block. When the page sets body
-    // lines alone, as it does, a line set together with another is a
-    // headline even if it ends in `？` or `！`.
+    // lines alone, as it does, a line set under another with no empty
+    // line between is a headline even if it ends in `？` or `！`.
     let alone_is_body = lines.iter().filter(|l| l.alone).count() * 2 >= lines.len();
-    let ends_body = |l: &Line| (ends_sentence(&l.text) || closing_note(&l.text)) && (l.alone || !alone_is_body);
+    let ends_body = |l: &Line| (ends_sentence(&l.text) || closing_note(&l.text)) && (!l.follows || !alone_is_body);
     let stories: Vec<(&[Line], &[Line])> = (0..bylines.len())
         .map(|k| {
             let start = bylines.get(k).map_or(0, |b| b.0);
@@ -126,7 +126,11 @@ pub fn parse_page(text: &str) -> Page {
         } else {
             headline::story_block(&block, &mut notes)
         };
-        if let Some(odd) = body.iter().skip(1).find(|l| (alone_is_body && !l.alone) || l.width > width + 6) {
+        let set_under = |(l, prev): &(&Line, &Line)| alone_is_body && l.follows && byline::parse(&prev.text).is_none();
+        let too_wide = |(l, _): &(&Line, &Line)| l.width > width + 6;
+        let odd = body.iter().skip(1).zip(body.iter()).find(|pair| set_under(pair) || too_wide(pair));
+        // Lines set together are reported at the first of them.
+        if let Some(odd) = odd.map(|pair| if set_under(&pair) { pair.1 } else { pair.0 }) {
             notes.push(Note::unsure(
                 odd.no,
                 format!(
