@@ -26,6 +26,8 @@ struct Item {
     no: usize,
     text: String,
     with_previous: bool,
+    /// The extractor started a new text frame here.
+    frame: bool,
 }
 
 fn items(lines: &[&Line]) -> Vec<Item> {
@@ -33,7 +35,7 @@ fn items(lines: &[&Line]) -> Vec<Item> {
     let mut previous: Option<&Line> = None;
     for &line in lines {
         let with_previous = !line.frame_start && previous.is_some_and(|p| p.runs_on && p.no + 1 == line.no);
-        out.push(Item { no: line.no, text: line.text.clone(), with_previous });
+        out.push(Item { no: line.no, text: line.text.clone(), with_previous, frame: line.frame_start });
         previous = Some(line);
     }
     out
@@ -60,36 +62,40 @@ fn bracketed_column(text: &str) -> bool {
 
 /// The headline block of a story that another story follows.
 pub(crate) fn story_block(lines: &[&Line], notes: &mut Vec<Note>) -> Option<Headline> {
-    assign(items(lines), notes)
+    let (headline, _, mut found) = assign(items(lines))?;
+    notes.append(&mut found);
+    Some(headline)
 }
 
 /// The block after the page's last story: its headline block, then the
-/// teasers, each a kicker and a headline.
+/// teasers, each a kicker and a headline. Every split that leaves the
+/// teasers in pairs is tried; the one whose reading strains least wins
+/// (see [`strain`]), and a tie is a guess.
 pub(crate) fn last_block(lines: &[&Line], notes: &mut Vec<Note>) -> (Option<Headline>, Vec<Teaser>) {
     let all = items(lines);
     let n = all.len();
-    let least = if all.first().is_some_and(|i| page_letter_column(&i.text).is_some()) { 3 } else { 2 };
-    // The extractor starts the teaser box as a new frame: a sure split.
-    let framed = lines.iter().enumerate().skip(1).find(|(i, l)| l.frame_start && (n - i) % 2 == 0).map(|(i, _)| i);
-    let split = match framed {
-        Some(i) => i,
-        None => {
-            let first = (least.min(n)..=n).find(|k| (n - k) % 2 == 0).unwrap_or(n);
-            // Two more lines would also fit the story (a column and a
-            // subtitle): a guess, unless the next line stands apart from
-            // the headline, as a teaser box does.
-            let also = first + 2 <= n && first + 2 <= MAX_ITEMS;
-            if also && all.get(first).is_some_and(|i| i.with_previous) {
-                let no = all.get(first).map_or(0, |i| i.no);
-                notes.push(Note::unsure(
-                    no,
-                    "guessed that the teasers of other pages begin here; the line before may be the subtitle — check the story above",
-                ));
+    let least = if all.first().is_some_and(|i| page_letter_column(&i.text).is_some()) { 2 } else { 1 };
+    let mut best: Option<(u32, usize)> = None;
+    let mut tied = false;
+    for k in (least.min(n)..=n).filter(|k| (n - k) % 2 == 0) {
+        let Some(strain) = strain(&all, k) else { continue };
+        match best {
+            Some((b, _)) if strain > b => {}
+            Some((b, _)) if strain == b => tied = true,
+            _ => {
+                best = Some((strain, k));
+                tied = false;
             }
-            first
         }
-    };
-    let (own, rest) = all.split_at(split.min(n));
+    }
+    let split = best.map_or(n, |(_, k)| k);
+    let (own, rest) = all.split_at(split);
+    if tied {
+        notes.push(Note::unsure(
+            rest.first().map_or(0, |i| i.no),
+            "guessed that the teasers of other pages begin here; the lines before may belong to the story above, or these to it — check it",
+        ));
+    }
     let mut teasers = Vec::new();
     for pair in rest.chunks(2) {
         match pair {
@@ -102,14 +108,39 @@ pub(crate) fn last_block(lines: &[&Line], notes: &mut Vec<Note>) -> (Option<Head
             _ => {}
         }
     }
-    (assign(own.to_vec(), notes), teasers)
+    match assign(own.to_vec()) {
+        Some((headline, _, mut found)) => {
+            notes.append(&mut found);
+            (Some(headline), teasers)
+        }
+        None => (None, teasers),
+    }
+}
+
+/// How badly reading the first `k` items as the story's headline block and
+/// the rest as teasers strains the layout (`None`: impossible, no
+/// headline). Lines set together that the split or a teaser boundary
+/// would part cost 2 each, and so does a new text frame (the teaser box)
+/// kept in the story's block; the story's own reading costs what
+/// [`assign`] says, and a headline with no kicker 2 more.
+fn strain(all: &[Item], k: usize) -> Option<u32> {
+    let (own, rest) = all.split_at(k);
+    let (headline, own_strain, _) = assign(own.to_vec())?;
+    let parted = rest.chunks(2).filter(|pair| pair.first().is_some_and(|i| i.with_previous)).count();
+    let framed = own.iter().skip(1).filter(|i| i.frame).count();
+    let bare = if headline.kicker.is_none() { 2 } else { 0 };
+    Some(own_strain + bare + 2 * u32::try_from(parted + framed).unwrap_or(u32::MAX / 4))
 }
 
 /// Gives each item its role: a column only with evidence (a page letter,
 /// brackets, or one item too many); a kicker that runs over two lines
 /// joined (the earliest pair of lines set together); then kicker,
-/// headline, subtitle.
-fn assign(mut rest: Vec<Item>, notes: &mut Vec<Note>) -> Option<Headline> {
+/// headline, subtitle. Also says how much the reading strains (a column
+/// taken for want of room, two lines joined, a guess: 1 each; a headline
+/// set under its kicker: 2; lines left over: 3) and what it noted.
+fn assign(mut rest: Vec<Item>) -> Option<(Headline, u32, Vec<Note>)> {
+    let mut notes = Vec::new();
+    let mut strain = 0;
     let block_line = rest.first().map_or(0, |i| i.no);
     let mut column = None;
     if let Some(first) = rest.first() {
@@ -121,10 +152,10 @@ fn assign(mut rest: Vec<Item>, notes: &mut Vec<Note>) -> Option<Headline> {
             rest.remove(0);
         }
     }
-    join_wrapped(&mut rest, MAX_ITEMS - 1);
+    strain += join_wrapped(&mut rest, MAX_ITEMS - 1);
     if rest.len() > MAX_ITEMS - 1 && column.is_none() {
         column = Some(rest.remove(0).text);
-        join_wrapped(&mut rest, MAX_ITEMS - 1);
+        strain += 1 + join_wrapped(&mut rest, MAX_ITEMS - 1);
     }
     if rest.len() > MAX_ITEMS - 1 {
         let extra: Vec<String> = rest.iter().skip(MAX_ITEMS - 1).map(|i| format!("{} “{}”", i.no, i.text)).collect();
@@ -135,6 +166,7 @@ fn assign(mut rest: Vec<Item>, notes: &mut Vec<Note>) -> Option<Headline> {
                 extra.join(", ")
             ),
         ));
+        strain += 3;
         rest.truncate(MAX_ITEMS - 1);
     }
     let mut it = rest.into_iter();
@@ -152,30 +184,39 @@ fn assign(mut rest: Vec<Item>, notes: &mut Vec<Note>) -> Option<Headline> {
                         a.text, c.text
                     ),
                 ));
+                strain += 1;
             }
             (Some(a), b, Some(c))
         }
     };
-    Some(Headline {
+    if kicker.is_some() && title.with_previous {
+        strain += 2;
+    }
+    let headline = Headline {
         column,
         kicker: kicker.map(|k| k.text),
         title: title.text,
         subtitle: subtitle.map(|s| s.text.trim_start_matches(['—', '-', '－']).trim().to_owned()),
-    })
+    };
+    Some((headline, strain, notes))
 }
 
 /// Joins the earliest pairs of items set together until at most `max`
-/// remain: a kicker running over two lines is the usual reason.
-fn join_wrapped(items: &mut Vec<Item>, max: usize) {
+/// remain (a kicker running over two lines is the usual reason); how many
+/// it joined.
+fn join_wrapped(items: &mut Vec<Item>, max: usize) -> u32 {
+    let mut joined = 0;
     while items.len() > max {
         let Some(at) = items.iter().skip(1).position(|i| i.with_previous).map(|p| p + 1) else {
-            return;
+            return joined;
         };
+        joined += 1;
         let next = items.remove(at);
         if let Some(prev) = items.get_mut(at - 1) {
             join(&mut prev.text, &next.text);
         }
     }
+    joined
 }
 
 #[cfg(test)]
@@ -263,6 +304,15 @@ mod tests {
             assert_eq!(teasers.len(), 1, "{text}");
             assert_eq!(notes.len(), guesses, "{text}: {notes:?}");
         }
+
+        // A column, a kicker over two lines, headline and subtitle, then teasers with no frame mark.
+        let lines = page_lines("栏目B\n\n引题上\n引题下\n\n标题\n副题\n\n他引\n\n他题\n");
+        let refs: Vec<&Line> = lines.iter().collect();
+        let mut notes = Vec::new();
+        let (own, teasers) = last_block(&refs, &mut notes);
+        assert_eq!(own, Some(h(Some("栏目"), Some("引题上引题下"), "标题", Some("副题"))));
+        assert_eq!(teasers.len(), 1);
+        assert!(notes.is_empty(), "{notes:?}");
 
         let lines = page_lines("引题\n\n标题\n\n副题\n");
         let refs: Vec<&Line> = lines.iter().collect();

@@ -357,3 +357,27 @@ fn a_body_may_run_on_into_its_headline_block() {
     assert_eq!((story.kicker.as_deref(), story.title.as_str()), (Some("引题"), "标题"));
     assert!(page.notes.is_empty(), "{:?}", page.notes);
 }
+
+#[test]
+fn the_sample_stories_the_other_way_round() {
+    // The second story first; the first (column, kicker over two lines,
+    // headline and subtitle) last, before the teasers.
+    let lines: Vec<&str> = SAMPLE_PAGE.split('\n').collect();
+    let swapped = [&lines[180..295], &[""], &lines[..180], &lines[295..]].concat().join("\n");
+    let page = parse_page(&swapped);
+    let titles: Vec<(&str, Option<&str>, Option<&str>)> =
+        page.stories.iter().map(|s| (s.title.as_str(), s.subtitle.as_deref(), s.column.as_deref())).collect();
+    assert_eq!(
+        titles,
+        [
+            ("提升新质公安战斗力 护航“五战双强”主战场", None, None),
+            ("对标奋进 对表攻坚", Some("以工作主动性赢得发展主动权"), Some("“八八战略”在身边")),
+        ]
+    );
+    assert_eq!(page.teasers.len(), 2);
+    assert!(page.notes.iter().all(|n| !n.unsure), "{:?}", page.notes);
+    let date = chrono::NaiveDate::from_ymd_opt(2024, 3, 9).expect("a date");
+    for (story, sample) in page.stories.iter().zip(SAMPLE_STORIES.iter().rev()) {
+        assert_eq!(body_of(&render(story, date, true)), body_of(sample), "{}", story.title);
+    }
+}
