@@ -173,9 +173,10 @@ fn assign(mut rest: Vec<Item>) -> Option<(Headline, u32, Vec<Note>)> {
     let (kicker, title, subtitle) = match (it.next(), it.next(), it.next()) {
         (None, _, _) => return None,
         (Some(title), None, _) => (None, title, None),
+        (Some(title), Some(subtitle), None) if is_dashed(&subtitle.text) => (None, title, Some(subtitle)),
         (Some(kicker), Some(title), None) => (Some(kicker), title, None),
         (Some(a), Some(b), Some(c)) => {
-            let subtitle_signs = c.with_previous || c.text.starts_with(['—', '-', '－']);
+            let subtitle_signs = c.with_previous || is_dashed(&c.text);
             if column.is_none() && !subtitle_signs {
                 notes.push(Note::unsure(
                     a.no,
@@ -196,9 +197,14 @@ fn assign(mut rest: Vec<Item>) -> Option<(Headline, u32, Vec<Note>)> {
         column,
         kicker: kicker.map(|k| k.text),
         title: title.text,
-        subtitle: subtitle.map(|s| s.text.trim_start_matches(['—', '-', '－']).trim().to_owned()),
+        subtitle: subtitle.map(|s| s.text.trim_start_matches(['—', '-', '－']).trim_start().to_owned()),
     };
     Some((headline, strain, notes))
+}
+
+/// A subtitle marked as one: `——我市第12家城市书房开放`.
+fn is_dashed(text: &str) -> bool {
+    text.starts_with(['—', '－']) || text.starts_with("--")
 }
 
 /// Joins the earliest pairs of items set together until at most `max`
@@ -258,6 +264,7 @@ mod tests {
             ("身边事A\n\n引题\n\n标题\n", h(Some("身边事"), Some("引题"), "标题", None), 0),
             ("【民生】\n\n引题\n\n标题\n", h(Some("民生"), Some("引题"), "标题", None), 0),
             ("引题\n\n标题\n——副题\n", h(None, Some("引题"), "标题", Some("副题")), 0),
+            ("标题\n——副题\n", h(None, None, "标题", Some("副题")), 0),
             ("栏目\n\n引题\n\n标题\n\n副题\n", h(Some("栏目"), Some("引题"), "标题", Some("副题")), 0),
             ("引题\n\n标题\n\n副题\n", h(None, Some("引题"), "标题", Some("副题")), 1),
             ("甲\n\n乙\n\n丙\n\n丁\n\n戊\n", h(Some("甲"), Some("乙"), "丙", Some("丁")), 1),

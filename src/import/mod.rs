@@ -236,7 +236,7 @@ fn paragraphs(body: &[Line], width: u32, notes: &mut Vec<Note>) -> Vec<String> {
             ));
             false
         } else {
-            if next.width >= indented {
+            if next.width > indented {
                 notes.push(Note::unsure(
                     line.no,
                     "guessed a paragraph break after this line (the next line is only a little short) — check the story",

@@ -254,8 +254,8 @@ fn paragraph_breaks() {
         (
             &["甲乙丙丁戊己庚辛壬。", "一二三四五六七八", "完。"],
             &["一二三四五六七八完。"],
-            1,
-            "a full line, then one only a little short: a guessed break",
+            0,
+            "a full line, then one two characters in: a break",
         ),
         (
             &["甲乙丙丁戊己庚辛壬。", "一二三。"],
@@ -270,6 +270,12 @@ fn paragraph_breaks() {
             "an indent the extractor kept: a sure break",
         ),
         (&["一二三。", "（完）"], &["（完）"], 0, "a closing note in brackets is the body's end"),
+        (
+            &["甲乙丙丁戊己庚辛壬。", "一二三四五六七八a", "完。"],
+            &["一二三四五六七八a完。"],
+            1,
+            "a full line, then one only a little short: a guessed break",
+        ),
     ];
     for (lines, rest, guesses, why) in cases {
         let page = one_story(lines);

@@ -193,3 +193,38 @@ fn exit_statuses() {
     assert_eq!(table.get("title").and_then(toml::Value::as_str), Some("下雨了"));
     assert_eq!(body, "本报讯（记者 张三）3月9日，今天下雨。");
 }
+
+#[test]
+fn a_page_of_three_stories_made_in_the_same_layout() {
+    // `made-up.txt`: a column with its page letter, a kicker over two lines
+    // and a subtitle; a story with Latin words and numbers cut across lines;
+    // a headline with a dashed subtitle and no kicker, then two teasers.
+    let site = Site::new("");
+    let page = fixture("import").join("made-up.txt");
+    let run = site.run("import", &[page.to_str().expect("UTF-8 path"), "--date", "2024-03-10", "--publish"]);
+    run.assert_code(0);
+    assert_eq!(run.problem_lines().len(), 2, "two teasers, nothing unsure:\n{}", run.stderr);
+    let dir = site.a("2024/03");
+    let read = |slug: &str| split_story(&dir.join(format!("2024-03-10-{slug}.md")));
+
+    let (front, body) = read("wo-shi-ju-ban-chun-feng-xing-dong-zhao-pin-hui");
+    assert_eq!(front.get("tags").map(ToString::to_string).as_deref(), Some("[\"“稳就业”在行动\"]"));
+    assert_eq!(front.get("kicker").and_then(toml::Value::as_str), Some("春风送岗位就业暖人心"));
+    assert_eq!(front.get("subtitle").and_then(toml::Value::as_str), Some("236家企业提供8900余个岗位"));
+    assert_eq!(front.get("authors").map(ToString::to_string).as_deref(), Some("[\"吴晓燕\", \"林涛\"]"));
+    assert_eq!(body.split("\n\n").count(), 3, "{body}");
+    assert!(body.contains("“今年我们想招20名数控技术员，月薪8000元起。”"), "a short line is no paragraph end: {body}");
+
+    let (front, body) = read("gong-jian-5ge-shu-zi-hua-shi-fan-che-jian");
+    assert_eq!(front.get("kicker").and_then(toml::Value::as_str), Some("开发区牵手世界500强"));
+    assert_eq!((front.get("subtitle"), front.get("tags")), (None, None));
+    assert!(body.contains("与Siemens AG签订合作协议") && body.contains("共建5个数字化示范车间。"), "{body}");
+
+    let (front, _) = read("jia-men-kou-duo-liao-ge-wen-hua-ke-ting");
+    assert_eq!(front.get("title").and_then(toml::Value::as_str), Some("家门口多了个“文化客厅”"));
+    assert_eq!(front.get("subtitle").and_then(toml::Value::as_str), Some("我市第12家城市书房开放"));
+    assert_eq!(front.get("kicker"), None);
+
+    site.build().assert_code(0);
+    assert_eq!(site.titles().len(), 3);
+}
