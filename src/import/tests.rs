@@ -387,3 +387,22 @@ fn the_sample_stories_the_other_way_round() {
         assert_eq!(body_of(&render(story, date, true)), body_of(sample), "{}", story.title);
     }
 }
+
+proptest::proptest! {
+    /// Any text: no panic, and a story's text holds only characters of the
+    /// page (whitespace aside).
+    #[test]
+    fn any_page_parses_without_adding_text(
+        text in proptest::string::string_regex("([本报讯（）记者 张三。，！？“”A-Za-z0-9\u{3000}\n—B【】]{0,12}\n{0,2}){0,40}").expect("regex")
+    ) {
+        let page = parse_page(&text);
+        for story in &page.stories {
+            for c in story.paragraphs.concat().chars().chain(story.title.chars()).filter(|c| !c.is_whitespace()) {
+                proptest::prop_assert!(text.contains(c), "{c:?} is not on the page");
+            }
+        }
+        for note in &page.notes {
+            proptest::prop_assert!(note.line >= 1 && note.line <= text.split('\n').count(), "{note:?}");
+        }
+    }
+}
