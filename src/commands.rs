@@ -147,8 +147,8 @@ pub fn import(config: &Config, args: &crate::cli::ImportArgs, now: DateTime<Utc>
         }
         for story in &page.stories {
             let text = crate::import::render(story, date, !args.publish);
-            let Some(path) = story_path(&config.articles_dir, &crate::import::file_name(story, date), &text, &placed)
-            else {
+            let dir = config.articles_dir.join(date.format("%Y").to_string()).join(date.format("%m").to_string());
+            let Some(path) = story_path(&dir, &crate::import::file_name(story, date), &text, &placed) else {
                 continue; // the same story twice in this run
             };
             placed.insert(path.clone(), text.clone());
@@ -199,22 +199,18 @@ fn read_page(path: &Path) -> Result<String, FatalError> {
     Ok(text.into_owned())
 }
 
-/// Where a story goes: `YYYY/MM/<name>` under the articles folder, with
-/// `-2`, `-3`… when another story of this run took the name; `None` when
-/// this run already placed the same text there.
-fn story_path(articles: &Path, name: &str, text: &str, placed: &HashMap<PathBuf, String>) -> Option<PathBuf> {
-    let (year, month) = (name.get(..4).unwrap_or("0000"), name.get(5..7).unwrap_or("00"));
-    let dir = articles.join(year).join(month);
+/// Where a story goes: `name` in `dir`, with `-2`, `-3`… when another
+/// story of this run took the name; `None` when this run already placed
+/// the same text there.
+fn story_path(dir: &Path, name: &str, text: &str, placed: &HashMap<PathBuf, String>) -> Option<PathBuf> {
     let stem = name.strip_suffix(".md").unwrap_or(name);
-    for n in 1.. {
-        let path = if n == 1 { dir.join(name) } else { dir.join(format!("{stem}-{n}.md")) };
+    (1..).map(|n| if n == 1 { dir.join(name) } else { dir.join(format!("{stem}-{n}.md")) }).find_map(|path| {
         match placed.get(&path) {
-            None => return Some(path),
-            Some(same) if same == text => return None,
-            Some(_) => continue,
+            None => Some(Some(path)),
+            Some(same) if same == text => Some(None),
+            Some(_) => None,
         }
-    }
-    None
+    })?
 }
 
 enum Placed {
