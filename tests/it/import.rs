@@ -228,3 +228,14 @@ fn a_page_of_three_stories_made_in_the_same_layout() {
     site.build().assert_code(0);
     assert_eq!(site.titles().len(), 3);
 }
+
+#[test]
+fn the_same_page_twice_in_one_run_writes_each_story_once() {
+    let site = Site::new("");
+    let page = sample_page();
+    let page = page.to_str().expect("UTF-8 path");
+    let run = site.run("import", &[page, page, "--date", "2024-03-09"]);
+    run.assert_code(0);
+    assert_eq!(run.stdout.lines().count(), 2, "{}", run.stdout);
+    assert_eq!(walk(&site.articles()).len(), 2);
+}
