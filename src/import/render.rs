@@ -59,7 +59,7 @@ fn toml_string(text: &str) -> String {
 pub(crate) fn markdown_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '~' | '|' | '!') {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '~') {
             out.push('\\');
         }
         out.push(c);
@@ -131,9 +131,20 @@ mod tests {
             ("- 项", "\\- 项"),
             ("a*b*c_d_<e>&f~g", "a\\*b\\*c\\_d\\_\\<e\\>\\&f\\~g"),
             ("[链接](x)", "\\[链接\\](x)"),
+            ("Hello! a|b", "Hello! a|b"),
         ];
         for (text, want) in cases {
             assert_eq!(markdown_escape(text), want, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The escaped paragraph reads back as the same text.
+        #[test]
+        fn escaped_text_reads_back_as_itself(text in "[a-z0-9 中文。*_`#>+=\\-\\[\\]()<&~!|.:\\\\{}]{1,30}") {
+            let text = text.trim();
+            proptest::prop_assume!(!text.is_empty());
+            proptest::prop_assert_eq!(crate::article::markdown::first_paragraph(&markdown_escape(text)), text);
         }
     }
 }
