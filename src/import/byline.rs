@@ -14,6 +14,9 @@ const MAX_SOURCE_CHARS: usize = 16;
 /// bracket (`None` when the bracket is not closed in `text`) and the names
 /// in it; `None` when it is no byline.
 pub(crate) fn parse(text: &str) -> Option<(Option<usize>, Vec<String>)> {
+    if let Some(names) = unbracketed(text) {
+        return Some((Some(text.len()), names));
+    }
     let open = text.find(['（', '('])?;
     let source = &text[..open];
     let chars = source.chars().count();
@@ -29,6 +32,22 @@ pub(crate) fn parse(text: &str) -> Option<(Option<usize>, Vec<String>)> {
             Some((Some(end), names(inner)))
         }
         None => Some((None, Vec::new())),
+    }
+}
+
+/// A byline without brackets, alone on its line: `本报讯 记者 张三 通讯员 李四`.
+fn unbracketed(text: &str) -> Option<Vec<String>> {
+    let (source, rest) = text.split_once([' ', '\u{3000}'])?;
+    let chars = source.chars().count();
+    let plain = !rest.contains(['，', '。', '、', '（', '(', '：']);
+    if (2..=MAX_SOURCE_CHARS).contains(&chars)
+        && source.ends_with(['讯', '电'])
+        && plain
+        && ROLES.iter().any(|r| rest.contains(r))
+    {
+        Some(names(rest))
+    } else {
+        None
     }
 }
 
@@ -76,6 +95,7 @@ mod tests {
             ("新华社北京3月8日电（记者 张三）", true, &["张三"]),
             ("本报讯(记者 Li Wei 通讯员 Wang Fang)", true, &["Li Wei", "Wang Fang"]),
             ("本报讯（融媒记者 张三", false, &[]),
+            ("本报讯 记者 张三 通讯员 李四", true, &["张三", "李四"]),
         ];
         for (text, closed, want) in cases {
             let (end, names) = parse(text).unwrap_or_else(|| panic!("{text} is a byline"));
@@ -84,8 +104,15 @@ mod tests {
         }
         let text = "本报讯（记者 张三）3月7日";
         assert_eq!(parse(text).and_then(|(end, _)| end).map(|e| &text[e..]), Some("3月7日"));
-        for not in ["胡勇春强调（节选）", "会议通报了创新深化改革攻坚开放", "要强化队伍锤炼，（同上讯）", "讯（）", ""]
-        {
+        for not in [
+            "本报讯 今天下雨，记者 张三说",
+            "本报讯 张三",
+            "胡勇春强调（节选）",
+            "会议通报了创新深化改革攻坚开放",
+            "要强化队伍锤炼，（同上讯）",
+            "讯（）",
+            "",
+        ] {
             assert_eq!(parse(not), None, "{not}");
         }
     }
