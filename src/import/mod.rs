@@ -21,6 +21,9 @@ pub use render::{file_name, render};
 
 use lines::{closing_note, ends_closing, ends_sentence, join, page_lines, typical_width, Line};
 
+/// The fewest body lines a story's own width is measured on.
+const MIN_MEASURED_LINES: usize = 3;
+
 /// One story found on a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Story {
@@ -114,9 +117,14 @@ pub fn parse_page(text: &str) -> Page {
             segment.split_at(body_end.max(1).min(segment.len()))
         })
         .collect();
-    let width = typical_width(stories.iter().flat_map(|(body, _)| body.iter().skip(1)));
+    // Stories on one page may be set in columns of different widths: each
+    // long enough story is measured on its own lines, a short one on the
+    // page's.
+    let page_width = typical_width(stories.iter().flat_map(|(body, _)| body.iter().skip(1)));
     for (k, ((body, block), (_, authors))) in stories.iter().zip(&bylines).enumerate() {
         let last = k + 1 == bylines.len();
+        let measured = body.iter().skip(1).filter(|l| !ends_sentence(&l.text)).count();
+        let width = if measured >= MIN_MEASURED_LINES { typical_width(body.iter().skip(1)) } else { page_width };
         let block: Vec<&Line> = block.iter().collect();
         let mut notes = Vec::new();
         let headline = if last {

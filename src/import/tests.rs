@@ -406,3 +406,14 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn stories_set_in_different_column_widths_on_one_page() {
+    let [wide, narrow, last] = three_stories();
+    let page = format!("{}{}", set_page(&[wide], 24, ""), set_page(&[narrow, last], 11, TEASERS));
+    let page = parse_page(&page);
+    let bodies: Vec<Vec<&str>> =
+        page.stories.iter().map(|s| s.paragraphs.iter().map(String::as_str).collect()).collect();
+    assert_eq!(bodies, [vec![P1, P2, P3], vec![P4, P5], vec![P6]]);
+    assert!(page.notes.iter().all(|n| !n.unsure), "{:?}", page.notes);
+}
