@@ -10,7 +10,10 @@
 //! parser.
 //!
 //! Thresholds come from the page itself: the typical width of a body line
-//! is measured on it, and a line is "short" relative to that width.
+//! is measured on each story's lines (on the page's for a short story), and
+//! a line is "short" or "indented" relative to that width, in characters
+//! (the print indent is two). Nothing depends on a particular paper's
+//! column width or wording beyond the byline's shape.
 
 mod byline;
 mod headline;
