@@ -9,6 +9,13 @@ use super::{Note, Teaser};
 /// The most items a headline block holds: column, kicker, headline, subtitle.
 const MAX_ITEMS: usize = 4;
 
+/// The most lines those items take (each may run over two); lines beyond
+/// are not a headline.
+const MAX_LINES: usize = 2 * MAX_ITEMS;
+
+/// The most teasers a page ends with; lines beyond are not teasers.
+const MAX_TEASERS: usize = 10;
+
 /// What a headline block says about its story.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Headline {
@@ -77,7 +84,7 @@ pub(crate) fn last_block(lines: &[&Line], notes: &mut Vec<Note>) -> (Option<Head
     let least = if all.first().is_some_and(|i| page_letter_column(&i.text).is_some()) { 2 } else { 1 };
     let mut best: Option<(u32, usize)> = None;
     let mut tied = false;
-    for k in (least.min(n)..=n).filter(|k| (n - k) % 2 == 0) {
+    for k in (least.min(n)..=n.min(MAX_LINES)).filter(|k| (n - k) % 2 == 0) {
         let Some(strain) = strain(&all, k) else { continue };
         match best {
             Some((b, _)) if strain > b => {}
@@ -97,7 +104,16 @@ pub(crate) fn last_block(lines: &[&Line], notes: &mut Vec<Note>) -> (Option<Head
         ));
     }
     let mut teasers = Vec::new();
-    for pair in rest.chunks(2) {
+    if let Some(beyond) = rest.get(2 * MAX_TEASERS) {
+        notes.push(Note::unsure(
+            beyond.no,
+            format!(
+                "{} lines from here were not attributed to any story (more than {MAX_TEASERS} teasers?) — check the page",
+                rest.len() - 2 * MAX_TEASERS
+            ),
+        ));
+    }
+    for pair in rest.chunks(2).take(MAX_TEASERS) {
         match pair {
             [kicker, headline] => teasers.push(Teaser {
                 line: kicker.no,
@@ -142,6 +158,14 @@ fn assign(mut rest: Vec<Item>) -> Option<(Headline, u32, Vec<Note>)> {
     let mut notes = Vec::new();
     let mut strain = 0;
     let block_line = rest.first().map_or(0, |i| i.no);
+    if rest.len() > MAX_LINES {
+        notes.push(Note::unsure(
+            rest.get(MAX_LINES).map_or(0, |i| i.no),
+            format!("{} lines from here were not attributed to any story — check the page", rest.len() - MAX_LINES),
+        ));
+        strain += 3;
+        rest.truncate(MAX_LINES);
+    }
     let mut column = None;
     if let Some(first) = rest.first() {
         if let Some(name) = page_letter_column(&first.text) {

@@ -417,3 +417,15 @@ fn stories_set_in_different_column_widths_on_one_page() {
     assert_eq!(bodies, [vec![P1, P2, P3], vec![P4, P5], vec![P6]]);
     assert!(page.notes.iter().all(|n| !n.unsure), "{:?}", page.notes);
 }
+
+#[test]
+fn a_long_run_of_lines_without_a_sentence_end_stays_quick() {
+    let mut text = String::from("本报讯（记者 张三）\n\n今天下雨。\n\n");
+    for _ in 0..50_000 {
+        text.push_str("没有句号的一行\n\n");
+    }
+    let page = parse_page(&text);
+    assert_eq!(page.stories.len(), 1);
+    assert!(page.notes.len() < 20, "the lines left over are reported once: {}", page.notes.len());
+    assert!(page.notes.iter().any(|n| n.unsure && n.message.contains("not attributed")), "{:?}", page.notes);
+}
