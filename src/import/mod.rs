@@ -214,6 +214,7 @@ fn paragraphs(body: &[Line], width: u32, notes: &mut Vec<Note>) -> Vec<String> {
     let mut current = String::new();
     let mut byline_open = false;
     for (i, line) in body.iter().enumerate() {
+        let starts_paragraph = current.is_empty();
         join(&mut current, &line.text);
         if i == 0 || byline_open {
             // A byline set alone (or over two lines) runs on into the dateline.
@@ -232,7 +233,13 @@ fn paragraphs(body: &[Line], width: u32, notes: &mut Vec<Note>) -> Vec<String> {
         let Some(next) = body.get(i + 1) else { break };
         let sentence = ends_sentence(&line.text) || closing_note(&line.text);
         let closing = ends_closing(&line.text) && line.width <= short;
-        let ends = if next.indented {
+        // A short line alone as a paragraph, ending in no punctuation, and
+        // a paragraph's first line after it: a subheading (小标题).
+        let subheading = starts_paragraph
+            && line.width + 8 <= width
+            && !line.text.ends_with(['，', '、', '：', '；', ',', ';', ':', '—'])
+            && next.width <= indented;
+        let ends = if next.indented || subheading {
             true
         } else if !sentence && !closing {
             false

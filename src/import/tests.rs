@@ -271,6 +271,24 @@ fn paragraph_breaks() {
         ),
         (&["一二三。", "（完）"], &["（完）"], 0, "a closing note in brackets is the body's end"),
         (
+            &["一二三。", "■聚焦项目", "四五六七八九十一", "完。"],
+            &["■聚焦项目", "四五六七八九十一完。"],
+            0,
+            "a short line alone, then a paragraph's first line: a subheading",
+        ),
+        (
+            &["一二三。", "四五六七", "Internationalisation", "完。"],
+            &["四五六七Internationalisation完。"],
+            0,
+            "a short first line before a full one is no subheading",
+        ),
+        (
+            &["一二三。", "四五六七，", "八九十一二三四五", "完。"],
+            &["四五六七，八九十一二三四五完。"],
+            0,
+            "nor is one that ends in a comma",
+        ),
+        (
             &["甲乙丙丁戊己庚辛壬。", "一二三四五六七八a", "完。"],
             &["一二三四五六七八a完。"],
             1,
