@@ -52,6 +52,24 @@ pub enum Command {
         /// The headline
         title: String,
     },
+    /// Turn newspaper pages (text extracted from the page PDF) into story files
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Page text files (UTF-8, or GB18030)
+    #[arg(required = true, value_name = "PAGE")]
+    pub pages: Vec<PathBuf>,
+    /// Issue date, YYYY-MM-DD [default: today in the site's timezone]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+    /// Write the stories published, not as drafts
+    #[arg(long)]
+    pub publish: bool,
+    /// Print what would be written; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,9 +1,10 @@
-//! The one-shot commands: `build`, `check`, `new`. Each returns its exit
-//! status; problems with single stories are printed, never fatal.
+//! The one-shot commands: `build`, `check`, `new`, `import`. Each returns
+//! its exit status; problems with single stories are printed, never fatal.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
 use crate::config::Config;
 use crate::engine::{Engine, Report};
@@ -121,6 +122,133 @@ pub fn new_story(config: &Config, title: &str, now: DateTime<Utc>) -> Result<Pat
         }
     }
     unreachable!("some numbered name is free")
+}
+
+/// Turns newspaper pages into story files under
+/// `articles_dir/YYYY/MM/YYYY-MM-DD-<slug>.md` (drafts unless `--publish`)
+/// and prints each written path. Never overwrites: a file that already
+/// holds what the page gives is left silently, one that differs (an editor
+/// changed it, or the page did) is left and reported. 1 when anything was
+/// guessed, left out or left as it was; 2 when a page cannot be read or
+/// `--date` is not a date, before anything is written.
+pub fn import(config: &Config, args: &crate::cli::ImportArgs, now: DateTime<Utc>) -> Result<u8, FatalError> {
+    let date = match &args.date {
+        Some(text) => parse_issue_date(text)?,
+        None => now.with_timezone(&config.timezone).date_naive(),
+    };
+    let pages =
+        args.pages.iter().map(|path| read_page(path).map(|text| (path, text))).collect::<Result<Vec<_>, _>>()?;
+    let mut clean = true;
+    let mut placed: HashMap<PathBuf, String> = HashMap::new();
+    for (page_path, text) in &pages {
+        let page = crate::import::parse_page(text);
+        for note in &page.notes {
+            eprintln!("{}:{}: {}", page_path.display(), note.line, note.message);
+            clean &= !note.unsure;
+        }
+        for story in &page.stories {
+            let text = crate::import::render(story, date, !args.publish);
+            let dir = config.articles_dir.join(date.format("%Y").to_string()).join(date.format("%m").to_string());
+            let Some(path) = story_path(&dir, &crate::import::file_name(story, date), &text, &placed) else {
+                continue; // the same story twice in this run
+            };
+            placed.insert(path.clone(), text.clone());
+            match place(&path, &text, args.dry_run)? {
+                Placed::Written => println!("{}", path.display()),
+                Placed::WouldWrite => println!("{}\n{text}", path.display()),
+                Placed::Same => {}
+                Placed::Differs => {
+                    eprintln!(
+                        "{}: changed since it was imported; left as it is — the page at {}:{} gives other text; \
+                         delete or rename the file to import it again",
+                        path.display(),
+                        page_path.display(),
+                        story.line
+                    );
+                    clean = false;
+                }
+            }
+        }
+    }
+    Ok(if clean { EXIT_OK } else { EXIT_REJECTED })
+}
+
+fn parse_issue_date(text: &str) -> Result<NaiveDate, FatalError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| FatalError::Usage(format!("--date {text:?} is not a date — give the issue date as YYYY-MM-DD")))
+}
+
+/// A page's text: UTF-8, or GB18030 with a warning (as story files).
+fn read_page(path: &Path) -> Result<String, FatalError> {
+    use crate::article::decode::{decode, Decoded, NotText};
+    let fail = |message: String, hint: &str| FatalError::Config { path: path.to_owned(), message, hint: hint.into() };
+    let bytes = std::fs::read(path)
+        .map_err(|e| fail(format!("cannot read the page: {e}"), "give the path of a page's text file"))?;
+    let (text, how) = decode(&bytes).map_err(|e| match e {
+        NotText::Binary { offset } => fail(
+            format!("not a text file (NUL byte at offset {offset})"),
+            "give the text extracted from the page's PDF, not the PDF itself",
+        ),
+        NotText::Utf32 => fail("UTF-32 text".into(), "save the page as UTF-8"),
+        NotText::Undecodable { offset } => {
+            fail(format!("not UTF-8, UTF-16 or GB18030 text (bad byte at offset {offset})"), "save the page as UTF-8")
+        }
+    })?;
+    if how == Decoded::Gb18030 {
+        eprintln!("warning: {}: read as GB18030 (not valid UTF-8)", path.display());
+    }
+    Ok(text.into_owned())
+}
+
+/// Where a story goes: `name` in `dir`, with `-2`, `-3`… when another
+/// story of this run took the name; `None` when this run already placed
+/// the same text there.
+fn story_path(dir: &Path, name: &str, text: &str, placed: &HashMap<PathBuf, String>) -> Option<PathBuf> {
+    let stem = name.strip_suffix(".md").unwrap_or(name);
+    (1..).map(|n| if n == 1 { dir.join(name) } else { dir.join(format!("{stem}-{n}.md")) }).find_map(|path| {
+        match placed.get(&path) {
+            None => Some(Some(path)),
+            Some(same) if same == text => Some(None),
+            Some(_) => None,
+        }
+    })?
+}
+
+enum Placed {
+    Written,
+    WouldWrite,
+    /// The file holds exactly this text already.
+    Same,
+    /// The file holds something else: left as it is.
+    Differs,
+}
+
+/// Writes `text` to `path` unless a file is there: through a hidden temp
+/// file in the same folder, linked into place only if the name is still
+/// free, so a running daemon never reads half a story and nothing is ever
+/// overwritten.
+fn place(path: &Path, text: &str, dry_run: bool) -> Result<Placed, FatalError> {
+    use std::io::Write;
+    let io = |source| FatalError::Io { path: path.to_owned(), source };
+    match std::fs::read(path) {
+        Ok(existing) if existing == text.as_bytes() => return Ok(Placed::Same),
+        Ok(_) => return Ok(Placed::Differs),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(e)),
+    }
+    if dry_run {
+        return Ok(Placed::WouldWrite);
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let mut temp = tempfile::Builder::new().prefix(".import-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
+    temp.write_all(text.as_bytes()).map_err(io)?;
+    temp.as_file().sync_all().map_err(io)?;
+    match temp.persist_noclobber(path) {
+        Ok(_) => Ok(Placed::Written),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(Placed::Differs),
+        Err(e) => Err(io(e.error)),
+    }
 }
 
 /// `text` as a TOML string, escaped by the toml crate.

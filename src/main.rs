@@ -30,6 +30,7 @@ fn main() -> ExitCode {
             println!("{}", path.display());
             EXIT_OK
         }),
+        Command::Import(args) => commands::import(&config, &args, now),
         Command::Watch(args) => {
             let explicit = cli.global.config.clone();
             let reload = move || Config::load(explicit.as_deref(), &overrides);

@@ -8,7 +8,7 @@
 //! - `agree`: the daemon's feeds equal a fresh build after random file
 //!   operations (seeded; failing seeds are kept);
 //! - one module per area of the contract: `build` (build, check, new, the
-//!   committed sample), `history` (archived feeds), `restart` (the story
+//!   committed sample), `import` (newspaper pages to stories), `history` (archived feeds), `restart` (the story
 //!   cache: restarts that read nothing unchanged, last good versions kept
 //!   across them), `roundtrip` (what a reader gets back), `proptest_feeds` (any text through the
 //!   serializers), `watch`, `serve`, `service` (systemd), and `hostile`
@@ -29,6 +29,7 @@ mod agree;
 mod build;
 mod history;
 mod hostile;
+mod import;
 mod properties;
 mod proptest_feeds;
 mod restart;

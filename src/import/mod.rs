@@ -1,0 +1,276 @@
+//! Newspaper pages to stories (pure). A page is the text the layout system
+//! extracts from a printed page's PDF: every physical line followed by an
+//! empty line, cut at the column width; each story's body first, opened by
+//! a byline (`本报讯（融媒首席记者 陈晓苏）`), then its headline block
+//! (column, kicker, headline, subtitle); teasers of other pages' stories
+//! last. [`parse_page`] turns that text into [`Story`] values and
+//! [`Note`]s about what it found or guessed; [`render`] makes a story file
+//! of a story. Reading pages and writing files is the `import` command's
+//! (`commands::import`), so other sources of page text can feed the same
+//! parser.
+//!
+//! Thresholds come from the page itself: the typical width of a body line
+//! is measured on each story's lines (on the page's for a short story), and
+//! a line is "short" or "indented" relative to that width, in characters
+//! (the print indent is two). Nothing depends on a particular paper's
+//! column width or wording beyond the byline's shape.
+
+mod byline;
+mod headline;
+mod lines;
+mod render;
+
+pub use render::{file_name, render};
+
+use lines::{closing_note, ends_closing, ends_sentence, join, page_lines, typical_width, Line};
+
+/// The fewest body lines a story's own width is measured on.
+const MIN_MEASURED_LINES: usize = 3;
+
+/// One story found on a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Story {
+    /// The page line of its byline.
+    pub line: usize,
+    pub title: String,
+    pub kicker: Option<String>,
+    pub subtitle: Option<String>,
+    /// The column the story ran under (`“八八战略”在身边`): its tag.
+    pub column: Option<String>,
+    /// The names in the byline, without their titles.
+    pub authors: Vec<String>,
+    /// The body, re-flowed: one string per paragraph, the byline opening
+    /// the first.
+    pub paragraphs: Vec<String>,
+}
+
+/// A kicker and headline of a story printed on another page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Teaser {
+    pub line: usize,
+    pub kicker: Option<String>,
+    pub headline: String,
+}
+
+/// Something the parser wants a person to know, at a page line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub line: usize,
+    pub message: String,
+    /// A guess or something left out: the import is not clean.
+    pub unsure: bool,
+}
+
+impl Note {
+    pub(crate) fn unsure(line: usize, message: impl Into<String>) -> Note {
+        Note { line, message: message.into(), unsure: true }
+    }
+
+    fn teaser(teaser: &Teaser) -> Note {
+        let message = match &teaser.kicker {
+            Some(kicker) => format!("teaser without body: {kicker} / {}", teaser.headline),
+            None => format!("teaser without body: {}", teaser.headline),
+        };
+        Note { line: teaser.line, message, unsure: false }
+    }
+}
+
+/// What a page holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    pub stories: Vec<Story>,
+    pub teasers: Vec<Teaser>,
+    /// In page order: teasers, guesses and what was left out.
+    pub notes: Vec<Note>,
+}
+
+/// Parses one page's text.
+pub fn parse_page(text: &str) -> Page {
+    let lines = page_lines(text);
+    let bylines = find_bylines(&lines);
+    let mut page = Page::default();
+    let Some(&(first, _)) = bylines.first() else {
+        if let Some(line) = lines.first() {
+            page.notes.push(Note::unsure(
+                line.no,
+                "no byline (such as 本报讯（记者 张三）) on this page, so no story was found — is it a page of stories?",
+            ));
+        }
+        return page;
+    };
+    if let Some(line) = lines.get(..first).and_then(<[Line]>::first) {
+        page.notes.push(Note::unsure(
+            line.no,
+            format!("text before the first byline was not attributed to a story: “{}” — check the page", line.text),
+        ));
+    }
+    // Each story's lines, split where its body ends: at its last line that
+    // ends a sentence (headlines do not) or closes the story in brackets
+    // (`（完）`); the rest is its headline block. When the page sets body
+    // lines alone, as it does, a line set under another with no empty
+    // line between is a headline even if it ends in `？` or `！`.
+    let alone_is_body = lines.iter().filter(|l| l.alone).count() * 2 >= lines.len();
+    let ends_body = |l: &Line| (ends_sentence(&l.text) || closing_note(&l.text)) && (!l.follows || !alone_is_body);
+    let stories: Vec<(&[Line], &[Line])> = (0..bylines.len())
+        .map(|k| {
+            let start = bylines.get(k).map_or(0, |b| b.0);
+            let end = bylines.get(k + 1).map_or(lines.len(), |b| b.0);
+            let segment = lines.get(start..end).unwrap_or_default();
+            let body_end = segment.iter().rposition(ends_body).map_or(segment.len(), |i| i + 1);
+            segment.split_at(body_end.max(1).min(segment.len()))
+        })
+        .collect();
+    // Stories on one page may be set in columns of different widths: each
+    // long enough story is measured on its own lines, a short one on the
+    // page's.
+    let page_width = typical_width(stories.iter().flat_map(|(body, _)| body.iter().skip(1)));
+    for (k, ((body, block), (_, authors))) in stories.iter().zip(&bylines).enumerate() {
+        let last = k + 1 == bylines.len();
+        let measured = body.iter().skip(1).filter(|l| !ends_sentence(&l.text)).count();
+        let width = if measured >= MIN_MEASURED_LINES { typical_width(body.iter().skip(1)) } else { page_width };
+        let block: Vec<&Line> = block.iter().collect();
+        let mut notes = Vec::new();
+        let headline = if last {
+            let (headline, teasers) = headline::last_block(&block, &mut notes);
+            page.teasers.extend(teasers);
+            headline
+        } else {
+            headline::story_block(&block, &mut notes)
+        };
+        let set_under = |(l, prev): &(&Line, &Line)| alone_is_body && l.follows && byline::parse(&prev.text).is_none();
+        let too_wide = |(l, _): &(&Line, &Line)| l.width > width + 6;
+        let odd = body.iter().skip(1).zip(body.iter()).find(|pair| set_under(pair) || too_wide(pair));
+        // Lines set together are reported at the first of them.
+        if let Some(odd) = odd.map(|pair| if set_under(&pair) { pair.1 } else { pair.0 }) {
+            notes.push(Note::unsure(
+                odd.no,
+                format!(
+                    "“{}” looks like a headline inside a story's body (a story without a byline?); kept in the body — check the story",
+                    odd.text
+                ),
+            ));
+        }
+        let paragraphs = paragraphs(body, width, &mut notes);
+        let byline_no = body.first().map_or(0, |l| l.no);
+        match headline {
+            Some(h) => page.stories.push(Story {
+                line: byline_no,
+                title: h.title,
+                kicker: h.kicker,
+                subtitle: h.subtitle,
+                column: h.column,
+                authors: authors.clone(),
+                paragraphs,
+            }),
+            None => notes.push(Note::unsure(
+                byline_no,
+                "story without a headline (nothing is set after its body): skipped — import it by hand",
+            )),
+        }
+        page.notes.append(&mut notes);
+    }
+    page.notes.extend(page.teasers.iter().map(Note::teaser));
+    page.notes.sort_by_key(|n| n.line);
+    page
+}
+
+/// The indices of the lines that open a story with a byline, and the
+/// names in it. A byline whose bracket closes on a later line is joined
+/// with it (the line numbers stay those of its first line).
+fn find_bylines(lines: &[Line]) -> Vec<(usize, Vec<String>)> {
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        match byline::parse(&line.text) {
+            Some((Some(_), names)) => out.push((i, names)),
+            Some((None, _)) => {
+                // Names are told apart by spaces, so the lines join with one here.
+                let mut text = line.text.clone();
+                for next in lines.iter().skip(i + 1).take(2) {
+                    text.push(' ');
+                    text.push_str(&next.text);
+                    if let Some((Some(_), names)) = byline::parse(&text) {
+                        out.push((i, names));
+                        break;
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+    out
+}
+
+/// The body's lines re-joined into paragraphs. The byline always runs on
+/// into the dateline; after that a paragraph ends at a line that ends a
+/// sentence and is short, or that is full but followed by an indented
+/// line. Where the widths do not tell, the break is guessed and noted.
+fn paragraphs(body: &[Line], width: u32, notes: &mut Vec<Note>) -> Vec<String> {
+    // Widths in half-characters: the print indent is two characters, and a
+    // full line varies by about one with punctuation and Latin text.
+    let short = width.saturating_sub(5);
+    let full = width.saturating_sub(2);
+    let indented = width.saturating_sub(4);
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut byline_open = false;
+    for (i, line) in body.iter().enumerate() {
+        let starts_paragraph = current.is_empty();
+        join(&mut current, &line.text);
+        if i == 0 || byline_open {
+            // A byline set alone (or over two lines) runs on into the dateline.
+            match byline::parse(&current) {
+                Some((None, _)) => {
+                    byline_open = true;
+                    continue;
+                }
+                Some((Some(end), _)) if end == current.len() => {
+                    byline_open = false;
+                    continue;
+                }
+                _ => byline_open = false,
+            }
+        }
+        let Some(next) = body.get(i + 1) else { break };
+        let sentence = ends_sentence(&line.text) || closing_note(&line.text);
+        let closing = ends_closing(&line.text) && line.width <= short;
+        // A short line alone as a paragraph, ending in no punctuation, and
+        // a paragraph's first line after it: a subheading (小标题).
+        let subheading = starts_paragraph
+            && line.width + 8 <= width
+            && !line.text.ends_with(['，', '、', '：', '；', ',', ';', ':', '—'])
+            && next.width <= indented;
+        let ends = if next.indented || subheading {
+            true
+        } else if !sentence && !closing {
+            false
+        } else if line.width <= short {
+            true
+        } else if next.width >= full {
+            false
+        } else if ends_sentence(&next.text) {
+            notes.push(Note::unsure(
+                line.no,
+                "guessed no paragraph break after this line (the next line is short: it may be a one-line paragraph) — check the story",
+            ));
+            false
+        } else {
+            if next.width > indented {
+                notes.push(Note::unsure(
+                    line.no,
+                    "guessed a paragraph break after this line (the next line is only a little short) — check the story",
+                ));
+            }
+            true
+        };
+        if ends {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
