@@ -125,14 +125,16 @@ pub fn path_for(state_file: &Path) -> PathBuf {
 /// What the records depend on besides the files: the program (its
 /// version, and the identity of its executable, so that a rebuilt binary
 /// parses afresh even under the same version), the site settings parsing
-/// uses and the folder the paths are relative to.
+/// uses (`base_url`, `link_pattern`, `timezone`, the limits) and the
+/// folder the paths are relative to.
 pub fn fingerprint(config: &Config) -> u64 {
     let program = std::env::current_exe().ok().and_then(|exe| Stamp::of(&exe));
     let program = program.map(|s| (s.device, s.inode, s.len, s.modified));
     let text = format!(
-        "{FORMAT}\0{}\0{program:?}\0{}\0{}\0{}\0{}\0{}",
+        "{FORMAT}\0{}\0{program:?}\0{}\0{:?}\0{}\0{}\0{}\0{}",
         env!("CARGO_PKG_VERSION"),
         config.base_url,
+        config.link_pattern,
         config.timezone.name(),
         config.max_article_bytes,
         config.max_terms,

@@ -41,6 +41,8 @@ pub struct Config {
     pub archives: bool,
     /// Archives carry full content, not only summaries and links.
     pub archive_full_content: bool,
+    /// Story links made from the date, slug and path (checked).
+    pub link_pattern: Option<String>,
 }
 
 /// The taxonomies that can get per-term feeds.
@@ -96,6 +98,7 @@ struct RawConfig {
     cache_max_age: Option<u64>,
     archives: Option<bool>,
     archive_full_content: Option<bool>,
+    link_pattern: Option<String>,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "feedsmith.toml";
@@ -105,6 +108,15 @@ pub const DEFAULT_CONFIG_FILE: &str = "feedsmith.toml";
 pub const MAX_DEBOUNCE_MS: u64 = 60_000;
 
 impl Config {
+    /// What parsing a story needs to know about the site.
+    pub fn site(&self) -> crate::article::Site<'_> {
+        crate::article::Site {
+            base_url: &self.base_url,
+            timezone: self.timezone,
+            link_pattern: self.link_pattern.as_deref(),
+        }
+    }
+
     /// The configuration when there is no file: every default, paths relative to `base_dir`.
     pub fn defaults(base_dir: &Path) -> Config {
         Self::from_raw(RawConfig::default(), base_dir, Path::new(DEFAULT_CONFIG_FILE), "")
@@ -238,6 +250,14 @@ impl Config {
         let mut taxonomy_feeds = raw.taxonomy_feeds.unwrap_or_else(|| vec![Taxonomy::Tags, Taxonomy::Categories]);
         taxonomy_feeds.sort();
         taxonomy_feeds.dedup();
+        if let Some(pattern) = &raw.link_pattern {
+            crate::article::link_pattern::check(pattern).map_err(|why| {
+                let hint = format!(
+                    "{why}; use placeholders such as \"https://news.example.com/{{yyyy}}/{{mm}}/{{dd}}/{{slug}}.html\""
+                );
+                invalid("link_pattern", pattern, &hint)
+            })?;
+        }
         let title = raw.title.unwrap_or_else(|| "feedsmith".to_owned());
         Ok(Config {
             description: raw.description.unwrap_or_else(|| title.clone()),
@@ -261,6 +281,7 @@ impl Config {
             cache_max_age: raw.cache_max_age.unwrap_or(60),
             archives: raw.archives.unwrap_or(true),
             archive_full_content: raw.archive_full_content.unwrap_or(false),
+            link_pattern: raw.link_pattern.filter(|p| !p.is_empty()),
         })
     }
 }

@@ -9,6 +9,7 @@ pub mod dates;
 pub mod decode;
 pub mod front_matter;
 pub mod html;
+pub mod link_pattern;
 pub mod markdown;
 mod plain_toml;
 pub mod split;
@@ -103,6 +104,8 @@ pub struct Enclosure {
 pub struct Site<'a> {
     pub base_url: &'a Url,
     pub timezone: Tz,
+    /// Links made from the date, slug and path (`link_pattern`), checked.
+    pub link_pattern: Option<&'a str>,
 }
 
 /// A story file as read from disk.
@@ -144,7 +147,7 @@ pub fn parse(source: Source<'_>, site: Site<'_>) -> Result<Parsed, StoryError> {
     let date = date_of(&fm, name_date.map(|(d, _)| d), source.modified, site, &at, &mut warnings)?;
     let updated = updated_of(&fm, site, &at)?;
     let slug = fm.slug.clone().unwrap_or_else(|| name_date.map_or(stem, |(_, rest)| rest).to_owned());
-    let Identity { id, link } = identity_of(&fm, &slug, site, &at)?;
+    let Identity { id, link } = identity_of(&fm, &slug, (date, source.rel_path), site, &at)?;
     let summary = match &fm.summary {
         Some(s) => s.clone(),
         None => derived_summary(format, &body),
@@ -316,8 +319,16 @@ struct Identity {
 }
 
 /// Step 5: id and link — front matter `id`/`link`, else derived from the
-/// slug and `base_url`.
-fn identity_of(fm: &FrontMatter, slug: &str, site: Site<'_>, at: &Locator<'_>) -> Result<Identity, StoryError> {
+/// slug and `base_url` (the link from `link_pattern` when one is set,
+/// with the story's date and path; the id never: it must not change when
+/// a pattern is introduced).
+fn identity_of(
+    fm: &FrontMatter,
+    slug: &str,
+    (date, path): (DateTime<Utc>, &Path),
+    site: Site<'_>,
+    at: &Locator<'_>,
+) -> Result<Identity, StoryError> {
     let home = site.base_url.join(&format!("{}/", url_segment(slug))).map_err(|e| {
         at.err(format!("slug {slug:?} does not make a URL: {e}"), "set `slug` to letters, digits and dashes")
     })?;
@@ -325,7 +336,13 @@ fn identity_of(fm: &FrontMatter, slug: &str, site: Site<'_>, at: &Locator<'_>) -
         Some(l) => absolute(site.base_url, l).ok_or_else(|| {
             at.at_key("link", at.err(format!("invalid link {l:?}"), "use an absolute URL or a path under base_url"))
         })?,
-        None => home.to_string(),
+        None => match site.link_pattern {
+            Some(pattern) => {
+                let parts = link_pattern::Parts { date, timezone: site.timezone, slug, path };
+                link_pattern::expand(pattern, parts)
+            }
+            None => home.to_string(),
+        },
     };
     let id = match &fm.id {
         Some(id) if has_scheme(id) => id.clone(),
@@ -455,7 +472,7 @@ mod tests {
                 text,
                 modified: Some(DateTime::parse_from_rfc3339("2024-05-01T00:00:00Z").expect("d").with_timezone(&Utc)),
             },
-            Site { base_url: &base, timezone: Shanghai },
+            Site { base_url: &base, timezone: Shanghai, link_pattern: None },
         )
     }
 

@@ -90,7 +90,7 @@ fn take_in(
         // Said only of a file with a record; read it if that ever fails.
         (Outcome::Unchanged, None) => {
             let (config, limits) = (intake.config, Limits { max_bytes: intake.config.max_article_bytes });
-            let site = Site { base_url: &config.base_url, timezone: config.timezone };
+            let site = config.site();
             (load::read_parsed(&config.articles_dir, path, limits, site), None, None)
         }
         (Outcome::Read(Ok(known)), _) => (Ok(known), None, None),
@@ -162,7 +162,7 @@ impl Engine {
     }
 
     fn site(&self) -> Site<'_> {
-        Site { base_url: &self.config.base_url, timezone: self.config.timezone }
+        self.config.site()
     }
 
     /// Reads the whole articles folder, replacing the index: stories no
@@ -178,7 +178,7 @@ impl Engine {
         }
         let listed = started.elapsed();
         let (config, limits, cancel) = (&self.config, self.limits(), self.cancel.clone());
-        let site = Site { base_url: &config.base_url, timezone: config.timezone };
+        let site = config.site();
         let mut report = Report { errors: problems, ..Report::default() };
         let present: HashSet<&PathBuf> = paths.iter().collect();
         // A folder that cannot be read hides its stories from the listing;

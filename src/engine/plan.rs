@@ -76,12 +76,16 @@ impl Plan<'_> {
         for e in &self.entries {
             // The terms kept depend on `max_terms` as well as the text.
             let terms = (e.story.tags.len(), e.story.categories.len(), e.story.authors.len());
+            // Besides the text: what the settings make of it (the link of
+            // `base_url` or `link_pattern`, the date of `timezone`).
             text.push_str(&format!(
-                "\n{}\t{:x}\t{}\t{}\t{terms:?}",
+                "\n{}\t{:x}\t{}\t{}\t{terms:?}\t{}\t{}",
                 e.story.id,
                 e.story.hash,
                 e.updated(),
-                e.story.path.display()
+                e.story.path.display(),
+                e.story.link,
+                e.story.date
             ));
             // What the story takes from outside its text: its media files'
             // URLs, lengths and types.

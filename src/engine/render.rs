@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::plan::{Dirty, Plan, PlannedFeed, Planner};
 use super::stories::Stories;
-use crate::article::{self, text::escape, Site, Story};
+use crate::article::{self, text::escape, Story};
 use crate::cache::Stamp;
 use crate::config::Config;
 use crate::error::FatalError;
@@ -459,7 +459,7 @@ impl Renderer<'_> {
     /// since gives its new text's HTML until the index catches up. Cached
     /// under the old hash, either would stick when the old text returns.)
     fn render_body(&self, story: &Story) -> (Arc<str>, bool) {
-        let site = Site { base_url: &self.config.base_url, timezone: self.config.timezone };
+        let site = self.config.site();
         let limits = Limits { max_bytes: self.config.max_article_bytes };
         match load::read_story(&self.config.articles_dir, &story.path, limits, site) {
             Ok(file) => {

@@ -508,7 +508,7 @@ mod tests {
             text: &text,
             modified: None,
         };
-        let site = article::Site { base_url: &base, timezone: chrono_tz::UTC };
+        let site = article::Site { base_url: &base, timezone: chrono_tz::UTC, link_pattern: None };
         let mut story = article::parse(source, site).expect("story").story;
         let warnings = cap_terms(&mut story, 50, Path::new("articles"));
         assert_eq!(story.tags.len(), 50);

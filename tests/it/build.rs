@@ -550,3 +550,54 @@ fn limit_keeps_the_newest_stories_ties_broken_by_id() {
         assert_eq!(titles, [Some("Alpha"), Some("Zeta")], "{file}: newest two, same date ordered by id");
     }
 }
+
+// ----------------------------------------------------------- link_pattern ---
+
+/// `link_pattern` links each story where the paper publishes it (date
+/// parts in the site's timezone, the slug, the file's path), in all three
+/// formats; ids stay as they were, so subscribers see no duplicate when a
+/// pattern is introduced, and content URLs resolve against the new link.
+#[test]
+fn link_pattern_links_where_the_paper_publishes_and_changes_no_id() {
+    let s = Site::new("");
+    // 01:30 on March 8th in Shanghai is still March 7th in UTC.
+    s.write("2024/03/duibiao-fenjin.md", story("对标奋进", "2024-03-08T01:30:00+08:00", "见[图](pic.html)。"));
+    s.write(
+        "2024/03/own-link.md",
+        "+++\ntitle = \"自带链接\"\ndate = 2024-03-01\nlink = \"https://elsewhere.example.org/x\"\n+++\n\n正文\n",
+    );
+    s.build().assert_code(0);
+    let ids: Vec<String> = s.items().all().map(|i| i.id.clone()).collect();
+
+    s.write_config("link_pattern = \"https://www.ykrb.cn/{yyyy}/{mm}/{dd}/{slug}.html?from={path}\"");
+    s.build().assert_code(0);
+    let items = s.items();
+    assert_eq!(items.all().map(|i| i.id.clone()).collect::<Vec<_>>(), ids, "ids unchanged");
+    for item in items.by_title("对标奋进") {
+        assert_eq!(
+            item.link, "https://www.ykrb.cn/2024/03/08/duibiao-fenjin.html?from=2024/03/duibiao-fenjin",
+            "{}",
+            item.format
+        );
+        assert!(item.content.contains("https://www.ykrb.cn/2024/03/08/pic.html"), "{}: {}", item.format, item.content);
+    }
+    for item in items.by_title("自带链接") {
+        assert_eq!(item.link, "https://elsewhere.example.org/x", "a story's own link wins");
+    }
+    let rss = read_text(&s.out().join("rss.xml"));
+    assert!(rss.contains("<guid isPermaLink=\"false\">https://news.example.com/duibiao-fenjin/</guid>"), "{rss}");
+}
+
+/// A pattern with an unknown placeholder, or one that makes no absolute
+/// http(s) URL, stops the build before anything is written.
+#[test]
+fn a_link_pattern_that_cannot_work_is_a_configuration_error() {
+    for (pattern, says) in [("https://e.com/{year}/{slug}", "{year}"), ("/{yyyy}/{slug}.html", "absolute")] {
+        let s = Site::new(&format!("link_pattern = \"{pattern}\""));
+        s.write("a.md", story("甲", "2024-03-01T08:00:00+08:00", "正文"));
+        let run = s.build();
+        run.assert_code(2);
+        assert!(run.stderr.contains("link_pattern") && run.stderr.contains(says), "{pattern}: {}", run.stderr);
+        assert!(!s.out().exists(), "{pattern}: nothing written");
+    }
+}

@@ -50,7 +50,7 @@ pub(crate) fn check_story_bytes(bytes: &[u8]) {
         "decoding slipped in a U+FFFD the input did not hold"
     );
     let base = base();
-    let site = Site { base_url: &base, timezone: chrono_tz::Asia::Shanghai };
+    let site = Site { base_url: &base, timezone: chrono_tz::Asia::Shanghai, link_pattern: None };
     for name in ["2024-03-07-story.md", "story.txt", "story.markdown"] {
         for modified in [None, modified()] {
             let source = Source { rel_path: Path::new(name), shown_path: Path::new(name), text: &text, modified };
@@ -91,7 +91,7 @@ pub(crate) fn check_story_in_any_zone(bytes: &[u8]) {
 pub(crate) fn check_story_to_feeds_in(bytes: &[u8], timezone: chrono_tz::Tz) {
     let Ok(text) = std::str::from_utf8(bytes) else { return };
     let base = base();
-    let site = Site { base_url: &base, timezone };
+    let site = Site { base_url: &base, timezone, link_pattern: None };
     let source = Source { rel_path: Path::new("s.md"), shown_path: Path::new("s.md"), text, modified: modified() };
     let Ok(parsed) = article::parse(source, site) else { return };
     let story = parsed.story;

@@ -217,7 +217,7 @@ fn render(input: &Input) -> Result<Outputs, TestCaseError> {
     let file = story_file(input);
     let (text, _) = decode::decode(file.as_bytes()).map_err(|e| TestCaseError::fail(format!("decode: {e:?}")))?;
     let base = Url::parse("https://news.example.com/").map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let site = Site { base_url: &base, timezone: chrono_tz::Asia::Shanghai };
+    let site = Site { base_url: &base, timezone: chrono_tz::Asia::Shanghai, link_pattern: None };
     let rel = if input.markdown { "2024/story.md" } else { "2024/story.txt" };
     let parsed = article::parse(
         Source { rel_path: Path::new(rel), shown_path: Path::new(rel), text: &text, modified: None },

@@ -141,5 +141,8 @@ fn a_duplicate_id_is_logged_once_while_other_stories_are_edited() {
     let lines = log_lines(&d, "is also used by");
     assert_eq!(lines.len(), 1, "the duplicate id is logged once:\n{}", d.log());
     assert!(lines[0].contains("dup-b.md") && lines[0].contains("dup-a.md"), "{}", lines[0]);
+    // The three formats are renamed into place one after the other: wait
+    // until all of them show the last rebuild.
+    d.wait("all three formats list the same stories", || site.all_feeds_list(&["Another", "First claim", "Other 5"]));
     assert_eq!(site.items().titles(), ["Another", "First claim", "Other 5"]);
 }
