@@ -128,13 +128,12 @@ impl Config {
     pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Config, FatalError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
-            FatalError::ConfigAt {
-                path: path.to_owned(),
-                line,
-                column,
-                message: e.message().trim().replace('\n', " "),
-                hint: "fix the configuration (see the README's configuration table)".into(),
-            }
+            let message = e.message().trim().replace('\n', " ");
+            let hint = match nearest_key(&message) {
+                Some(key) => format!("did you mean `{key}`? (see the README's configuration table)"),
+                None => "fix the configuration (see the README's configuration table)".into(),
+            };
+            FatalError::ConfigAt { path: path.to_owned(), line, column, message, hint }
         })?;
         Self::from_raw(raw, base_dir, path, text)
     }
@@ -286,6 +285,33 @@ impl Config {
     }
 }
 
+/// For "unknown field `timzone`, expected one of `title`, …": the known
+/// key nearest to the unknown one, when one is near (a typo, not another
+/// word).
+fn nearest_key(message: &str) -> Option<&str> {
+    let (head, known) = message.split_once("expected one of")?;
+    let unknown = head.split('`').nth(1)?;
+    let keys: Vec<&str> = known.split('`').skip(1).step_by(2).collect();
+    let (distance, key) = keys.into_iter().map(|k| (edit_distance(unknown, k), k)).min()?;
+    (distance <= 2.max(unknown.chars().count() / 4)).then_some(key)
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
 /// An absolute http(s) URL with a trailing slash, so that joining a
 /// relative path keeps its last segment.
 fn site_url(text: &str) -> Option<Url> {
@@ -300,6 +326,21 @@ fn site_url(text: &str) -> Option<Url> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mistyped_key_is_told_the_key_it_was_meant_to_be() {
+        let err =
+            |text: &str| Config::parse(text, Path::new("f.toml"), Path::new("/site")).err().map(|e| e.to_string());
+        let typo = err("timzone = \"UTC\"\n").expect("error");
+        assert!(typo.contains("f.toml:1:1") && typo.contains("did you mean `timezone`?"), "{typo}");
+        let typo = err("base-url = \"https://e.com/\"\n").expect("error");
+        assert!(typo.contains("did you mean `base_url`?"), "{typo}");
+        let unrelated = err("colour = \"red\"\n").expect("error");
+        assert!(!unrelated.contains("did you mean"), "no guess for a word that is not a typo: {unrelated}");
+        assert_eq!(edit_distance("timzone", "timezone"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("时区", "时间"), 1);
+    }
 
     fn parse(text: &str) -> Result<Config, FatalError> {
         Config::parse(text, Path::new("/site/feedsmith.toml"), Path::new("/site"))

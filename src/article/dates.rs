@@ -8,6 +8,35 @@ use chrono_tz::Tz;
 pub const DATE_HINT: &str =
     "write it as 2024-03-07, 2024-03-07 15:00, 2024-03-07T15:00:00 or 2024-03-07T15:00:00+08:00";
 
+/// What to tell a user whose date does not exist on the calendar.
+pub const DAY_HINT: &str = "give a day that exists, such as 2024-03-07";
+
+/// Why a date written `YYYY-MM-DD…` names no day on the calendar
+/// (`2024-02-30`: "2024-02 has 29 days"; `2026-13-01`: "there is no month
+/// 13"), or `None` when it is not of that form or the day exists.
+pub fn impossible_day(text: &str) -> Option<String> {
+    let text = text.trim();
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = text.get(range)?;
+        part.bytes().all(|b| b.is_ascii_digit()).then(|| part.parse().ok())?
+    };
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    if text.get(4..5) != Some("-") || text.get(7..8) != Some("-") {
+        return None;
+    }
+    let year = i32::try_from(year).ok()?;
+    if NaiveDate::from_ymd_opt(year, month, day).is_some() {
+        return None;
+    }
+    if !(1..=12).contains(&month) {
+        return Some(format!("there is no month {month:02}"));
+    }
+    let next =
+        if month == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1) } else { NaiveDate::from_ymd_opt(year, month + 1, 1) };
+    let days = next?.pred_opt()?.format("%d").to_string();
+    Some(format!("{year:04}-{month:02} has {days} days"))
+}
+
 /// Parses a date or date-time. Forms with an offset are taken as they are;
 /// local forms and bare dates (midnight) are read in `tz`.
 pub fn parse_date(text: &str, tz: Tz) -> Option<DateTime<Utc>> {
@@ -86,6 +115,19 @@ mod tests {
         assert!(writable(utc("0001-01-01T00:00:00Z"), sh));
         let year_zero = parse_date("0000-06-01", sh).expect("chrono reads year 0");
         assert!(!writable(year_zero, sh));
+    }
+
+    #[test]
+    fn days_that_do_not_exist_are_told_why() {
+        assert_eq!(impossible_day("2024-02-30").as_deref(), Some("2024-02 has 29 days"));
+        assert_eq!(impossible_day("2023-02-29").as_deref(), Some("2023-02 has 28 days"));
+        assert_eq!(impossible_day("2026-13-01T08:00:00").as_deref(), Some("there is no month 13"));
+        assert_eq!(impossible_day("2024-04-31 15:00").as_deref(), Some("2024-04 has 30 days"));
+        assert_eq!(impossible_day("2024-00-10").as_deref(), Some("there is no month 00"));
+        assert_eq!(impossible_day("2024-02-29"), None, "a leap day exists");
+        assert_eq!(impossible_day("yesterday"), None);
+        assert_eq!(impossible_day("2024-2-30"), None, "not of the form: the general message says the forms");
+        assert_eq!(impossible_day("二〇二四-02-30"), None);
     }
 
     #[test]

@@ -286,10 +286,29 @@ pub(super) fn parse_full_toml(text: &str) -> Result<Vec<(String, Value)>, FrontM
     // every key and value is built just to be converted again.
     let table = toml::de::DeTable::parse(text).map_err(|e| {
         let (line, column) = e.span().map_or((1, 1), |s| crate::error::line_col(text, s.start));
+        let detail = e.message().trim().replace('\n', " ");
+        // A date that does not exist (`2026-13-01`, `2024-02-30`) is said
+        // as such, not as a syntax error.
+        if let Some(why) = detail.strip_prefix("invalid date, ") {
+            let written = e.span().and_then(|s| text.get(s)).map(str::trim).filter(|w| !w.is_empty() && w.len() <= 40);
+            let message = match written {
+                Some(w) => match super::dates::impossible_day(w) {
+                    Some(reason) => format!("{w} does not exist: {reason}"),
+                    None => format!("{w} is not a date that exists ({why})"),
+                },
+                None => format!("a date that does not exist ({why})"),
+            };
+            return FrontMatterError {
+                line: Some(line),
+                column: Some(column),
+                message,
+                hint: super::dates::DAY_HINT.into(),
+            };
+        }
         FrontMatterError {
             line: Some(line),
             column: Some(column),
-            message: format!("TOML front matter: {}", e.message().trim().replace('\n', " ")),
+            message: format!("TOML front matter: {detail}"),
             hint: "fix the TOML syntax between the +++ lines (strings need double quotes)".into(),
         }
     })?;

@@ -293,8 +293,13 @@ fn date_of(
 /// once shifted into the site's timezone; else an error at the key's line.
 fn read_date(text: &str, key: &str, site: Site<'_>, at: &Locator<'_>) -> Result<DateTime<Utc>, StoryError> {
     let what = if key == "date" { "date".to_owned() } else { format!("`{key}` date") };
-    let date = dates::parse_date(text, site.timezone)
-        .ok_or_else(|| at.at_key(key, at.err(format!("invalid {what} {text:?}"), dates::DATE_HINT)))?;
+    let date = dates::parse_date(text, site.timezone).ok_or_else(|| {
+        let error = match dates::impossible_day(text) {
+            Some(why) => at.err(format!("{what} {text:?} does not exist: {why}"), dates::DAY_HINT),
+            None => at.err(format!("invalid {what} {text:?}"), dates::DATE_HINT),
+        };
+        at.at_key(key, error)
+    })?;
     if !dates::writable(date, site.timezone) {
         let message = format!("{what} {text:?} is out of the range a feed can carry");
         return Err(at.at_key(key, at.err(message, dates::RANGE_HINT)));
@@ -568,7 +573,19 @@ mod tests {
     #[test]
     fn bad_front_matter_errors_point_at_the_file_line() {
         let e = parse_at("a.md", "+++\ntitle = \"t\"\ndate = \"2024-13-01\"\n+++\n").expect_err("bad date");
-        assert_eq!(e.to_string(), format!("articles/a.md:3:1: invalid date \"2024-13-01\" — {}", dates::DATE_HINT));
+        let want = format!(
+            "articles/a.md:3:1: date \"2024-13-01\" does not exist: there is no month 13 — {}",
+            dates::DAY_HINT
+        );
+        assert_eq!(e.to_string(), want);
+        let e = parse_at("a.md", "+++\ntitle = \"t\"\ndate = 2024-02-30\n+++\n").expect_err("unquoted");
+        assert_eq!(
+            e.to_string(),
+            format!("articles/a.md:3:8: 2024-02-30 does not exist: 2024-02 has 29 days — {}", dates::DAY_HINT),
+            "not a syntax error"
+        );
+        let e = parse_at("a.md", "+++\ntitle = \"t\"\ndate = \"soon\"\n+++\n").expect_err("bad date");
+        assert_eq!(e.to_string(), format!("articles/a.md:3:1: invalid date \"soon\" — {}", dates::DATE_HINT));
         let e = parse_at("a.md", "+++\ntitle = \"t\"\ntags = [\n+++\n").expect_err("toml");
         assert_eq!((e.line, e.column), (Some(3), Some(9)), "{e}");
         let e = parse_at("a.md", "---\ntitle: t\ndraft: maybe\n---\n").expect_err("type");

@@ -72,7 +72,8 @@ fn wrong_types_say_what_is_expected_and_documented_coercions_apply() {
         ("tags-nested.md", "tags = [[\"a\"]]\n", "`tags` must be a list of text"),
         ("authors-nested.md", "authors = [[\"a\"]]\n", "`authors` must be a name"),
         ("date-words.md", "date = \"yesterday\"\n", "invalid date \"yesterday\""),
-        ("date-impossible.md", "date = \"2024-02-30\"\n", "invalid date \"2024-02-30\""),
+        ("date-impossible.md", "date = \"2024-02-30\"\n", "date \"2024-02-30\" does not exist: 2024-02 has 29 days"),
+        ("date-impossible-bare.md", "date = 2026-13-01\n", "2026-13-01 does not exist: there is no month 13"),
         ("link-js.md", "link = \"javascript:alert(1)\"\n", "invalid link"),
         ("link-data.md", "link = \"data:text/html,x\"\n", "invalid link"),
     ];
