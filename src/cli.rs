@@ -54,6 +54,27 @@ pub enum Command {
     },
     /// Turn newspaper pages (text extracted from the page PDF) into story files
     Import(ImportArgs),
+    /// Start a new site in DIR: a commented feedsmith.toml and an example story
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Folder of the new site (created if missing)
+    #[arg(default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The feed's title [default: the folder's name]
+    #[arg(long)]
+    pub title: Option<String>,
+    /// The site's root URL: story links and ids are made from it
+    #[arg(long, value_name = "URL", default_value = "http://localhost:8080/")]
+    pub base_url: String,
+    /// IANA timezone of dates written without an offset
+    #[arg(long, value_name = "NAME", default_value = "UTC")]
+    pub timezone: String,
+    /// Language of the stories (BCP 47, such as zh-CN)
+    #[arg(long, value_name = "TAG", default_value = "en")]
+    pub language: String,
 }
 
 #[derive(Debug, Args)]

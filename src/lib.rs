@@ -17,6 +17,7 @@ pub mod error;
 pub mod feed;
 pub mod import;
 pub mod index;
+pub mod init;
 pub mod layout;
 pub mod load;
 pub mod paths;

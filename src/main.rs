@@ -15,6 +15,14 @@ fn main() -> ExitCode {
         output_dir: cli.global.output.clone(),
         state_file: cli.global.state.clone(),
     };
+    if let Command::Init(args) = &cli.command {
+        return init(args);
+    }
+    if cli.global.config.is_none() && !std::path::Path::new(feedsmith::config::DEFAULT_CONFIG_FILE).is_file() {
+        tracing::warn!(
+            "no feedsmith.toml here and no --config: using the built-in defaults (title \"feedsmith\", base_url http://localhost:8080/) — `feedsmith init` starts a site of your own"
+        );
+    }
     let config = match Config::load(cli.global.config.as_deref(), &overrides) {
         Ok(config) => config,
         Err(e) => {
@@ -31,6 +39,7 @@ fn main() -> ExitCode {
             EXIT_OK
         }),
         Command::Import(args) => commands::import(&config, &args, now),
+        Command::Init(_) => unreachable!("handled before the configuration is read"),
         Command::Watch(args) => {
             let explicit = cli.global.config.clone();
             let reload = move || Config::load(explicit.as_deref(), &overrides);
@@ -39,6 +48,42 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// `feedsmith init`: needs no configuration (it writes one).
+fn init(args: &feedsmith::cli::InitArgs) -> ExitCode {
+    use feedsmith::init::{NewSite, Outcome};
+    let title = args.title.clone().unwrap_or_else(|| {
+        let dir = std::path::absolute(&args.dir).unwrap_or_else(|_| args.dir.clone());
+        dir.file_name().map_or_else(|| "My site".to_owned(), |n| n.to_string_lossy().into_owned())
+    });
+    let site = NewSite {
+        title,
+        base_url: args.base_url.clone(),
+        timezone: args.timezone.clone(),
+        language: args.language.clone(),
+    };
+    match feedsmith::init::init(&args.dir, &site, chrono::Utc::now()) {
+        Ok(outcomes) => {
+            let mut kept = false;
+            for outcome in outcomes {
+                match outcome {
+                    Outcome::Written(path) => println!("{}", path.display()),
+                    Outcome::Kept(path) => {
+                        kept = true;
+                        eprintln!("{}: exists; left as it is", path.display());
+                    }
+                }
+            }
+            let config = args.dir.join(feedsmith::config::DEFAULT_CONFIG_FILE);
+            eprintln!("next: feedsmith build --config {}", config.display());
+            ExitCode::from(if kept { commands::EXIT_REJECTED } else { EXIT_OK })
+        }
         Err(e) => {
             eprintln!("{e}");
             ExitCode::from(e.exit_code())

@@ -601,3 +601,56 @@ fn a_link_pattern_that_cannot_work_is_a_configuration_error() {
         assert!(!s.out().exists(), "{pattern}: nothing written");
     }
 }
+
+// ------------------------------------------------------------------- init ---
+
+/// `feedsmith init DIR` writes a site that builds into valid feeds at
+/// once; a second run overwrites nothing and says so (exit 1); a flag that
+/// makes an invalid configuration writes nothing (exit 2).
+#[test]
+fn init_starts_a_site_that_builds_and_never_overwrites() {
+    let root = tempfile::tempdir().expect("tmp");
+    let dir = root.path().join("ykrb");
+    let init = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_feedsmith"));
+        cmd.arg("init").arg(&dir).args(args).current_dir(root.path());
+        run(cmd, HANG)
+    };
+    let first = init(&["--title", "永康日报", "--timezone", "Asia/Shanghai", "--language", "zh-CN"]);
+    first.assert_code(0);
+    assert!(first.stdout.contains("feedsmith.toml") && first.stdout.contains("welcome.md"), "{}", first.stdout);
+    let site = Site::with_config(&dir.join("feedsmith.toml"));
+    site.build().assert_code(0);
+    assert_eq!(site.feed_title("rss.xml").as_deref(), Some("永康日报"));
+    assert_eq!(site.titles(), ["Welcome to feedsmith"]);
+    let config = read_text(&dir.join("feedsmith.toml"));
+    assert!(config.contains("timezone = \"Asia/Shanghai\"") && config.contains("# link_pattern ="), "{config}");
+
+    std::fs::write(dir.join("feedsmith.toml"), "title = \"改过的\"\n").expect("edit");
+    let again = init(&[]);
+    again.assert_code(1);
+    assert!(again.stderr.contains("exists; left as it is"), "{}", again.stderr);
+    assert_eq!(read_text(&dir.join("feedsmith.toml")), "title = \"改过的\"\n");
+
+    let other = root.path().join("bad");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_feedsmith"));
+    cmd.arg("init").arg(&other).args(["--timezone", "Mars/Olympus"]).current_dir(root.path());
+    let bad = run(cmd, HANG);
+    bad.assert_code(2);
+    assert!(bad.stderr.contains("timezone") && !other.exists(), "{}", bad.stderr);
+}
+
+/// Without a configuration file, feedsmith says once that it uses the
+/// built-in defaults, so nobody publishes as "feedsmith" by accident.
+#[test]
+fn running_without_a_configuration_says_the_defaults_are_used() {
+    let root = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(root.path().join("articles")).expect("mkdir");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_feedsmith"));
+    cmd.arg("check").current_dir(root.path()).env_remove("RUST_LOG");
+    let run = run(cmd, HANG);
+    run.assert_code(0);
+    let notices: Vec<&str> = run.stderr.lines().filter(|l| l.contains("built-in defaults")).collect();
+    assert_eq!(notices.len(), 1, "{}", run.stderr);
+    assert!(notices[0].contains("feedsmith init"), "{}", notices[0]);
+}
