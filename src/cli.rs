@@ -37,6 +37,18 @@ pub struct Global {
     /// Less log output (-q warnings and errors only, -qq errors only)
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub quiet: u8,
+    /// Log lines as text, or as one JSON object each (journald, Loki, ELK);
+    /// FEEDSMITH_LOG (RUST_LOG syntax, such as "debug" or "feedsmith=debug")
+    /// overrides -v/-q
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, value_name = "FORMAT")]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

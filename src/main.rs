@@ -3,13 +3,13 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use feedsmith::cli::{Cli, Command};
+use feedsmith::cli::{Cli, Command, LogFormat};
 use feedsmith::commands::{self, EXIT_OK, EXIT_USAGE};
 use feedsmith::config::{Config, Overrides};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.global.verbose, cli.global.quiet);
+    init_tracing(cli.global.verbose, cli.global.quiet, cli.global.log_format);
     let overrides = Overrides {
         articles_dir: cli.global.articles.clone(),
         output_dir: cli.global.output.clone(),
@@ -91,18 +91,31 @@ fn init(args: &feedsmith::cli::InitArgs) -> ExitCode {
     }
 }
 
-fn init_tracing(verbose: u8, quiet: u8) {
+/// Logging to stderr: the level from -v/-q, or the filter in
+/// `FEEDSMITH_LOG` (RUST_LOG syntax); text, or one JSON object a line.
+fn init_tracing(verbose: u8, quiet: u8, format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
     let level = match i16::from(verbose) - i16::from(quiet) {
-        i16::MIN..=-2 => tracing::Level::ERROR,
-        -1 => tracing::Level::WARN,
-        0 => tracing::Level::INFO,
-        1 => tracing::Level::DEBUG,
-        _ => tracing::Level::TRACE,
+        i16::MIN..=-2 => "error",
+        -1 => "warn",
+        0 => "info",
+        1 => "debug",
+        _ => "trace",
     };
-    tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+    let mut bad_filter = None;
+    let filter = match std::env::var("FEEDSMITH_LOG") {
+        Ok(text) if !text.trim().is_empty() => EnvFilter::try_new(&text).unwrap_or_else(|e| {
+            bad_filter = Some(format!("FEEDSMITH_LOG={text:?} is not a log filter ({e}); logging at {level}"));
+            EnvFilter::new(level)
+        }),
+        _ => EnvFilter::new(level),
+    };
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    match format {
+        LogFormat::Text => builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).init(),
+    }
+    if let Some(message) = bad_filter {
+        tracing::warn!("{message}");
+    }
 }

@@ -654,3 +654,37 @@ fn running_without_a_configuration_says_the_defaults_are_used() {
     assert_eq!(notices.len(), 1, "{}", run.stderr);
     assert!(notices[0].contains("feedsmith init"), "{}", notices[0]);
 }
+
+// ------------------------------------------------------------------- logs ---
+
+/// `--log-format json` writes each log line as one JSON object (time,
+/// level, message) for journald, Loki or ELK; `FEEDSMITH_LOG` filters in
+/// the RUST_LOG syntax and overrides -v/-q; a filter that cannot be read
+/// is said, and the default level is kept.
+#[test]
+fn logs_as_json_lines_and_filtered_by_feedsmith_log() {
+    let s = Site::new("");
+    s.write("a.md", story("甲", "2024-03-01T08:00:00+08:00", "正文"));
+    let mut cmd = s.command("build");
+    cmd.arg("--log-format").arg("json");
+    let json = run(cmd, HANG);
+    json.assert_code(0);
+    let lines: Vec<serde_json::Value> = json
+        .stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect();
+    let built = lines.iter().find(|v| v["message"].as_str().is_some_and(|m| m.starts_with("built 1 stories")));
+    let built = built.unwrap_or_else(|| panic!("no build line in {}", json.stderr));
+    assert_eq!(built["level"], "INFO");
+    assert!(built["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')), "{built}");
+
+    let mut quiet = s.command("build");
+    quiet.env("FEEDSMITH_LOG", "warn").arg("-v");
+    let quiet = run(quiet, HANG);
+    assert!(!quiet.stderr.contains("INFO") && !quiet.stderr.contains("DEBUG"), "{}", quiet.stderr);
+    let mut bad = s.command("build");
+    bad.env("FEEDSMITH_LOG", "[[");
+    let bad = run(bad, HANG);
+    assert!(bad.stderr.contains("FEEDSMITH_LOG") && bad.stderr.contains("built 1 stories"), "{}", bad.stderr);
+}
