@@ -451,6 +451,13 @@ impl Engine {
     pub fn mark_due(&mut self, since: DateTime<Utc>, now: DateTime<Utc>) {
         let index = &self.stories.index;
         for entry in index.dated_between(since, now) {
+            if !entry.story.draft {
+                tracing::info!(
+                    "{}: published now, at its scheduled time {}",
+                    entry.story.path.display(),
+                    entry.story.date.with_timezone(&self.config.timezone).to_rfc3339()
+                );
+            }
             self.output.dirty.mark(&self.config, index, &entry.story);
             // A story going live may win an id from another.
             self.stories.mark_claimants(&self.config, &mut self.output.dirty, &entry.story.id);

@@ -506,13 +506,14 @@ impl Daemon {
                     tracing::debug!("changed: {}", path.display());
                 }
                 tracing::info!(
-                    "rebuilt: {} stories changed, {} feed files written, {} removed, {} stories published, {} bodies rendered, {} ms",
+                    "rebuilt: {} stories changed, {} feed files written, {} removed, {} stories published, {} bodies rendered, {} ms{}",
                     report.changed.len(),
                     p.replaced.len(),
                     p.removed.len(),
                     p.stories,
                     p.bodies,
-                    started.elapsed().as_millis()
+                    started.elapsed().as_millis(),
+                    first_few(&report.changed)
                 );
                 systemd_status(p.stories);
             }
@@ -539,4 +540,18 @@ fn folder_id(path: &Path) -> Option<(u64, u64)> {
 
 fn output_missing(config: &Config) -> bool {
     FeedKey::Main.files().iter().any(|f| !config.output_dir.join(f).is_file())
+}
+
+/// ": a.md, b.md, c.md and 4 more" — the stories a rebuild was for, the
+/// first few by name — or nothing when there are none.
+fn first_few(paths: &[PathBuf]) -> String {
+    const NAMED: usize = 3;
+    if paths.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = paths.iter().take(NAMED).map(|p| p.display().to_string()).collect();
+    match paths.len().saturating_sub(NAMED) {
+        0 => format!(": {}", names.join(", ")),
+        more => format!(": {} and {more} more", names.join(", ")),
+    }
 }

@@ -640,7 +640,10 @@ fn scheduled_stories_go_live(on_time: bool) {
     // date is still ahead went out early. (A slow start may reach the date
     // first; then there is nothing to check here.)
     let (titles, tag_feed) = (site.titles(), site.out().join("tags/soon/rss.xml").exists());
+    // Stories seen waiting for their date, which must be announced going live.
+    let mut waited = Vec::new();
     if SystemTime::now() < due1 {
+        waited.push("later.md");
         assert_eq!(titles, s(&["Already out"]), "a future story was published early");
         assert!(!tag_feed, "a future story's tag feed was published early");
     }
@@ -651,6 +654,7 @@ fn scheduled_stories_go_live(on_time: bool) {
     d.wait_rebuilds(1); // its file event handled (nothing published yet)
     let titles = site.titles();
     if SystemTime::now() < due2 {
+        waited.push("later2.md");
         assert!(!titles.contains(&"Scheduled while running".to_string()), "published before its date");
     }
 
@@ -673,6 +677,13 @@ fn scheduled_stories_go_live(on_time: bool) {
         site.all_feeds_list(&["Already out", "Scheduled at start", "Scheduled while running"])
             && site.titles_in("tags/soon/feed.json") == s(&["Scheduled at start"])
     });
+    // The operator sees each go live, named, at its time.
+    for file in waited {
+        d.wait_log(&format!("{file}: published now, at its scheduled time"));
+    }
+    assert!(!d.log().contains(" now.md: published now"), "a story out already is not announced:\n{}", d.log());
+    let rebuilt: Vec<String> = d.log().lines().filter(|l| l.contains("rebuilt:")).map(str::to_owned).collect();
+    assert!(rebuilt.iter().any(|l| l.contains("later2.md")), "a rebuild names the stories it was for:\n{rebuilt:?}");
 }
 
 #[test]
