@@ -347,7 +347,7 @@ fn parse_yaml(text: &str) -> Result<Vec<(String, Value)>, FrontMatterError> {
             column: Some(location.as_ref().map_or(1, |l| l.column())),
             // The position is reported as the file's line and column; the
             // parser's own "at line N" counts from the front matter.
-            message: format!("YAML front matter: {}", e.to_string().split(" at line ").next().unwrap_or("")),
+            message: yaml_in_plain_words(e.to_string().split(" at line ").next().unwrap_or("")),
             hint: "fix the YAML syntax between the --- lines (quote text containing `: ` or `#`)".into(),
         }
     })?;
@@ -360,6 +360,35 @@ fn parse_yaml(text: &str) -> Result<Vec<(String, Value)>, FrontMatterError> {
             message: "YAML front matter must be a mapping of keys to values".into(),
             hint: "write one `key: value` per line between the --- lines".into(),
         }),
+    }
+}
+
+/// The YAML parser's words for the mistakes people make, said as an
+/// editor would understand them (the parser's own words kept after them).
+fn yaml_in_plain_words(parser: &str) -> String {
+    const PLAIN: &[(&str, &str)] = &[
+        (
+            "mapping values are not allowed",
+            "a `: ` where no new key can start (an indented line, or text with `: ` in it)",
+        ),
+        ("did not find expected ',' or ']'", "a list in [ ] is not closed"),
+        ("did not find expected ',' or '}'", "a mapping in { } is not closed"),
+        ("found unexpected end of stream", "the front matter ends inside a quoted text or an open list"),
+        ("did not find expected key", "a line is indented where a new `key:` was expected"),
+        ("could not find expected ':'", "a line has a key but no `: ` after it"),
+        (
+            "found character that cannot start any token",
+            "a value starts with a character YAML keeps for itself (`@`, `` ` ``, a tab)",
+        ),
+        ("found a tab character", "a tab where YAML wants spaces"),
+        ("did not find expected alphabetic or numeric character", "an `&` or `*` not followed by a name"),
+        ("found undefined alias", "a `*name` with no `&name` before it"),
+        ("found duplicate anchor", "the same `&name` twice"),
+        ("duplicate entry with key", "the same key twice"),
+    ];
+    match PLAIN.iter().find(|(words, _)| parser.contains(words)) {
+        Some((_, plain)) => format!("YAML front matter: {plain} ({parser})"),
+        None => format!("YAML front matter: {parser}"),
     }
 }
 
@@ -505,6 +534,22 @@ anything = 1
             let e = FrontMatter::parse(kind, text).expect_err(text);
             assert!(e.message.contains(needle), "{text}: {}", e.message);
             assert_eq!(e.line, Some(line), "{text}");
+        }
+    }
+
+    #[test]
+    fn yaml_mistakes_are_said_in_plain_words_at_their_line() {
+        let cases = [
+            ("title: x\n  bad: [1\n", 2, "indented line"),
+            ("title: \"x\ndate: 2024-03-01\n", 3, "ends inside a quoted text"),
+            ("title: x\ntags: [a, b\ndate: 2024-03-01\n", 3, "list in [ ] is not closed"),
+            // (The parser places a repeated key at the mapping's start.)
+            ("title: x\ntitle: y\n", 1, "the same key twice"),
+        ];
+        for (text, line, plain) in cases {
+            let e = FrontMatter::parse(Yaml, text).expect_err("bad");
+            assert!(e.message.contains(plain), "{text:?}: {}", e.message);
+            assert_eq!(e.line, Some(line), "{text:?}: {}", e.message);
         }
     }
 
