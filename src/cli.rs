@@ -54,19 +54,37 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read every story once and write the feeds
+    #[command(
+        after_help = "Example:\n  feedsmith build --config site/feedsmith.toml\n\nExit status: 0 every story accepted; 1 some story rejected (each printed as path:line:col: what — what to do; the rest is published); 2 configuration or usage error, nothing written; 3 the output folder cannot be written (every feed keeps its last good version)."
+    )]
     Build,
     /// Build, then keep the feeds current until SIGINT/SIGTERM
+    #[command(
+        after_help = "Examples:\n  feedsmith watch\n  feedsmith watch --serve 127.0.0.1:8080\n  feedsmith watch --poll 2000      # network file systems\n\nSIGHUP re-reads the configuration; SIGINT/SIGTERM stop after the rebuild in progress.\nExit status: 0 on a signal; 2 configuration or usage error (an address that cannot be bound too); 3 the first build cannot be written. Once running, errors are logged and retried, never fatal."
+    )]
     Watch(WatchArgs),
     /// Parse everything and report every problem; write nothing
+    #[command(
+        after_help = "Example:\n  feedsmith check && feedsmith build\n\nExit status: 0 no problem; 1 some story rejected (each printed); 2 configuration or usage error."
+    )]
     Check,
     /// Create a draft story named after TITLE and print its path
+    #[command(
+        after_help = "Example:\n  feedsmith new \"对标奋进 对表攻坚\"\n\nExit status: 0 created (the path is printed); 2 an empty title or a configuration error; 3 the articles folder cannot be written."
+    )]
     New {
         /// The headline
         title: String,
     },
     /// Turn newspaper pages (text extracted from the page PDF) into story files
+    #[command(
+        after_help = "Example:\n  feedsmith import --date 2024-03-08 pages/*.txt\n\nExit status: 0 every story imported, nothing guessed; 1 something guessed or left out, or a story an editor changed left as it is (the rest is written); 2 usage error (bad --date, a page that cannot be read), nothing written."
+    )]
     Import(ImportArgs),
     /// Start a new site in DIR: a commented feedsmith.toml and an example story
+    #[command(
+        after_help = "Example:\n  feedsmith init ykrb --title 永康日报 --base-url https://www.ykrb.cn/ --timezone Asia/Shanghai --language zh-CN\n\nExit status: 0 written; 1 a file existed and was left as it is; 2 a flag makes an invalid configuration, nothing written."
+    )]
     Init(InitArgs),
 }
 

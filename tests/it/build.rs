@@ -688,3 +688,20 @@ fn logs_as_json_lines_and_filtered_by_feedsmith_log() {
     let bad = run(bad, HANG);
     assert!(bad.stderr.contains("FEEDSMITH_LOG") && bad.stderr.contains("built 1 stories"), "{}", bad.stderr);
 }
+
+/// Each command's help shows an example and its exit statuses.
+#[test]
+fn every_command_s_help_has_an_example_and_its_exit_statuses() {
+    for command in ["build", "watch", "check", "new", "import", "init"] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_feedsmith"));
+        cmd.args([command, "--help"]);
+        let run = run(cmd, HANG);
+        run.assert_code(0);
+        assert!(run.stdout.contains("Example") && run.stdout.contains("Exit status: 0"), "{command}:\n{}", run.stdout);
+        assert!(
+            run.stdout.contains(&format!("feedsmith {command}")),
+            "{command}: the example runs it:\n{}",
+            run.stdout
+        );
+    }
+}
