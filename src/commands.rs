@@ -59,6 +59,7 @@ pub fn watch(
 ) -> Result<u8, FatalError> {
     // A configuration error stops us before anything is served.
     crate::load::check_articles_dir(&config.articles_dir)?;
+    let health = std::sync::Arc::new(crate::health::Health::default());
     let server = match &args.serve {
         Some(addr) => {
             let addr = match addr.as_str() {
@@ -69,6 +70,7 @@ pub fn watch(
                 max_age: config.cache_max_age,
                 feeds_url: Some(config.feeds_url.clone()),
                 hubs: config.websub_hubs.iter().map(ToString::to_string).collect(),
+                health: Some(health.clone()),
             };
             Some(crate::serve::start(&addr, &config.output_dir, site)?)
         }
@@ -78,7 +80,7 @@ pub fn watch(
     let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     crate::watch::forward_signals(tx.clone(), cancel.clone())
         .map_err(|e| FatalError::Other(format!("cannot handle signals: {e}")))?;
-    crate::watch::run(config, crate::watch::Options { poll_ms: args.poll }, reload, (tx, rx), cancel)?;
+    crate::watch::run(config, crate::watch::Options { poll_ms: args.poll }, reload, (tx, rx), cancel, health)?;
     if let Some(server) = server {
         server.stop();
     }

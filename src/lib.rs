@@ -15,6 +15,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod feed;
+pub mod health;
 pub mod import;
 pub mod index;
 pub mod init;

@@ -130,6 +130,8 @@ pub struct Site {
     /// WebSub hubs, advertised in `Link` headers of every feed file (WebSub
     /// discovery; some hubs read nothing else).
     pub hubs: Vec<String>,
+    /// The daemon's health, answered at `/healthz` (when serving beside `watch`).
+    pub health: Option<std::sync::Arc<crate::health::Health>>,
 }
 
 /// Binds `addr` now (so a bad address is an error before anything else)
@@ -309,9 +311,27 @@ impl Served {
     }
 }
 
+/// `/healthz`: 200 `ok` when the feeds are published and current, 503
+/// with the reason in one line otherwise; never cached.
+fn health_answer(health: &crate::health::Health) -> Response {
+    let (code, text) = match health.check() {
+        Ok(()) => (StatusCode::OK, "ok\n".to_owned()),
+        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("{why}\n")),
+    };
+    Response::builder()
+        .status(code)
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::from(text))
+        .unwrap_or_default()
+}
+
 async fn handle(shared: Arc<Shared>, method: &Method, path: &str, headers: &HeaderMap) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return status(StatusCode::METHOD_NOT_ALLOWED, &[(header::ALLOW, "GET, HEAD")]);
+    }
+    if let (Some(health), "/healthz") = (&shared.site.health, path.split('?').next().unwrap_or(path)) {
+        return health_answer(health);
     }
     let Some(rel) = request_path(path) else {
         return status(StatusCode::NOT_FOUND, &[]);
@@ -606,6 +626,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn healthz_is_200_when_published_and_503_with_the_reason_otherwise() {
+        let health = crate::health::Health::default();
+        assert_eq!(health_answer(&health).status(), StatusCode::SERVICE_UNAVAILABLE, "before the first build");
+        health.published();
+        let ok = health_answer(&health);
+        assert_eq!(ok.status(), StatusCode::OK);
+        assert_eq!(ok.headers().get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()), Some("no-store"));
+        health.failed("publishing failed: disk full");
+        assert_eq!(health_answer(&health).status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
     fn request_paths_never_leave_the_folder() {
         let ok = [
             ("/", "index.html"),
@@ -645,6 +677,7 @@ mod tests {
             max_age: 60,
             feeds_url: url::Url::parse("https://news.example.com/feeds/").ok(),
             hubs: vec!["https://hub.example/".into(), "https://other.example/hub".into()],
+            health: None,
         };
         assert_eq!(
             websub_links(&site, Path::new("tags/x/atom.xml")).as_deref(),

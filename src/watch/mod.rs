@@ -51,10 +51,11 @@ pub fn run(
     reload: impl Fn() -> Result<Config, FatalError>,
     channel: (Sender<Message>, Receiver<Message>),
     cancel: Arc<AtomicBool>,
+    health: Arc<crate::health::Health>,
 ) -> Result<(), FatalError> {
     let (tx, rx) = channel;
     keep_memory_flat();
-    let mut daemon = match Daemon::start(config, options, tx, cancel) {
+    let mut daemon = match Daemon::start(config, options, tx, cancel, health) {
         Err(FatalError::Cancelled) => return Ok(()),
         other => other?,
     };
@@ -209,6 +210,8 @@ struct Daemon {
     last_publish: DateTime<Utc>,
     watchdog: Watchdog,
     problems: Problems,
+    /// What `/healthz` answers.
+    health: Arc<crate::health::Health>,
 }
 
 /// What one batch of messages asks for.
@@ -231,6 +234,7 @@ impl Daemon {
         options: Options,
         tx: Sender<Message>,
         cancel: Arc<AtomicBool>,
+        health: Arc<crate::health::Health>,
     ) -> Result<Daemon, FatalError> {
         crate::publish::remove_orphaned_temp_files(&config.output_dir);
         crate::publish::remove_orphaned_temp_files_beside(&config.state_file);
@@ -251,12 +255,14 @@ impl Daemon {
             last_publish: now,
             watchdog: Watchdog::from_env(),
             problems: Problems::default(),
+            health,
         };
         daemon.set_up_watch();
         let started = Instant::now();
         let report = daemon.engine.scan(now)?;
         daemon.problems.log(&report, Scope::Everything);
         let published = daemon.engine.publish(now)?;
+        daemon.health.published();
         daemon.engine.warm_main_bodies(now);
         // With the main feed's bodies in it: a restart renders none.
         daemon.engine.save_state();
@@ -499,6 +505,7 @@ impl Daemon {
             Ok(p) => {
                 self.last_publish = now;
                 self.republish.succeeded();
+                self.health.published();
                 if let Some(pinger) = &self.pinger {
                     pinger.ping(changed_feed_urls(self.engine.config(), &p.replaced));
                 }
@@ -518,7 +525,11 @@ impl Daemon {
                 systemd_status(p.stories);
             }
             Err(FatalError::Cancelled) => return Err(Cancelled),
-            Err(e) => self.republish.failed(&format!("publishing failed: {e}; the last good feeds stay published")),
+            Err(e) => {
+                let why = format!("publishing failed: {e}; the last good feeds stay published");
+                self.health.failed(&why);
+                self.republish.failed(&why);
+            }
         }
         Ok(())
     }

@@ -330,3 +330,16 @@ fn websub_hubs_are_advertised_and_pinged_only_for_changed_feeds() {
         "{after:?}"
     );
 }
+
+/// `/healthz` answers 200 `ok` once the first build is published (never
+/// cached), for load balancers and monitors; `build` serves no such path.
+#[test]
+fn healthz_says_ok_once_the_feeds_are_published() {
+    let site = site_with_story();
+    let (_daemon, base) = site.serve(&[]);
+    let got = request("GET", &format!("{base}healthz"), &[]);
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body, b"ok\n");
+    assert_eq!(got.header("cache-control"), Some("no-store"));
+    assert!(got.header("content-type").is_some_and(|t| t.starts_with("text/plain")));
+}

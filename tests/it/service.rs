@@ -83,6 +83,7 @@ fn refused_watches_fall_back_to_polling() {
             || Err(feedsmith::error::FatalError::Cancelled),
             (loop_tx, rx),
             Arc::new(AtomicBool::new(false)),
+            Arc::default(),
         )
     });
     let wait_for = |title: &str| {
