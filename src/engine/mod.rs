@@ -14,7 +14,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::article::{self, Site};
-use crate::cache::Record;
+use crate::cache::{Record, Stamp};
 use crate::config::Config;
 use crate::error::{FatalError, StoryError};
 use crate::index::{Bulk, Index};
@@ -26,7 +26,6 @@ mod plan;
 mod render;
 mod stories;
 
-use crate::cache::Stamp;
 use plan::{Dirty, Planner};
 use render::{output_error, Output, Renderer};
 use stories::{index_sets, Applied, Intake, Scanned, Stories};

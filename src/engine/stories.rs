@@ -5,11 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-use rayon::slice::ParallelSliceMut;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use rayon::slice::ParallelSliceMut;
 
 use super::plan::Dirty;
 use super::Report;
@@ -55,15 +54,15 @@ pub(super) struct Stories {
     /// The state changed since it was last written, and when that was.
     state_dirty: bool,
     state_saved: Option<Instant>,
+    /// The same for the story cache.
+    cache_dirty: bool,
+    cache_saved: Option<Instant>,
     /// What the last full scan read.
     pub(super) last_scan: Option<Scanned>,
     /// The paths that scan listed, sorted, while they are exactly the
     /// indexed stories (until the first update): the story cache's order,
     /// without sorting the index again.
     pub(super) listed: Option<Vec<PathBuf>>,
-    /// The same for the story cache.
-    cache_dirty: bool,
-    cache_saved: Option<Instant>,
 }
 
 impl Stories {
