@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use crate::article::Story;
-use crate::config::Config;
-use crate::feed::index_page::Listed;
+use crate::config::{Config, Taxonomy};
+use crate::feed::index_page::{Listed, ListedKind};
 use crate::feed::{self, Head};
 use crate::index::{story_terms, Entry, Index, Month, TermKey};
 use crate::layout::FeedKey;
@@ -183,14 +183,18 @@ impl<'a> Planner<'a> {
         keys.iter()
             .filter_map(|k| match k {
                 FeedKey::Term(taxonomy, slug) => Some(Listed {
-                    title: format!(
-                        "{} — {}",
-                        self.config.title,
-                        self.index.terms().get(&TermKey::new(*taxonomy, slug.clone()))?.name()
-                    ),
+                    kind: match taxonomy {
+                        Taxonomy::Tags => ListedKind::Tag,
+                        Taxonomy::Categories => ListedKind::Category,
+                        Taxonomy::Authors => ListedKind::Author,
+                    },
+                    name: self.index.terms().get(&TermKey::new(*taxonomy, slug.clone()))?.name().to_owned(),
                     folder: k.url_folder(),
                 }),
-                _ => None,
+                FeedKey::Month(month) => {
+                    Some(Listed { kind: ListedKind::Month, name: month.to_string(), folder: k.url_folder() })
+                }
+                FeedKey::Main => None,
             })
             .collect()
     }
