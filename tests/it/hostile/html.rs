@@ -176,7 +176,7 @@ fn story_html_is_sanitised_in_every_feed_and_news_markup_survives() {
     let (tags, text) = scan_html(&index);
     let allowed = [
         "html", "head", "meta", "title", "link", "style", "body", "header", "h1", "p", "nav", "h2", "ul", "li", "a",
-        "main", "article", "h3", "time",
+        "main", "article", "h3", "time", "span",
     ];
     for tag in &tags {
         assert!(allowed.contains(&tag.name.as_str()), "index.html: unexpected <{}>", tag.name);
