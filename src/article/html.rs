@@ -16,6 +16,11 @@ const EXTRA_TAGS: &[&str] = &["picture", "source", "video", "audio", "track"];
 /// resolves relative `href`, `src`, `srcset` and `poster` against `base`.
 pub fn sanitize(html: &str, base: &Url) -> String {
     let srcset_base = base.clone();
+    // Footnotes work inside the item, where readers show it: their ids are
+    // kept, made unique to the story (a reader may show several stories on
+    // one page), and `#…` links point at them instead of the web page.
+    let prefix = format!("fn-{:08x}-", xxhash_rust::xxh3::xxh3_64(base.as_str().as_bytes()) as u32);
+    let resolve = Resolve { base: base.clone(), prefix: prefix.clone() };
     let mut builder = ammonia::Builder::default();
     builder
         .add_tags(EXTRA_TAGS)
@@ -27,12 +32,30 @@ pub fn sanitize(html: &str, base: &Url) -> String {
         .add_allowed_classes("div", &["footnote-definition"])
         .add_allowed_classes("sup", &["footnote-reference", "footnote-definition-label"])
         .url_schemes(["http", "https", "mailto", "tel"].into_iter().collect())
-        .url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
+        .add_tag_attributes("div", &["id"])
+        .id_prefix(Some(&prefix))
+        .url_relative(ammonia::UrlRelative::Custom(Box::new(resolve)))
         .attribute_filter(move |_element, attribute, value| match attribute {
             "srcset" => resolve_srcset(value, &srcset_base).map(Cow::Owned),
             _ => Some(Cow::Borrowed(value)),
         });
     builder.clean(html).to_string()
+}
+
+/// Relative URLs made absolute against the story's link, and `#…` ones
+/// pointed at the story's own (prefixed) ids.
+struct Resolve {
+    base: Url,
+    prefix: String,
+}
+
+impl<'a> ammonia::UrlRelativeEvaluate<'a> for Resolve {
+    fn evaluate<'url>(&self, url: &'url str) -> Option<Cow<'url, str>> {
+        match url.strip_prefix('#') {
+            Some(fragment) => Some(Cow::Owned(format!("#{}{fragment}", self.prefix))),
+            None => self.base.join(url).ok().map(|u| Cow::Owned(u.to_string())),
+        }
+    }
 }
 
 /// How deep elements may nest before a body is published as plain text:
@@ -186,6 +209,18 @@ mod tests {
             assert!(out.contains(keep), "{keep} missing from {out}");
         }
         assert!(sanitize("<a href=\"https://e.com/\">x</a>", &base()).contains("rel=\"noopener noreferrer\""));
+    }
+
+    #[test]
+    fn footnotes_link_to_their_notes_inside_the_item() {
+        let markdown = crate::article::markdown::to_html("正文[^1]。\n\n[^1]: 注释。\n");
+        let html = sanitize(&markdown, &base());
+        let href = html.split("href=\"#").nth(1).and_then(|r| r.split('"').next()).expect("a footnote link");
+        assert!(href.starts_with("fn-") && href.ends_with("-1"), "{html}");
+        assert!(html.contains(&format!("id=\"{href}\"")), "the note carries the id the link points at: {html}");
+        let other = sanitize(&markdown, &Url::parse("https://news.example.com/other/").expect("url"));
+        assert!(!other.contains(&format!("id=\"{href}\"")), "another story's ids differ: {other}");
+        assert!(sanitize("<p id=\"x\" onclick=\"y\">a</p>", &base()) == "<p>a</p>", "ids only on footnote notes");
     }
 
     #[test]
