@@ -16,10 +16,11 @@ const EXTRA_TAGS: &[&str] = &["picture", "source", "video", "audio", "track"];
 /// resolves relative `href`, `src`, `srcset` and `poster` against `base`.
 pub fn sanitize(html: &str, base: &Url) -> String {
     let srcset_base = base.clone();
-    // Footnotes work inside the item, where readers show it: their ids are
-    // kept, made unique to the story (a reader may show several stories on
-    // one page), and `#…` links point at them instead of the web page.
-    let prefix = format!("fn-{:08x}-", xxhash_rust::xxh3::xxh3_64(base.as_str().as_bytes()) as u32);
+    // Footnotes work inside the item, where readers show it: their ids
+    // (made unique to the story by `footnote_prefix`, as the Markdown
+    // renderer wrote them and their links) are kept, and so are links to
+    // them; any other relative URL is made absolute.
+    let prefix = footnote_prefix(base.as_str());
     let resolve = Resolve { base: base.clone(), prefix: prefix.clone() };
     let mut builder = ammonia::Builder::default();
     builder
@@ -52,10 +53,16 @@ struct Resolve {
 impl<'a> ammonia::UrlRelativeEvaluate<'a> for Resolve {
     fn evaluate<'url>(&self, url: &'url str) -> Option<Cow<'url, str>> {
         match url.strip_prefix('#') {
-            Some(fragment) => Some(Cow::Owned(format!("#{}{fragment}", self.prefix))),
-            None => self.base.join(url).ok().map(|u| Cow::Owned(u.to_string())),
+            Some(fragment) if fragment.starts_with(&self.prefix) => Some(Cow::Borrowed(url)),
+            _ => self.base.join(url).ok().map(|u| Cow::Owned(u.to_string())),
         }
     }
+}
+
+/// What a story's footnote ids start with: unique to the story (its link),
+/// since a reader may show several stories on one page.
+pub fn footnote_prefix(link: &str) -> String {
+    format!("fn-{:08x}-", xxhash_rust::xxh3::xxh3_64(link.as_bytes()) as u32)
 }
 
 /// How deep elements may nest before a body is published as plain text:
@@ -213,14 +220,26 @@ mod tests {
 
     #[test]
     fn footnotes_link_to_their_notes_inside_the_item() {
-        let markdown = crate::article::markdown::to_html("正文[^1]。\n\n[^1]: 注释。\n");
-        let html = sanitize(&markdown, &base());
-        let href = html.split("href=\"#").nth(1).and_then(|r| r.split('"').next()).expect("a footnote link");
-        assert!(href.starts_with("fn-") && href.ends_with("-1"), "{html}");
-        assert!(html.contains(&format!("id=\"{href}\"")), "the note carries the id the link points at: {html}");
-        let other = sanitize(&markdown, &Url::parse("https://news.example.com/other/").expect("url"));
-        assert!(!other.contains(&format!("id=\"{href}\"")), "another story's ids differ: {other}");
-        assert!(sanitize("<p id=\"x\" onclick=\"y\">a</p>", &base()) == "<p>a</p>", "ids only on footnote notes");
+        let text = "正文[^b]和[^a]，[自己的锚点](#here)。\n\n[^a]: 注释甲。\n\n[^b]: 注释乙。\n";
+        let prefix = footnote_prefix(base().as_str());
+        let html = sanitize(&crate::article::markdown::to_html(text, &prefix), &base());
+        // Numbered in the order they are referred to, each linking to its note.
+        assert!(html.contains(&format!("<a href=\"#{prefix}b\" rel=\"noopener noreferrer\">1</a>")), "{html}");
+        assert!(html.contains(&format!("<a href=\"#{prefix}a\" rel=\"noopener noreferrer\">2</a>")), "{html}");
+        for label in ["a", "b"] {
+            assert!(html.contains(&format!("id=\"{prefix}{label}\"")), "note {label} has the id linked to: {html}");
+        }
+        assert!(
+            html.contains("<sup class=\"footnote-definition-label\">1</sup>注释乙")
+                || html.contains("1</sup>\n<p>注释乙"),
+            "{html}"
+        );
+        assert!(
+            html.contains("href=\"https://news.example.com/duibiao/#here\""),
+            "other fragments stay absolute: {html}"
+        );
+        assert_ne!(prefix, footnote_prefix("https://news.example.com/other/"), "another story's ids differ");
+        assert_eq!(sanitize("<p id=\"x\" onclick=\"y\">a</p>", &base()), "<p>a</p>", "ids only on footnote notes");
     }
 
     #[test]

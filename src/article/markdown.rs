@@ -53,10 +53,37 @@ pub fn first_paragraph(body: &str) -> String {
     text.trim().to_owned()
 }
 
-/// Markdown to (unsanitised) HTML with tables, footnotes and strikethrough.
-pub fn to_html(body: &str) -> String {
+/// Markdown to (unsanitised) HTML with tables, footnotes and
+/// strikethrough. Footnote ids start with `footnote_prefix` and their
+/// references link to them, numbered in the order they are first referred
+/// to, so that they work inside a feed item.
+pub fn to_html(body: &str, footnote_prefix: &str) -> String {
     let mut out = String::with_capacity(body.len() * 3 / 2);
-    html::push_html(&mut out, Parser::new_ext(body, options()));
+    let mut numbers: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut number_of = |name: &str| {
+        let next = numbers.len() + 1;
+        *numbers.entry(name.to_owned()).or_insert(next)
+    };
+    let events = Parser::new_ext(body, options()).map(|event| match event {
+        Event::FootnoteReference(name) => {
+            let id = super::text::escape(&format!("{footnote_prefix}{name}"));
+            let n = number_of(&name);
+            Event::Html(format!("<sup class=\"footnote-reference\"><a href=\"#{id}\">{n}</a></sup>").into())
+        }
+        Event::Start(Tag::FootnoteDefinition(name)) => {
+            let id = super::text::escape(&format!("{footnote_prefix}{name}"));
+            let n = number_of(&name);
+            Event::Html(
+                format!(
+                    "<div class=\"footnote-definition\" id=\"{id}\"><sup class=\"footnote-definition-label\">{n}</sup>"
+                )
+                .into(),
+            )
+        }
+        Event::End(TagEnd::FootnoteDefinition) => Event::Html("</div>\n".into()),
+        other => other,
+    });
+    html::push_html(&mut out, events);
     out
 }
 
@@ -84,7 +111,7 @@ mod tests {
 
     #[test]
     fn tables_footnotes_strikethrough() {
-        let html = to_html("|a|b|\n|-|-|\n|1|2|\n\n~~x~~ y[^1]\n\n[^1]: note\n");
+        let html = to_html("|a|b|\n|-|-|\n|1|2|\n\n~~x~~ y[^1]\n\n[^1]: note\n", "fn-");
         assert!(html.contains("<table>"), "{html}");
         assert!(html.contains("<del>x</del>"), "{html}");
         assert!(html.contains("footnote-definition"), "{html}");

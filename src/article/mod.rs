@@ -403,15 +403,17 @@ pub fn content_html(story: &Story, text: &str) -> String {
         Ok(s) => s.body,
         Err(_) => text,
     };
+    let base = Url::parse(&story.link).ok();
+    let notes = html::footnote_prefix(base.as_ref().map_or(story.link.as_str(), Url::as_str));
     let raw = match (story.format, story.title_from_body) {
         (Format::Markdown, true) => {
             let body = match markdown::first_heading(body) {
                 Some((_, range)) => format!("{}{}", &body[..range.start], &body[range.end..]),
                 None => body.to_owned(),
             };
-            markdown::to_html(&body)
+            markdown::to_html(&body, &notes)
         }
-        (Format::Markdown, false) => markdown::to_html(body),
+        (Format::Markdown, false) => markdown::to_html(body, &notes),
         (Format::Text, true) => text::to_html(text::first_line(body).map_or("", |(_, rest)| rest)),
         (Format::Text, false) => text::to_html(body),
     };
@@ -427,7 +429,6 @@ pub fn content_html(story: &Story, text: &str) -> String {
     } else {
         raw
     };
-    let base = Url::parse(&story.link).ok();
     let clean = match &base {
         Some(base) => html::sanitize(&raw, base),
         None => ammonia::clean(&raw),

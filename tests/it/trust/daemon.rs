@@ -119,6 +119,8 @@ fn a_folder_made_unreadable_while_watching_is_logged_and_its_stories_stay() {
     });
     site.write("new.md", story("New", DATE, "Saved while the folder is locked."));
     d.wait("the story saved meanwhile published", || site.titles().contains(&"New".to_owned()));
+    // The three formats are renamed into place one after the other.
+    d.wait("all three formats list the same stories", || site.all_feeds_list(&["Good", "Inside", "New"]));
     assert_eq!(site.items().titles(), ["Good", "Inside", "New"], "the locked story keeps its last good version");
 }
 
