@@ -270,7 +270,7 @@ impl Engine {
             listed.as_millis()
         );
         // Stories kept under unreadable folders are indexed but not listed.
-        self.stories.listed = (hidden_kept == 0).then_some(paths);
+        self.stories.listed = (hidden_kept == 0 && unreadable.is_empty()).then_some(paths);
         Ok(report)
     }
 
