@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
 
 use crate::config::Config;
 use crate::engine::{Engine, Report};
@@ -140,11 +140,16 @@ pub fn import(config: &Config, args: &crate::cli::ImportArgs, now: DateTime<Utc>
         args.pages.iter().map(|path| read_page(path).map(|text| (path, text))).collect::<Result<Vec<_>, _>>()?;
     let mut clean = true;
     let mut placed: HashMap<PathBuf, String> = HashMap::new();
+    let mut out = Output { stdout: std::io::stdout().lock(), closed: false };
     for (page_path, text) in &pages {
         let page = crate::import::parse_page(text);
         for note in &page.notes {
             eprintln!("{}:{}: {}", page_path.display(), note.line, note.message);
             clean &= !note.unsure;
+        }
+        if page.stories.is_empty() && !page.notes.iter().any(|n| n.unsure) {
+            eprintln!("no story found on {}", page_path.display());
+            clean = false;
         }
         for story in &page.stories {
             let text = crate::import::render(story, date, !args.publish);
@@ -154,8 +159,8 @@ pub fn import(config: &Config, args: &crate::cli::ImportArgs, now: DateTime<Utc>
             };
             placed.insert(path.clone(), text.clone());
             match place(&path, &text, args.dry_run)? {
-                Placed::Written => println!("{}", path.display()),
-                Placed::WouldWrite => println!("{}\n{text}", path.display()),
+                Placed::Written => out.line(&path.display().to_string()),
+                Placed::WouldWrite => out.line(&format!("{}\n{text}", path.display())),
                 Placed::Same => {}
                 Placed::Differs => {
                     eprintln!(
@@ -173,9 +178,43 @@ pub fn import(config: &Config, args: &crate::cli::ImportArgs, now: DateTime<Utc>
     Ok(if clean { EXIT_OK } else { EXIT_REJECTED })
 }
 
-fn parse_issue_date(text: &str) -> Result<NaiveDate, FatalError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| FatalError::Usage(format!("--date {text:?} is not a date — give the issue date as YYYY-MM-DD")))
+/// Standard output that stops quietly when the reader goes away
+/// (`feedsmith import --dry-run PAGE | head`): the import goes on, its
+/// exit status as usual.
+struct Output<W: std::io::Write> {
+    stdout: W,
+    closed: bool,
+}
+
+impl<W: std::io::Write> Output<W> {
+    fn line(&mut self, text: &str) {
+        if self.closed {
+            return;
+        }
+        if let Err(e) = writeln!(self.stdout, "{text}").and_then(|()| self.stdout.flush()) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("cannot write to standard output: {e}");
+            }
+            self.closed = true;
+        }
+    }
+}
+
+/// `YYYY-MM-DD` exactly: four-digit year, two-digit month and day (chrono
+/// alone also takes `24-3-1` and `+2024-03-08`).
+pub(crate) fn parse_issue_date(text: &str) -> Result<NaiveDate, FatalError> {
+    let text = text.trim();
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    shaped
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+        .filter(|d| d.year() >= 1)
+        .ok_or_else(|| {
+            FatalError::Usage(format!(
+                "--date {text:?} is not a date as YYYY-MM-DD — give the issue date with a four-digit year and two-digit month and day, such as 2024-03-09"
+            ))
+        })
 }
 
 /// A page's text: UTF-8, or GB18030 with a warning (as story files).

@@ -239,3 +239,47 @@ fn the_same_page_twice_in_one_run_writes_each_story_once() {
     assert_eq!(run.stdout.lines().count(), 2, "{}", run.stdout);
     assert_eq!(walk(&site.articles()).len(), 2);
 }
+
+#[test]
+fn the_issue_date_must_be_written_in_full() {
+    let site = Site::new("");
+    let page = sample_page();
+    let page = page.to_str().expect("UTF-8 path");
+    for bad in ["24-3-1", "2024-3-8", "+2024-03-08", "2024-03-8", "0000-01-01", "2024-02-30", "12024-03-08"] {
+        let run = site.run("import", &[page, "--date", bad]);
+        run.assert_code(2);
+        assert!(run.stderr.contains("YYYY-MM-DD"), "{bad}: {}", run.stderr);
+    }
+    assert!(walk(&site.articles()).is_empty(), "a usage error writes nothing");
+    site.run("import", &[page, "--date", "2024-03-08"]).assert_code(0);
+}
+
+#[test]
+fn an_empty_page_says_no_story_was_found() {
+    let site = Site::new("");
+    for (name, text) in [("empty.txt", ""), ("blank.txt", "\n\n   \n\u{3000}\n")] {
+        let page = site.root().join(name);
+        std::fs::write(&page, text).expect("write");
+        let run = site.run("import", &[page.to_str().expect("UTF-8 path"), "--date", "2024-03-09"]);
+        run.assert_code(1);
+        assert!(run.stderr.contains(&format!("no story found on {}", page.display())), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn a_reader_that_stops_early_is_no_panic() {
+    use std::io::Read;
+    let site = Site::new("");
+    let mut cmd = site.command("import");
+    cmd.args([sample_page().to_str().expect("UTF-8 path"), "--date", "2024-03-09", "--dry-run"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("start feedsmith");
+    // Hang up before reading anything, as `| head -c 0` would.
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read stderr");
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
