@@ -100,6 +100,17 @@ pub(crate) fn width(text: &str) -> u32 {
     text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
 
+/// The width a line takes inside the column: a full-width comma or stop
+/// at its end may hang in the margin (a line full only because of it is
+/// no fuller than the indented line it is), so it counts as nothing.
+pub(crate) fn inner_width(line: &Line) -> u32 {
+    if line.text.ends_with(['，', '。', '、', '；', '：', '！', '？']) {
+        line.width.saturating_sub(2)
+    } else {
+        line.width
+    }
+}
+
 /// Appends the next physical line of the same paragraph: CJK joins with
 /// no space; where the break fell between two Latin words or numbers, one
 /// space goes back; after a hyphen, none.

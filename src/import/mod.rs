@@ -22,7 +22,7 @@ mod render;
 
 pub use render::{file_name, render};
 
-use lines::{closing_note, ends_closing, ends_sentence, join, page_lines, typical_width, Line};
+use lines::{closing_note, ends_closing, ends_sentence, inner_width, join, page_lines, typical_width, Line};
 
 /// The fewest body lines a story's own width is measured on.
 const MIN_MEASURED_LINES: usize = 3;
@@ -231,6 +231,7 @@ fn paragraphs(body: &[Line], width: u32, notes: &mut Vec<Note>) -> Vec<String> {
             }
         }
         let Some(next) = body.get(i + 1) else { break };
+        let next_width = inner_width(next);
         let sentence = ends_sentence(&line.text) || closing_note(&line.text);
         let closing = ends_closing(&line.text) && line.width <= short;
         // A short line alone as a paragraph, ending in no punctuation, and
@@ -238,14 +239,14 @@ fn paragraphs(body: &[Line], width: u32, notes: &mut Vec<Note>) -> Vec<String> {
         let subheading = starts_paragraph
             && line.width + 8 <= width
             && !line.text.ends_with(['，', '、', '：', '；', ',', ';', ':', '—'])
-            && next.width <= indented;
+            && next_width <= indented;
         let ends = if next.indented || subheading {
             true
         } else if !sentence && !closing {
             false
         } else if line.width <= short {
             true
-        } else if next.width >= full {
+        } else if next_width >= full {
             false
         } else if ends_sentence(&next.text) {
             notes.push(Note::unsure(
@@ -254,7 +255,7 @@ fn paragraphs(body: &[Line], width: u32, notes: &mut Vec<Note>) -> Vec<String> {
             ));
             false
         } else {
-            if next.width > indented {
+            if next_width > indented {
                 notes.push(Note::unsure(
                     line.no,
                     "guessed a paragraph break after this line (the next line is only a little short) — check the story",

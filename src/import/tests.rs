@@ -289,6 +289,18 @@ fn paragraph_breaks() {
             "nor is one that ends in a comma",
         ),
         (
+            &["甲乙丙丁戊己庚辛壬癸。", "一二三四五六七八，", "完。"],
+            &["一二三四五六七八，完。"],
+            0,
+            "a comma hanging in the margin does not make an indented line full",
+        ),
+        (
+            &["甲乙丙丁戊己庚辛壬癸。", "一二三四五六七八九十，", "完。"],
+            &[],
+            0,
+            "a line full before its hanging comma is still full",
+        ),
+        (
             &["甲乙丙丁戊己庚辛壬。", "一二三四五六七八a", "完。"],
             &["一二三四五六七八a完。"],
             1,
