@@ -459,3 +459,71 @@ fn a_long_run_of_lines_without_a_sentence_end_stays_quick() {
     assert!(page.notes.len() < 20, "the lines left over are reported once: {}", page.notes.len());
     assert!(page.notes.iter().any(|n| n.unsure && n.message.contains("not attributed")), "{:?}", page.notes);
 }
+
+/// A story in a ten-character column: byline, three full lines, a short
+/// last line, then `block` (its headline block as the extractor gives it).
+fn story_with(block: &str) -> String {
+    format!("本报讯（记者 张三）\n\n{FULL}\n\n{FULL}\n\n{FULL}\n\n完了。\n\n{block}")
+}
+
+/// Column, kicker, title and subtitle of each story.
+fn heads(page: &Page) -> Vec<(Option<&str>, Option<&str>, &str, Option<&str>)> {
+    page.stories
+        .iter()
+        .map(|s| (s.column.as_deref(), s.kicker.as_deref(), s.title.as_str(), s.subtitle.as_deref()))
+        .collect()
+}
+
+#[test]
+fn a_kicker_over_two_lines_with_no_subtitle() {
+    let block = "区里召开老年食堂建设现场推进会议\n全区新增助餐点四十个\n\n老人吃饭不再难\n";
+    let want = (None, Some("区里召开老年食堂建设现场推进会议全区新增助餐点四十个"), "老人吃饭不再难", None);
+    // Followed by another story, and last on a page without teasers.
+    let page = parse_page(&format!("{}{}", story_with(&format!("{block}\n")), story_with("另一个标题\n")));
+    assert_eq!(heads(&page)[0], want);
+    let page = parse_page(&story_with(block));
+    assert_eq!(heads(&page), [want]);
+    assert!(page.notes.is_empty(), "{:?}", page.notes);
+}
+
+#[test]
+fn the_last_block_ends_where_the_teaser_box_begins() {
+    let block = "百姓身边事\n\n区里召开老年食堂建设现场推进会议\n\n老人吃饭不再难\n\n全区新增助餐点四十个\n\n 他版的引题\n他版的标题\n";
+    let page = parse_page(&story_with(block));
+    assert_eq!(
+        heads(&page),
+        [(
+            Some("百姓身边事"),
+            Some("区里召开老年食堂建设现场推进会议"),
+            "老人吃饭不再难",
+            Some("全区新增助餐点四十个")
+        )]
+    );
+    assert_eq!(page.teasers.len(), 1);
+    assert!(page.notes.iter().all(|n| !n.unsure), "{:?}", page.notes);
+
+    // A story with only a headline, then teasers each in a box of its own.
+    let page = parse_page(&story_with("老人吃饭不再难\n\n 他版的引题\n他版的标题\n\n 又一个引题\n又一个标题\n"));
+    assert_eq!(heads(&page), [(None, None, "老人吃饭不再难", None)]);
+    assert_eq!(page.teasers.len(), 2);
+    assert!(page.notes.iter().all(|n| !n.unsure), "{:?}", page.notes);
+}
+
+#[test]
+fn a_column_without_a_page_letter_is_told_by_widths() {
+    let want = |column| vec![(Some(column), Some("区里召开老年食堂建设现场推进会议"), "老人吃饭不再难", None)];
+    // In quotes: sure.
+    let page = parse_page(&story_with("“银发生活”进行时\n\n区里召开老年食堂建设现场推进会议\n\n老人吃饭不再难\n"));
+    assert_eq!(heads(&page), want("“银发生活”进行时"));
+    assert!(page.notes.is_empty(), "{:?}", page.notes);
+    // Not in quotes: the same, as a guess.
+    let page = parse_page(&story_with("银发生活进行时\n\n区里召开老年食堂建设现场推进会议\n\n老人吃饭不再难\n"));
+    assert_eq!(heads(&page), want("银发生活进行时"));
+    assert_eq!(page.notes.iter().filter(|n| n.unsure).count(), 1, "{:?}", page.notes);
+    // A kicker, a narrower headline and a subtitle stay so.
+    let page = parse_page(&story_with("区里召开老年食堂建设推进会议\n\n老人吃饭不再难\n\n全区新增助餐点四十个\n"));
+    assert_eq!(
+        heads(&page),
+        [(None, Some("区里召开老年食堂建设推进会议"), "老人吃饭不再难", Some("全区新增助餐点四十个"))]
+    );
+}
