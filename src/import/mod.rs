@@ -111,11 +111,16 @@ pub fn parse_page(text: &str) -> Page {
     // line between is a headline even if it ends in `？` or `！`.
     let alone_is_body = lines.iter().filter(|l| l.alone).count() * 2 >= lines.len();
     let ends_body = |l: &Line| (ends_sentence(&l.text) || closing_note(&l.text)) && (!l.follows || !alone_is_body);
-    let stories: Vec<(&[Line], &[Line])> = (0..bylines.len())
+    let segments: Vec<&[Line]> = (0..bylines.len())
         .map(|k| {
             let start = bylines.get(k).map_or(0, |b| b.0);
             let end = bylines.get(k + 1).map_or(lines.len(), |b| b.0);
-            let segment = lines.get(start..end).unwrap_or_default();
+            lines.get(start..end).unwrap_or_default()
+        })
+        .collect();
+    let stories: Vec<(&[Line], &[Line])> = segments
+        .iter()
+        .map(|segment| {
             let body_end = segment.iter().rposition(ends_body).map_or(segment.len(), |i| i + 1);
             segment.split_at(body_end.max(1).min(segment.len()))
         })
@@ -123,11 +128,25 @@ pub fn parse_page(text: &str) -> Page {
     // Stories on one page may be set in columns of different widths: each
     // long enough story is measured on its own lines, a short one on the
     // page's.
-    let page_width = typical_width(stories.iter().flat_map(|(body, _)| body.iter().skip(1)));
+    // Lines set together are headline lines (when body lines are set
+    // alone), not measured.
+    let measure = |l: &&Line| l.alone || !alone_is_body;
+    let page_width = typical_width(stories.iter().flat_map(|(body, _)| body.iter().skip(1).filter(measure)));
     for (k, ((body, block), (_, authors))) in stories.iter().zip(&bylines).enumerate() {
         let last = k + 1 == bylines.len();
-        let measured = body.iter().skip(1).filter(|l| !ends_sentence(&l.text)).count();
-        let width = if measured >= MIN_MEASURED_LINES { typical_width(body.iter().skip(1)) } else { page_width };
+        let measured = body.iter().skip(1).filter(measure).filter(|l| !ends_sentence(&l.text)).count();
+        let width = if measured >= MIN_MEASURED_LINES {
+            typical_width(body.iter().skip(1).filter(measure))
+        } else {
+            page_width
+        };
+        // A body that seems to end at its headline: nothing after it, or
+        // (on the last story) only the teaser box.
+        let teasers_only = last && block.first().is_some_and(|l| l.frame_start);
+        let (body, block) = match headline_ending_the_body(body, width, alone_is_body) {
+            Some(at) if block.is_empty() || teasers_only => segments[k].split_at(at),
+            _ => (*body, *block),
+        };
         let block: Vec<&Line> = block.iter().collect();
         let mut notes = Vec::new();
         let headline = if last {
@@ -172,6 +191,28 @@ pub fn parse_page(text: &str) -> Page {
     page.notes.extend(page.teasers.iter().map(Note::teaser));
     page.notes.sort_by_key(|n| n.line);
     page
+}
+
+/// A story whose last line ends a sentence has no headline block by the
+/// punctuation, but a headline may end in `？` or `！`. When the lines after
+/// the body's last earlier sentence end are all clearly narrower (or much
+/// wider) than the column or set together as headline lines are, the last one ends in `？` or `！` and none
+/// of the others ends a clause, they are its headline block: where the
+/// body ends instead.
+fn headline_ending_the_body(body: &[Line], width: u32, alone_is_body: bool) -> Option<usize> {
+    let (last, before) = body.split_last()?;
+    if !last.text.ends_with(['？', '！', '?', '!']) || width == 0 {
+        return None;
+    }
+    let end = before.iter().rposition(|l| ends_sentence(&l.text) || closing_note(&l.text))?;
+    let block = &body[end + 1..];
+    let set_together = |l: &Line| alone_is_body && !l.alone;
+    let headline_like = |l: &Line| inner_width(l) + 4 < width || l.width > width + 6 || set_together(l);
+    let clause_end =
+        |l: &Line| ends_sentence(&l.text) || l.text.ends_with(['，', '、', '：', '；', ',', ':', ';', '—']);
+    let (_, rest) = block.split_last().unwrap_or((last, &[]));
+    let fits = end > 0 && block.len() <= 2 * 4 && block.iter().all(headline_like) && !rest.iter().any(clause_end);
+    fits.then_some(end + 1)
 }
 
 /// The indices of the lines that open a story with a byline, and the
@@ -248,6 +289,10 @@ fn paragraphs(body: &[Line], width: u32, notes: &mut Vec<Note>) -> Vec<String> {
             true
         } else if next_width >= full {
             false
+        } else if next.width > next_width && next_width + 1 >= indented && next_width <= indented {
+            // Filled to the column's edge, its last mark hanging: an
+            // indented paragraph of one line.
+            true
         } else if ends_sentence(&next.text) {
             notes.push(Note::unsure(
                 line.no,

@@ -301,6 +301,12 @@ fn paragraph_breaks() {
             "a line full before its hanging comma is still full",
         ),
         (
+            &["甲乙丙丁戊己庚辛壬。", "一二三四五六七八。"],
+            &["一二三四五六七八。"],
+            0,
+            "an indented line filled to the edge, its stop hanging: a paragraph of one line",
+        ),
+        (
             &["甲乙丙丁戊己庚辛壬。", "一二三四五六七八a", "完。"],
             &["一二三四五六七八a完。"],
             1,
@@ -466,8 +472,11 @@ fn story_with(block: &str) -> String {
     format!("本报讯（记者 张三）\n\n{FULL}\n\n{FULL}\n\n{FULL}\n\n完了。\n\n{block}")
 }
 
-/// Column, kicker, title and subtitle of each story.
-fn heads(page: &Page) -> Vec<(Option<&str>, Option<&str>, &str, Option<&str>)> {
+/// Column, kicker, title and subtitle.
+type Head<'a> = (Option<&'a str>, Option<&'a str>, &'a str, Option<&'a str>);
+
+/// Each story's [`Head`].
+fn heads(page: &Page) -> Vec<Head<'_>> {
     page.stories
         .iter()
         .map(|s| (s.column.as_deref(), s.kicker.as_deref(), s.title.as_str(), s.subtitle.as_deref()))
@@ -526,4 +535,31 @@ fn a_column_without_a_page_letter_is_told_by_widths() {
         heads(&page),
         [(None, Some("区里召开老年食堂建设推进会议"), "老人吃饭不再难", Some("全区新增助餐点四十个"))]
     );
+}
+
+#[test]
+fn a_headline_may_end_in_a_question_or_exclamation_mark() {
+    let asks = "市民怎么看\n\n老人吃饭还难吗？\n";
+    let exclaims = "区里召开老年食堂建设现场推进会议\n全区新增助餐点四十个\n\n老人吃饭不再难！\n";
+    let page = parse_page(&format!("{}\n{}\n{}", story_with(asks), story_with(exclaims), story_with("另一个标题\n")));
+    assert_eq!(
+        heads(&page),
+        [
+            (None, Some("市民怎么看"), "老人吃饭还难吗？", None),
+            (None, Some("区里召开老年食堂建设现场推进会议全区新增助餐点四十个"), "老人吃饭不再难！", None),
+            (None, None, "另一个标题", None),
+        ]
+    );
+    for story in &page.stories {
+        assert_eq!(story.paragraphs, [format!("本报讯（记者 张三）{FULL}{FULL}{FULL}完了。")], "{}", story.title);
+    }
+    assert!(page.notes.is_empty(), "{:?}", page.notes);
+    // Last on the page, with teasers after it.
+    let page = parse_page(&story_with(&format!("{asks}\n 他版的引题\n他版的标题\n")));
+    assert_eq!(heads(&page), [(None, Some("市民怎么看"), "老人吃饭还难吗？", None)]);
+
+    // A body's last paragraph of one short line that asks is no headline
+    // when what comes before it ends in a colon: still no headline found.
+    let page = parse_page(&story_with("他问道：\n\n真的吗？\n"));
+    assert!(page.stories.is_empty(), "{:?}", page.stories);
 }
