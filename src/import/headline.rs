@@ -18,7 +18,7 @@ const MAX_LINES: usize = 2 * MAX_ITEMS;
 const COLUMN_MARGIN: u32 = 4;
 
 /// The most teasers a page ends with; lines beyond are not teasers.
-const MAX_TEASERS: usize = 10;
+pub(crate) const MAX_TEASERS: usize = 10;
 
 /// What a headline block says about its story.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -115,7 +115,6 @@ pub(crate) fn last_block(lines: &[&Line], notes: &mut Vec<Note>) -> (Option<Head
             "guessed that the teasers of other pages begin here; the lines before may belong to the story above, or these to it — check it",
         ));
     }
-    let mut teasers = Vec::new();
     if let Some(beyond) = rest.get(2 * MAX_TEASERS) {
         notes.push(Note::unsure(
             beyond.no,
@@ -125,7 +124,25 @@ pub(crate) fn last_block(lines: &[&Line], notes: &mut Vec<Note>) -> (Option<Head
             ),
         ));
     }
-    for pair in rest.chunks(2).take(MAX_TEASERS) {
+    let teasers = pairs(rest);
+    match assign(own.to_vec()) {
+        Some((headline, _, mut found)) => {
+            notes.append(&mut found);
+            (Some(headline), teasers)
+        }
+        None => (None, teasers),
+    }
+}
+
+/// Lines that are all teasers (a page of them): a kicker and a headline
+/// each, at most [`MAX_TEASERS`].
+pub(crate) fn teasers(lines: &[&Line]) -> Vec<Teaser> {
+    pairs(&items(lines))
+}
+
+fn pairs(items: &[Item]) -> Vec<Teaser> {
+    let mut teasers = Vec::new();
+    for pair in items.chunks(2).take(MAX_TEASERS) {
         match pair {
             [kicker, headline] => teasers.push(Teaser {
                 line: kicker.no,
@@ -136,13 +153,7 @@ pub(crate) fn last_block(lines: &[&Line], notes: &mut Vec<Note>) -> (Option<Head
             _ => {}
         }
     }
-    match assign(own.to_vec()) {
-        Some((headline, _, mut found)) => {
-            notes.append(&mut found);
-            (Some(headline), teasers)
-        }
-        None => (None, teasers),
-    }
+    teasers
 }
 
 /// How badly reading the first `k` items as the story's headline block and

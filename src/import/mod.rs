@@ -96,6 +96,13 @@ pub fn parse_page(text: &str) -> Page {
                 "no byline (such as 本报讯（记者 张三）) on this page, so no story was found — is it a page of stories?",
             ));
         }
+        // Only headlines, no body: a page of teasers, each a kicker and a
+        // headline. They are listed, as at the end of a page of stories.
+        if lines.len() <= 2 * headline::MAX_TEASERS && !lines.iter().any(|l| ends_sentence(&l.text)) {
+            let refs: Vec<&Line> = lines.iter().collect();
+            page.teasers = headline::teasers(&refs);
+            page.notes.extend(page.teasers.iter().map(Note::teaser));
+        }
         return page;
     };
     if let Some(line) = lines.get(..first).and_then(<[Line]>::first) {
@@ -157,7 +164,8 @@ pub fn parse_page(text: &str) -> Page {
             headline::story_block(&block, &mut notes)
         };
         let set_under = |(l, prev): &(&Line, &Line)| alone_is_body && l.follows && byline::parse(&prev.text).is_none();
-        let too_wide = |(l, _): &(&Line, &Line)| l.width > width + 6;
+        // A width of 0 (every line ends a sentence: one-line briefs) tells nothing.
+        let too_wide = |(l, _): &(&Line, &Line)| width > 0 && l.width > width + 6;
         let odd = body.iter().skip(1).zip(body.iter()).find(|pair| set_under(pair) || too_wide(pair));
         // Lines set together are reported at the first of them.
         if let Some(odd) = odd.map(|pair| if set_under(&pair) { pair.1 } else { pair.0 }) {

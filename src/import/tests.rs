@@ -563,3 +563,27 @@ fn a_headline_may_end_in_a_question_or_exclamation_mark() {
     let page = parse_page(&story_with("他问道：\n\n真的吗？\n"));
     assert!(page.stories.is_empty(), "{:?}", page.stories);
 }
+
+#[test]
+fn one_line_briefs_are_not_taken_for_headlines() {
+    let page = parse_page(
+        "本报讯（记者 张三）\n\n今天全市普降小雨，请注意出行安全。\n\n雨天出行注意安全\n\n本报讯（记者 李四）\n\n今天全市刮起大风，请注意防范。\n\n大风天气注意防范\n",
+    );
+    assert_eq!(page.stories.len(), 2);
+    assert!(page.notes.is_empty(), "{:?}", page.notes);
+}
+
+#[test]
+fn a_page_of_teasers_lists_them() {
+    let page = parse_page(" 他版的引题\n他版的标题\n\n 又一个引题\n又一个标题\n");
+    assert!(page.stories.is_empty());
+    let notes: Vec<(usize, &str)> = page.notes.iter().map(|n| (n.line, n.message.as_str())).collect();
+    assert_eq!(
+        notes,
+        [
+            (1, "no byline (such as 本报讯（记者 张三）) on this page, so no story was found — is it a page of stories?"),
+            (1, "teaser without body: 他版的引题 / 他版的标题"),
+            (4, "teaser without body: 又一个引题 / 又一个标题"),
+        ]
+    );
+}
