@@ -154,7 +154,7 @@ pub fn import(config: &Config, args: &crate::cli::ImportArgs, now: DateTime<Utc>
         for story in &page.stories {
             let text = crate::import::render(story, date, !args.publish);
             let dir = config.articles_dir.join(date.format("%Y").to_string()).join(date.format("%m").to_string());
-            let Some(path) = story_path(&dir, &crate::import::file_name(story, date), &text, &placed) else {
+            let Some(path) = story_path(&dir, story, date, &text, &placed) else {
                 continue; // the same story twice in this run
             };
             placed.insert(path.clone(), text.clone());
@@ -239,18 +239,32 @@ fn read_page(path: &Path) -> Result<String, FatalError> {
     Ok(text.into_owned())
 }
 
-/// Where a story goes: `name` in `dir`, with `-2`, `-3`… when another
-/// story of this run took the name; `None` when this run already placed
-/// the same text there.
-fn story_path(dir: &Path, name: &str, text: &str, placed: &HashMap<PathBuf, String>) -> Option<PathBuf> {
-    let stem = name.strip_suffix(".md").unwrap_or(name);
-    (1..).map(|n| if n == 1 { dir.join(name) } else { dir.join(format!("{stem}-{n}.md")) }).find_map(|path| {
-        match placed.get(&path) {
-            None => Some(Some(path)),
-            Some(same) if same == text => Some(None),
-            Some(_) => None,
-        }
-    })?
+/// Where a story goes in `dir`: named by its headline, unless a different
+/// story (one that opens otherwise, see [`crate::import::is_same_story`])
+/// has that name, on disk or in this run; then by headline and a hash of
+/// its body ([`crate::import::distinct_file_name`]), whatever the order the
+/// stories come in. `None` when this run already placed the same text.
+fn story_path(
+    dir: &Path,
+    story: &crate::import::Story,
+    date: NaiveDate,
+    text: &str,
+    placed: &HashMap<PathBuf, String>,
+) -> Option<PathBuf> {
+    let plain = dir.join(crate::import::file_name(story, date));
+    let distinct = dir.join(crate::import::distinct_file_name(story, date));
+    let path = match placed.get(&plain) {
+        Some(same) if same == text => return None,
+        Some(_) => distinct,
+        None => match std::fs::read_to_string(&plain) {
+            Ok(existing) if existing != text && !crate::import::is_same_story(&existing, story) => distinct,
+            _ => plain,
+        },
+    };
+    match placed.get(&path) {
+        Some(same) if same == text => None,
+        _ => Some(path),
+    }
 }
 
 enum Placed {

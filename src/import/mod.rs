@@ -20,7 +20,7 @@ mod headline;
 mod lines;
 mod render;
 
-pub use render::{file_name, render};
+pub use render::{distinct_file_name, file_name, is_same_story, render};
 
 use lines::{closing_note, ends_closing, ends_sentence, inner_width, join, page_lines, typical_width, Line};
 

@@ -283,3 +283,50 @@ fn a_reader_that_stops_early_is_no_panic() {
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn two_stories_with_one_headline_are_both_written_whatever_the_order() {
+    let write = |site: &Site, name: &str, text: &str| {
+        let page = site.root().join(name);
+        std::fs::write(&page, text).expect("write the page");
+        page.to_str().expect("UTF-8 path").to_owned()
+    };
+    let rain = "本报讯（记者 张三）\n\n今天全市普降小雨，请注意出行安全。\n\n天气提醒\n";
+    let wind = "本报讯（记者 李四）\n\n今天全市刮起大风，请注意防范。\n\n天气提醒\n";
+    // In separate runs.
+    let apart = Site::new("");
+    let (a, b) = (write(&apart, "a.txt", rain), write(&apart, "b.txt", wind));
+    apart.run("import", &[&a, "--date", "2024-03-09"]).assert_code(0);
+    let run = apart.run("import", &[&b, "--date", "2024-03-09"]);
+    run.assert_code(0);
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stderr);
+    // In one run, the other way round: both written.
+    let together = Site::new("");
+    let (a, b) = (write(&together, "a.txt", rain), write(&together, "b.txt", wind));
+    together.run("import", &[&b, &a, "--date", "2024-03-09"]).assert_code(0);
+    let names = |site: &Site| -> Vec<String> {
+        let mut names: Vec<String> = walk(&site.articles())
+            .iter()
+            .map(|p| p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(&apart).len(), 2);
+    assert!(names(&apart).contains(&"2024-03-09-tian-qi-ti-xing.md".to_owned()), "{:?}", names(&apart));
+    // The one imported first keeps the plain name; the other's suffix is a
+    // hash of its body (8 hex digits), not a count.
+    let together_names = names(&together);
+    assert_eq!(together_names.len(), 2, "{together_names:?}");
+    for names in [names(&apart), together_names] {
+        let hashed: Vec<&String> = names.iter().filter(|n| n.as_str() != "2024-03-09-tian-qi-ti-xing.md").collect();
+        assert_eq!(hashed.len(), 1, "{names:?}");
+        let suffix = hashed[0].trim_start_matches("2024-03-09-tian-qi-ti-xing-").trim_end_matches(".md");
+        assert!(suffix.len() == 8 && suffix.chars().all(|c| c.is_ascii_hexdigit()), "{names:?}");
+    }
+    // Importing both again changes nothing.
+    let again =
+        apart.run("import", &[&write(&apart, "a.txt", rain), &write(&apart, "b.txt", wind), "--date", "2024-03-09"]);
+    again.assert_code(0);
+    assert_eq!(again.stdout, "");
+}
