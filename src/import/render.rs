@@ -70,8 +70,9 @@ pub fn is_same_story(file: &str, story: &Story) -> bool {
         text.chars().filter(|c| !c.is_whitespace() && *c != '\\').take(OPENING_CHARS).collect()
     };
     let body = file.strip_prefix("+++").and_then(|rest| rest.split_once("\n+++")).map_or("", |(_, body)| body);
+    let first = body.trim_start_matches('\n').split("\n\n").next().unwrap_or_default();
     let ours = story.paragraphs.first().map_or(String::new(), |p| opening(p));
-    opening(body) == ours
+    opening(first) == ours
 }
 
 /// `text` as a TOML string, escaped by the toml crate.
