@@ -132,8 +132,10 @@ pub(crate) fn join(text: &mut String, next: &str) {
     let first = next.chars().next();
     if let (Some(a), Some(b)) = (last, first) {
         let before_mark = text.chars().rev().nth(1);
-        let words =
-            a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric() && !(a.is_ascii_digit() && b.is_ascii_digit());
+        let words = a.is_ascii_alphanumeric()
+            && b.is_ascii_alphanumeric()
+            && !(a.is_ascii_digit() && b.is_ascii_digit())
+            && !cut_acronym(text, next);
         let after_mark = b.is_ascii_alphabetic()
             && (matches!(a, ',' | ';' | ':' | '!' | '?')
                 || a == '.' && before_mark.is_some_and(|c| c.is_ascii_alphabetic()));
@@ -142,6 +144,17 @@ pub(crate) fn join(text: &mut String, next: &str) {
         }
     }
     text.push_str(next);
+}
+
+/// Whether the break fell inside capitals set between CJK characters with
+/// no space (`全市GD` / `P增长`): one acronym the column cut, not two words.
+fn cut_acronym(text: &str, next: &str) -> bool {
+    let tail = text.chars().rev().take_while(char::is_ascii_alphanumeric).count();
+    let head = next.chars().take_while(char::is_ascii_alphanumeric).count();
+    text.chars().rev().take(tail).all(|c| c.is_ascii_uppercase())
+        && next.chars().take(head).all(|c| c.is_ascii_uppercase())
+        && text.chars().rev().nth(tail).is_some_and(is_cjk)
+        && next.chars().nth(head).is_some_and(is_cjk)
 }
 
 /// Ends with a sentence mark (。！？…), closing quotes or brackets allowed
@@ -206,6 +219,9 @@ mod tests {
             ("来自 New", "York 的客人", "来自 New York 的客人"),
             ("增长了 12", "percent", "增长了 12 percent"),
             ("排查隐患230", "0余处", "排查隐患2300余处"),
+            ("去年全市GD", "P增长", "去年全市GDP增长"),
+            ("使用 AI", "VR技术", "使用 AI VR技术"),
+            ("去年全市Gd", "P增长", "去年全市Gd P增长"),
             ("增长12.", "35%", "增长12.35%"),
             ("e-", "mail", "e-mail"),
             ("“五战双强”", "主战场", "“五战双强”主战场"),
