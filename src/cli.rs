@@ -78,7 +78,7 @@ pub enum Command {
     },
     /// Turn newspaper pages (text extracted from the page PDF) into story files
     #[command(
-        after_help = "Example:\n  feedsmith import --date 2024-03-08 pages/*.txt\n\nExit status: 0 every story imported, nothing guessed; 1 something guessed or left out, or a story an editor changed left as it is (the rest is written); 2 usage error (bad --date, a page that cannot be read), nothing written."
+        after_help = "Example:\n  feedsmith import --date 2024-03-08 pages/*.txt\n\nExit status: 0 every story imported, nothing guessed; 1 something guessed or left out, a page with no story, or a story an editor changed left as it is (the rest is written); 2 usage error (--date not YYYY-MM-DD, a page that cannot be read), nothing written."
     )]
     Import(ImportArgs),
     /// Start a new site in DIR: a commented feedsmith.toml and an example story

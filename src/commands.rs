@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
 
 use crate::config::Config;
 use crate::engine::{Engine, Report};
@@ -142,22 +142,27 @@ pub fn import(config: &Config, args: &crate::cli::ImportArgs, now: DateTime<Utc>
         args.pages.iter().map(|path| read_page(path).map(|text| (path, text))).collect::<Result<Vec<_>, _>>()?;
     let mut clean = true;
     let mut placed: HashMap<PathBuf, String> = HashMap::new();
+    let mut out = Output { stdout: std::io::stdout().lock(), closed: false };
     for (page_path, text) in &pages {
         let page = crate::import::parse_page(text);
         for note in &page.notes {
             eprintln!("{}:{}: {}", page_path.display(), note.line, note.message);
             clean &= !note.unsure;
         }
+        if page.stories.is_empty() && !page.notes.iter().any(|n| n.unsure) {
+            eprintln!("no story found on {}", page_path.display());
+            clean = false;
+        }
         for story in &page.stories {
             let text = crate::import::render(story, date, !args.publish);
             let dir = config.articles_dir.join(date.format("%Y").to_string()).join(date.format("%m").to_string());
-            let Some(path) = story_path(&dir, &crate::import::file_name(story, date), &text, &placed) else {
+            let Some(path) = story_path(&dir, story, date, &text, &placed) else {
                 continue; // the same story twice in this run
             };
             placed.insert(path.clone(), text.clone());
             match place(&path, &text, args.dry_run)? {
-                Placed::Written => println!("{}", path.display()),
-                Placed::WouldWrite => println!("{}\n{text}", path.display()),
+                Placed::Written => out.line(&path.display().to_string()),
+                Placed::WouldWrite => out.line(&format!("{}\n{text}", path.display())),
                 Placed::Same => {}
                 Placed::Differs => {
                     eprintln!(
@@ -175,9 +180,43 @@ pub fn import(config: &Config, args: &crate::cli::ImportArgs, now: DateTime<Utc>
     Ok(if clean { EXIT_OK } else { EXIT_REJECTED })
 }
 
-fn parse_issue_date(text: &str) -> Result<NaiveDate, FatalError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| FatalError::Usage(format!("--date {text:?} is not a date — give the issue date as YYYY-MM-DD")))
+/// Standard output that stops quietly when the reader goes away
+/// (`feedsmith import --dry-run PAGE | head`): the import goes on, its
+/// exit status as usual.
+struct Output<W: std::io::Write> {
+    stdout: W,
+    closed: bool,
+}
+
+impl<W: std::io::Write> Output<W> {
+    fn line(&mut self, text: &str) {
+        if self.closed {
+            return;
+        }
+        if let Err(e) = writeln!(self.stdout, "{text}").and_then(|()| self.stdout.flush()) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("cannot write to standard output: {e}");
+            }
+            self.closed = true;
+        }
+    }
+}
+
+/// `YYYY-MM-DD` exactly: four-digit year, two-digit month and day (chrono
+/// alone also takes `24-3-1` and `+2024-03-08`).
+pub(crate) fn parse_issue_date(text: &str) -> Result<NaiveDate, FatalError> {
+    let text = text.trim();
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    shaped
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+        .filter(|d| d.year() >= 1)
+        .ok_or_else(|| {
+            FatalError::Usage(format!(
+                "--date {text:?} is not a date as YYYY-MM-DD — give the issue date with a four-digit year and two-digit month and day, such as 2024-03-09"
+            ))
+        })
 }
 
 /// A page's text: UTF-8, or GB18030 with a warning (as story files).
@@ -202,18 +241,32 @@ fn read_page(path: &Path) -> Result<String, FatalError> {
     Ok(text.into_owned())
 }
 
-/// Where a story goes: `name` in `dir`, with `-2`, `-3`… when another
-/// story of this run took the name; `None` when this run already placed
-/// the same text there.
-fn story_path(dir: &Path, name: &str, text: &str, placed: &HashMap<PathBuf, String>) -> Option<PathBuf> {
-    let stem = name.strip_suffix(".md").unwrap_or(name);
-    (1..).map(|n| if n == 1 { dir.join(name) } else { dir.join(format!("{stem}-{n}.md")) }).find_map(|path| {
-        match placed.get(&path) {
-            None => Some(Some(path)),
-            Some(same) if same == text => Some(None),
-            Some(_) => None,
-        }
-    })?
+/// Where a story goes in `dir`: named by its headline, unless a different
+/// story (one that opens otherwise, see [`crate::import::is_same_story`])
+/// has that name, on disk or in this run; then by headline and a hash of
+/// its body ([`crate::import::distinct_file_name`]), whatever the order the
+/// stories come in. `None` when this run already placed the same text.
+fn story_path(
+    dir: &Path,
+    story: &crate::import::Story,
+    date: NaiveDate,
+    text: &str,
+    placed: &HashMap<PathBuf, String>,
+) -> Option<PathBuf> {
+    let plain = dir.join(crate::import::file_name(story, date));
+    let distinct = dir.join(crate::import::distinct_file_name(story, date));
+    let path = match placed.get(&plain) {
+        Some(same) if same == text => return None,
+        Some(_) => distinct,
+        None => match std::fs::read_to_string(&plain) {
+            Ok(existing) if existing != text && !crate::import::is_same_story(&existing, story) => distinct,
+            _ => plain,
+        },
+    };
+    match placed.get(&path) {
+        Some(same) if same == text => None,
+        _ => Some(path),
+    }
 }
 
 enum Placed {

@@ -13,8 +13,12 @@ const MAX_ITEMS: usize = 4;
 /// are not a headline.
 const MAX_LINES: usize = 2 * MAX_ITEMS;
 
+/// How much wider (half-characters) a kicker is than the column name above
+/// it and the headline below it, when nothing else marks the column.
+const COLUMN_MARGIN: u32 = 4;
+
 /// The most teasers a page ends with; lines beyond are not teasers.
-const MAX_TEASERS: usize = 10;
+pub(crate) const MAX_TEASERS: usize = 10;
 
 /// What a headline block says about its story.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,6 +39,8 @@ struct Item {
     with_previous: bool,
     /// The extractor started a new text frame here.
     frame: bool,
+    /// Printed width in half-characters (of its lines together once joined).
+    width: u32,
 }
 
 fn items(lines: &[&Line]) -> Vec<Item> {
@@ -42,7 +48,13 @@ fn items(lines: &[&Line]) -> Vec<Item> {
     let mut previous: Option<&Line> = None;
     for &line in lines {
         let with_previous = !line.frame_start && previous.is_some_and(|p| p.runs_on && p.no + 1 == line.no);
-        out.push(Item { no: line.no, text: line.text.clone(), with_previous, frame: line.frame_start });
+        out.push(Item {
+            no: line.no,
+            text: line.text.clone(),
+            with_previous,
+            frame: line.frame_start,
+            width: line.width,
+        });
         previous = Some(line);
     }
     out
@@ -103,7 +115,6 @@ pub(crate) fn last_block(lines: &[&Line], notes: &mut Vec<Note>) -> (Option<Head
             "guessed that the teasers of other pages begin here; the lines before may belong to the story above, or these to it — check it",
         ));
     }
-    let mut teasers = Vec::new();
     if let Some(beyond) = rest.get(2 * MAX_TEASERS) {
         notes.push(Note::unsure(
             beyond.no,
@@ -113,7 +124,25 @@ pub(crate) fn last_block(lines: &[&Line], notes: &mut Vec<Note>) -> (Option<Head
             ),
         ));
     }
-    for pair in rest.chunks(2).take(MAX_TEASERS) {
+    let teasers = pairs(rest);
+    match assign(own.to_vec()) {
+        Some((headline, _, mut found)) => {
+            notes.append(&mut found);
+            (Some(headline), teasers)
+        }
+        None => (None, teasers),
+    }
+}
+
+/// Lines that are all teasers (a page of them): a kicker and a headline
+/// each, at most [`MAX_TEASERS`].
+pub(crate) fn teasers(lines: &[&Line]) -> Vec<Teaser> {
+    pairs(&items(lines))
+}
+
+fn pairs(items: &[Item]) -> Vec<Teaser> {
+    let mut teasers = Vec::new();
+    for pair in items.chunks(2).take(MAX_TEASERS) {
         match pair {
             [kicker, headline] => teasers.push(Teaser {
                 line: kicker.no,
@@ -124,34 +153,32 @@ pub(crate) fn last_block(lines: &[&Line], notes: &mut Vec<Note>) -> (Option<Head
             _ => {}
         }
     }
-    match assign(own.to_vec()) {
-        Some((headline, _, mut found)) => {
-            notes.append(&mut found);
-            (Some(headline), teasers)
-        }
-        None => (None, teasers),
-    }
+    teasers
 }
 
 /// How badly reading the first `k` items as the story's headline block and
 /// the rest as teasers strains the layout (`None`: impossible, no
 /// headline). Lines set together that the split or a teaser boundary
-/// would part cost 2 each, and so does a new text frame (the teaser box)
-/// kept in the story's block; the story's own reading costs what
-/// [`assign`] says, and a headline with no kicker 2 more.
+/// would part cost 2 each; a new text frame (the teaser box) kept in the
+/// story's block costs 3, and so do teasers that begin other than where
+/// the extractor marked a new frame further on; the story's own reading
+/// costs what [`assign`] says, and a headline with no kicker 2 more.
 fn strain(all: &[Item], k: usize) -> Option<u32> {
     let (own, rest) = all.split_at(k);
     let (headline, own_strain, _) = assign(own.to_vec())?;
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX / 4);
     let parted = rest.chunks(2).filter(|pair| pair.first().is_some_and(|i| i.with_previous)).count();
     let framed = own.iter().skip(1).filter(|i| i.frame).count();
+    let misframed = rest.first().is_some_and(|first| !first.frame && rest.iter().any(|i| i.frame));
     let bare = if headline.kicker.is_none() { 2 } else { 0 };
-    Some(own_strain + bare + 2 * u32::try_from(parted + framed).unwrap_or(u32::MAX / 4))
+    Some(own_strain + bare + 2 * count(parted) + 3 * count(framed) + if misframed { 3 } else { 0 })
 }
 
 /// Gives each item its role: a column only with evidence (a page letter,
-/// brackets, or one item too many); a kicker that runs over two lines
-/// joined (the earliest pair of lines set together); then kicker,
-/// headline, subtitle. Also says how much the reading strains (a column
+/// brackets, one item too many, or three items whose middle one is
+/// clearly the widest); a kicker that runs over two lines joined (the
+/// earliest pair of lines set together, or two lines set together before
+/// one set apart); then kicker, headline, subtitle. Also says how much the reading strains (a column
 /// taken for want of room, two lines joined, a guess: 1 each; a headline
 /// set under its kicker: 2; lines left over: 3) and what it noted.
 fn assign(mut rest: Vec<Item>) -> Option<(Headline, u32, Vec<Note>)> {
@@ -177,6 +204,34 @@ fn assign(mut rest: Vec<Item>) -> Option<(Headline, u32, Vec<Note>)> {
         }
     }
     strain += join_wrapped(&mut rest, MAX_ITEMS - 1);
+    // Two lines set together and one apart: a kicker over two lines and
+    // the headline (rather than a headline set under its kicker and a
+    // subtitle set apart from the headline).
+    if let [_, second, third] = rest.as_slice() {
+        if second.with_previous && !third.with_previous {
+            strain += join_wrapped(&mut rest, MAX_ITEMS - 2);
+        }
+    }
+    // Three items apart, the middle one clearly the widest: a short column
+    // name, a long kicker and a short headline, as set (a kicker, a
+    // headline and a subtitle set the other way round are told apart
+    // below). Sure when the name is in quotes, as column names often are.
+    if let [first, second, third] = rest.as_slice() {
+        let widest = second.width >= first.width + COLUMN_MARGIN && second.width >= third.width + COLUMN_MARGIN;
+        if column.is_none() && widest && !third.with_previous && !second.with_previous && !is_dashed(&third.text) {
+            if !first.text.starts_with(['“', '「', '《', '"']) {
+                notes.push(Note::unsure(
+                    first.no,
+                    format!(
+                        "guessed “{}” is a column name (it is set above a wider kicker and a narrower headline) — check the story",
+                        first.text
+                    ),
+                ));
+                strain += 1;
+            }
+            column = Some(rest.remove(0).text);
+        }
+    }
     if rest.len() > MAX_ITEMS - 1 && column.is_none() {
         column = Some(rest.remove(0).text);
         strain += 1 + join_wrapped(&mut rest, MAX_ITEMS - 1);
@@ -244,6 +299,7 @@ fn join_wrapped(items: &mut Vec<Item>, max: usize) -> u32 {
         let next = items.remove(at);
         if let Some(prev) = items.get_mut(at - 1) {
             join(&mut prev.text, &next.text);
+            prev.width += next.width;
         }
     }
     joined

@@ -65,9 +65,16 @@ pub(crate) fn is_cjk(c: char) -> bool {
         | '\u{F900}'..='\u{FAFF}' | '\u{FE30}'..='\u{FE4F}' | '\u{FF00}'..='\u{FFEF}' | '\u{20000}'..='\u{3FFFF}')
 }
 
+/// Full-width punctuation: the CJK marks (`，。、“”` aside) and the
+/// full-width forms of ASCII punctuation (`，！？：；（）％`).
+pub(crate) fn is_fullwidth_punct(c: char) -> bool {
+    matches!(c, '\u{3001}'..='\u{303F}' | '\u{FF01}'..='\u{FF0F}' | '\u{FF1A}'..='\u{FF20}' | '\u{FF3B}'..='\u{FF40}' | '\u{FF5B}'..='\u{FF65}')
+}
+
 /// A trimmed line with the spaces the extractor puts between a digit and a
-/// CJK character removed (`3 月 7 日` → `3月7日`, `3310 专班` → `3310专班`).
-/// Other spaces stay (`世界五金之都 品质活力永康`, `New York`).
+/// CJK character removed (`3 月 7 日` → `3月7日`, `3310 专班` → `3310专班`),
+/// and those before or after full-width punctuation (`6.5% ，` → `6.5%，`).
+/// Other spaces stay (`世界五金之都 品质活力永康`, `New York`, `5G 基站`).
 pub(crate) fn clean(line: &str) -> String {
     let chars: Vec<char> = line.trim().chars().collect();
     let mut out = String::with_capacity(line.len());
@@ -79,7 +86,12 @@ pub(crate) fn clean(line: &str) -> String {
             let before = out.chars().next_back();
             let after = chars.get(end).copied();
             let stray = match (before, after) {
-                (Some(b), Some(a)) => (b.is_ascii_digit() && is_cjk(a)) || (is_cjk(b) && a.is_ascii_digit()),
+                (Some(b), Some(a)) => {
+                    (b.is_ascii_digit() && is_cjk(a))
+                        || (is_cjk(b) && a.is_ascii_digit())
+                        || is_fullwidth_punct(a)
+                        || is_fullwidth_punct(b)
+                }
                 _ => false,
             };
             if !stray {
@@ -100,15 +112,30 @@ pub(crate) fn width(text: &str) -> u32 {
     text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
 
+/// The width a line takes inside the column: a full-width comma or stop
+/// at its end may hang in the margin (a line full only because of it is
+/// no fuller than the indented line it is), so it counts as nothing.
+pub(crate) fn inner_width(line: &Line) -> u32 {
+    if line.text.ends_with(['，', '。', '、', '；', '：', '！', '？']) {
+        line.width.saturating_sub(2)
+    } else {
+        line.width
+    }
+}
+
 /// Appends the next physical line of the same paragraph: CJK joins with
-/// no space; where the break fell between two Latin words or numbers, one
-/// space goes back; after a hyphen, none.
+/// no space; where the break fell between two Latin words, or a word and a
+/// number, one space goes back; between two digits none (the column cut a
+/// number: `230` / `0余处`); after a hyphen, none.
 pub(crate) fn join(text: &mut String, next: &str) {
     let last = text.chars().next_back();
     let first = next.chars().next();
     if let (Some(a), Some(b)) = (last, first) {
         let before_mark = text.chars().rev().nth(1);
-        let words = a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric();
+        let words = a.is_ascii_alphanumeric()
+            && b.is_ascii_alphanumeric()
+            && !(a.is_ascii_digit() && b.is_ascii_digit())
+            && !cut_acronym(text, next);
         let after_mark = b.is_ascii_alphabetic()
             && (matches!(a, ',' | ';' | ':' | '!' | '?')
                 || a == '.' && before_mark.is_some_and(|c| c.is_ascii_alphabetic()));
@@ -117,6 +144,17 @@ pub(crate) fn join(text: &mut String, next: &str) {
         }
     }
     text.push_str(next);
+}
+
+/// Whether the break fell inside capitals set between CJK characters with
+/// no space (`全市GD` / `P增长`): one acronym the column cut, not two words.
+fn cut_acronym(text: &str, next: &str) -> bool {
+    let tail = text.chars().rev().take_while(char::is_ascii_alphanumeric).count();
+    let head = next.chars().take_while(char::is_ascii_alphanumeric).count();
+    text.chars().rev().take(tail).all(|c| c.is_ascii_uppercase())
+        && next.chars().take(head).all(|c| c.is_ascii_uppercase())
+        && text.chars().rev().nth(tail).is_some_and(is_cjk)
+        && next.chars().nth(head).is_some_and(is_cjk)
 }
 
 /// Ends with a sentence mark (。！？…), closing quotes or brackets allowed
@@ -158,7 +196,11 @@ mod tests {
             (" 本报讯（融媒首席记者 陈晓苏）", "本报讯（融媒首席记者 陈晓苏）"),
             ("交出“世界五金之都 品质活力永康”建", "交出“世界五金之都 品质活力永康”建"),
             ("这句承诺 他坚持了20年", "这句承诺 他坚持了20年"),
-            ("增长 5.2% ，达到 120 亿元", "增长5.2% ，达到120亿元"),
+            ("增长 5.2% ，达到 120 亿元", "增长5.2%，达到120亿元"),
+            ("同比增长 6.5% 。", "同比增长6.5%。"),
+            ("他说 ：好 ， 就这样", "他说：好，就这样"),
+            ("全市 GDP 总量", "全市 GDP 总量"),
+            ("建成 5G 基站", "建成5G 基站"),
             ("New York 和 Paris", "New York 和 Paris"),
             ("3  月", "3月"),
             ("第 1 名", "第1名"),
@@ -176,7 +218,11 @@ mod tests {
             ("开放", "提升2023年", "开放提升2023年"),
             ("来自 New", "York 的客人", "来自 New York 的客人"),
             ("增长了 12", "percent", "增长了 12 percent"),
-            ("在 2024", "2025 两年", "在 2024 2025 两年"),
+            ("排查隐患230", "0余处", "排查隐患2300余处"),
+            ("去年全市GD", "P增长", "去年全市GDP增长"),
+            ("使用 AI", "VR技术", "使用 AI VR技术"),
+            ("去年全市Gd", "P增长", "去年全市Gd P增长"),
+            ("增长12.", "35%", "增长12.35%"),
             ("e-", "mail", "e-mail"),
             ("“五战双强”", "主战场", "“五战双强”主战场"),
             ("He said,", "and left", "He said, and left"),

@@ -20,9 +20,9 @@ mod headline;
 mod lines;
 mod render;
 
-pub use render::{file_name, render};
+pub use render::{distinct_file_name, file_name, is_same_story, render};
 
-use lines::{closing_note, ends_closing, ends_sentence, join, page_lines, typical_width, Line};
+use lines::{closing_note, ends_closing, ends_sentence, inner_width, join, page_lines, typical_width, Line};
 
 /// The fewest body lines a story's own width is measured on.
 const MIN_MEASURED_LINES: usize = 3;
@@ -96,6 +96,13 @@ pub fn parse_page(text: &str) -> Page {
                 "no byline (such as 本报讯（记者 张三）) on this page, so no story was found — is it a page of stories?",
             ));
         }
+        // Only headlines, no body: a page of teasers, each a kicker and a
+        // headline. They are listed, as at the end of a page of stories.
+        if lines.len() <= 2 * headline::MAX_TEASERS && !lines.iter().any(|l| ends_sentence(&l.text)) {
+            let refs: Vec<&Line> = lines.iter().collect();
+            page.teasers = headline::teasers(&refs);
+            page.notes.extend(page.teasers.iter().map(Note::teaser));
+        }
         return page;
     };
     if let Some(line) = lines.get(..first).and_then(<[Line]>::first) {
@@ -111,11 +118,16 @@ pub fn parse_page(text: &str) -> Page {
     // line between is a headline even if it ends in `？` or `！`.
     let alone_is_body = lines.iter().filter(|l| l.alone).count() * 2 >= lines.len();
     let ends_body = |l: &Line| (ends_sentence(&l.text) || closing_note(&l.text)) && (!l.follows || !alone_is_body);
-    let stories: Vec<(&[Line], &[Line])> = (0..bylines.len())
+    let segments: Vec<&[Line]> = (0..bylines.len())
         .map(|k| {
             let start = bylines.get(k).map_or(0, |b| b.0);
             let end = bylines.get(k + 1).map_or(lines.len(), |b| b.0);
-            let segment = lines.get(start..end).unwrap_or_default();
+            lines.get(start..end).unwrap_or_default()
+        })
+        .collect();
+    let stories: Vec<(&[Line], &[Line])> = segments
+        .iter()
+        .map(|segment| {
             let body_end = segment.iter().rposition(ends_body).map_or(segment.len(), |i| i + 1);
             segment.split_at(body_end.max(1).min(segment.len()))
         })
@@ -123,11 +135,25 @@ pub fn parse_page(text: &str) -> Page {
     // Stories on one page may be set in columns of different widths: each
     // long enough story is measured on its own lines, a short one on the
     // page's.
-    let page_width = typical_width(stories.iter().flat_map(|(body, _)| body.iter().skip(1)));
+    // Lines set together are headline lines (when body lines are set
+    // alone), not measured.
+    let measure = |l: &&Line| l.alone || !alone_is_body;
+    let page_width = typical_width(stories.iter().flat_map(|(body, _)| body.iter().skip(1).filter(measure)));
     for (k, ((body, block), (_, authors))) in stories.iter().zip(&bylines).enumerate() {
         let last = k + 1 == bylines.len();
-        let measured = body.iter().skip(1).filter(|l| !ends_sentence(&l.text)).count();
-        let width = if measured >= MIN_MEASURED_LINES { typical_width(body.iter().skip(1)) } else { page_width };
+        let measured = body.iter().skip(1).filter(measure).filter(|l| !ends_sentence(&l.text)).count();
+        let width = if measured >= MIN_MEASURED_LINES {
+            typical_width(body.iter().skip(1).filter(measure))
+        } else {
+            page_width
+        };
+        // A body that seems to end at its headline: nothing after it, or
+        // (on the last story) only the teaser box.
+        let teasers_only = last && block.first().is_some_and(|l| l.frame_start);
+        let (body, block) = match headline_ending_the_body(body, width, alone_is_body) {
+            Some(at) if block.is_empty() || teasers_only => segments[k].split_at(at),
+            _ => (*body, *block),
+        };
         let block: Vec<&Line> = block.iter().collect();
         let mut notes = Vec::new();
         let headline = if last {
@@ -138,7 +164,8 @@ pub fn parse_page(text: &str) -> Page {
             headline::story_block(&block, &mut notes)
         };
         let set_under = |(l, prev): &(&Line, &Line)| alone_is_body && l.follows && byline::parse(&prev.text).is_none();
-        let too_wide = |(l, _): &(&Line, &Line)| l.width > width + 6;
+        // A width of 0 (every line ends a sentence: one-line briefs) tells nothing.
+        let too_wide = |(l, _): &(&Line, &Line)| width > 0 && l.width > width + 6;
         let odd = body.iter().skip(1).zip(body.iter()).find(|pair| set_under(pair) || too_wide(pair));
         // Lines set together are reported at the first of them.
         if let Some(odd) = odd.map(|pair| if set_under(&pair) { pair.1 } else { pair.0 }) {
@@ -172,6 +199,28 @@ pub fn parse_page(text: &str) -> Page {
     page.notes.extend(page.teasers.iter().map(Note::teaser));
     page.notes.sort_by_key(|n| n.line);
     page
+}
+
+/// A story whose last line ends a sentence has no headline block by the
+/// punctuation, but a headline may end in `？` or `！`. When the lines after
+/// the body's last earlier sentence end are all clearly narrower (or much
+/// wider) than the column or set together as headline lines are, the last one ends in `？` or `！` and none
+/// of the others ends a clause, they are its headline block: where the
+/// body ends instead.
+fn headline_ending_the_body(body: &[Line], width: u32, alone_is_body: bool) -> Option<usize> {
+    let (last, before) = body.split_last()?;
+    if !last.text.ends_with(['？', '！', '?', '!']) || width == 0 {
+        return None;
+    }
+    let end = before.iter().rposition(|l| ends_sentence(&l.text) || closing_note(&l.text))?;
+    let block = &body[end + 1..];
+    let set_together = |l: &Line| alone_is_body && !l.alone;
+    let headline_like = |l: &Line| inner_width(l) + 4 < width || l.width > width + 6 || set_together(l);
+    let clause_end =
+        |l: &Line| ends_sentence(&l.text) || l.text.ends_with(['，', '、', '：', '；', ',', ':', ';', '—']);
+    let (_, rest) = block.split_last().unwrap_or((last, &[]));
+    let fits = end > 0 && block.len() <= 2 * 4 && block.iter().all(headline_like) && !rest.iter().any(clause_end);
+    fits.then_some(end + 1)
 }
 
 /// The indices of the lines that open a story with a byline, and the
@@ -231,6 +280,7 @@ fn paragraphs(body: &[Line], width: u32, notes: &mut Vec<Note>) -> Vec<String> {
             }
         }
         let Some(next) = body.get(i + 1) else { break };
+        let next_width = inner_width(next);
         let sentence = ends_sentence(&line.text) || closing_note(&line.text);
         let closing = ends_closing(&line.text) && line.width <= short;
         // A short line alone as a paragraph, ending in no punctuation, and
@@ -238,15 +288,19 @@ fn paragraphs(body: &[Line], width: u32, notes: &mut Vec<Note>) -> Vec<String> {
         let subheading = starts_paragraph
             && line.width + 8 <= width
             && !line.text.ends_with(['，', '、', '：', '；', ',', ';', ':', '—'])
-            && next.width <= indented;
+            && next_width <= indented;
         let ends = if next.indented || subheading {
             true
         } else if !sentence && !closing {
             false
         } else if line.width <= short {
             true
-        } else if next.width >= full {
+        } else if next_width >= full {
             false
+        } else if next.width > next_width && next_width + 1 >= indented && next_width <= indented {
+            // Filled to the column's edge, its last mark hanging: an
+            // indented paragraph of one line.
+            true
         } else if ends_sentence(&next.text) {
             notes.push(Note::unsure(
                 line.no,
@@ -254,7 +308,7 @@ fn paragraphs(body: &[Line], width: u32, notes: &mut Vec<Note>) -> Vec<String> {
             ));
             false
         } else {
-            if next.width > indented {
+            if next_width > indented {
                 notes.push(Note::unsure(
                     line.no,
                     "guessed a paragraph break after this line (the next line is only a little short) — check the story",

@@ -48,6 +48,33 @@ pub fn file_name(story: &Story, date: NaiveDate) -> String {
     format!("{}-{}.md", date.format("%Y-%m-%d"), safe_name(&story.title))
 }
 
+/// The name of a story whose headline another story of the same issue has:
+/// `YYYY-MM-DD-<slug>-<hash>.md`, the hash (8 hex digits, XXH3) of its
+/// body, so the name depends on the story alone, not on which was imported
+/// first.
+pub fn distinct_file_name(story: &Story, date: NaiveDate) -> String {
+    let hash = xxhash_rust::xxh3::xxh3_64(story.paragraphs.join("\n\n").as_bytes());
+    format!("{}-{}-{:08x}.md", date.format("%Y-%m-%d"), safe_name(&story.title), hash >> 32)
+}
+
+/// How many characters of the opening paragraph (byline and the start of
+/// the lead) tell one story from another with the same headline.
+const OPENING_CHARS: usize = 30;
+
+/// Whether the story file `file` (as written, perhaps edited since) is this
+/// story: its body opens as the story's does. Editors fix a story's text;
+/// they seldom rewrite the byline and the lead's first words, and two
+/// different stories hardly ever share them.
+pub fn is_same_story(file: &str, story: &Story) -> bool {
+    let opening = |text: &str| -> String {
+        text.chars().filter(|c| !c.is_whitespace() && *c != '\\').take(OPENING_CHARS).collect()
+    };
+    let body = file.strip_prefix("+++").and_then(|rest| rest.split_once("\n+++")).map_or("", |(_, body)| body);
+    let first = body.trim_start_matches('\n').split("\n\n").next().unwrap_or_default();
+    let ours = story.paragraphs.first().map_or(String::new(), |p| opening(p));
+    opening(first) == ours
+}
+
 /// `text` as a TOML string, escaped by the toml crate.
 fn toml_string(text: &str) -> String {
     toml::Value::String(text.to_owned()).to_string()
@@ -114,6 +141,18 @@ mod tests {
             "{text}"
         );
         assert_eq!(file_name(&plain, date), "2024-03-07-dui-biao-fen-jin-dui-biao-gong-jian.md");
+        let other =
+            Story { paragraphs: vec!["本报讯（记者 李四）另一篇稿件。".into()], ..plain.clone() };
+        let (a, b) = (distinct_file_name(&plain, date), distinct_file_name(&other, date));
+        assert!(
+            a.starts_with("2024-03-07-dui-biao-fen-jin-dui-biao-gong-jian-") && a.len() == b.len() && a != b,
+            "{a} {b}"
+        );
+        assert_eq!(distinct_file_name(&plain, date), a, "the same story, the same name");
+        let file = render(&plain, date, true);
+        assert!(is_same_story(&file, &plain));
+        assert!(is_same_story(&file.replace("第二段。", "改过的第二段。"), &plain), "edited further on");
+        assert!(!is_same_story(&file, &other));
         let quoted = Story { title: "他说\"好\"\\".into(), ..story() };
         assert!(
             render(&quoted, date, true).contains(r#"title = '他说"好"\'"#)

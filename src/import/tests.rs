@@ -289,6 +289,24 @@ fn paragraph_breaks() {
             "nor is one that ends in a comma",
         ),
         (
+            &["甲乙丙丁戊己庚辛壬癸。", "一二三四五六七八，", "完。"],
+            &["一二三四五六七八，完。"],
+            0,
+            "a comma hanging in the margin does not make an indented line full",
+        ),
+        (
+            &["甲乙丙丁戊己庚辛壬癸。", "一二三四五六七八九十，", "完。"],
+            &[],
+            0,
+            "a line full before its hanging comma is still full",
+        ),
+        (
+            &["甲乙丙丁戊己庚辛壬。", "一二三四五六七八。"],
+            &["一二三四五六七八。"],
+            0,
+            "an indented line filled to the edge, its stop hanging: a paragraph of one line",
+        ),
+        (
             &["甲乙丙丁戊己庚辛壬。", "一二三四五六七八a", "完。"],
             &["一二三四五六七八a完。"],
             1,
@@ -446,4 +464,126 @@ fn a_long_run_of_lines_without_a_sentence_end_stays_quick() {
     assert_eq!(page.stories.len(), 1);
     assert!(page.notes.len() < 20, "the lines left over are reported once: {}", page.notes.len());
     assert!(page.notes.iter().any(|n| n.unsure && n.message.contains("not attributed")), "{:?}", page.notes);
+}
+
+/// A story in a ten-character column: byline, three full lines, a short
+/// last line, then `block` (its headline block as the extractor gives it).
+fn story_with(block: &str) -> String {
+    format!("本报讯（记者 张三）\n\n{FULL}\n\n{FULL}\n\n{FULL}\n\n完了。\n\n{block}")
+}
+
+/// Column, kicker, title and subtitle.
+type Head<'a> = (Option<&'a str>, Option<&'a str>, &'a str, Option<&'a str>);
+
+/// Each story's [`Head`].
+fn heads(page: &Page) -> Vec<Head<'_>> {
+    page.stories
+        .iter()
+        .map(|s| (s.column.as_deref(), s.kicker.as_deref(), s.title.as_str(), s.subtitle.as_deref()))
+        .collect()
+}
+
+#[test]
+fn a_kicker_over_two_lines_with_no_subtitle() {
+    let block = "区里召开老年食堂建设现场推进会议\n全区新增助餐点四十个\n\n老人吃饭不再难\n";
+    let want = (None, Some("区里召开老年食堂建设现场推进会议全区新增助餐点四十个"), "老人吃饭不再难", None);
+    // Followed by another story, and last on a page without teasers.
+    let page = parse_page(&format!("{}{}", story_with(&format!("{block}\n")), story_with("另一个标题\n")));
+    assert_eq!(heads(&page)[0], want);
+    let page = parse_page(&story_with(block));
+    assert_eq!(heads(&page), [want]);
+    assert!(page.notes.is_empty(), "{:?}", page.notes);
+}
+
+#[test]
+fn the_last_block_ends_where_the_teaser_box_begins() {
+    let block = "百姓身边事\n\n区里召开老年食堂建设现场推进会议\n\n老人吃饭不再难\n\n全区新增助餐点四十个\n\n 他版的引题\n他版的标题\n";
+    let page = parse_page(&story_with(block));
+    assert_eq!(
+        heads(&page),
+        [(
+            Some("百姓身边事"),
+            Some("区里召开老年食堂建设现场推进会议"),
+            "老人吃饭不再难",
+            Some("全区新增助餐点四十个")
+        )]
+    );
+    assert_eq!(page.teasers.len(), 1);
+    assert!(page.notes.iter().all(|n| !n.unsure), "{:?}", page.notes);
+
+    // A story with only a headline, then teasers each in a box of its own.
+    let page = parse_page(&story_with("老人吃饭不再难\n\n 他版的引题\n他版的标题\n\n 又一个引题\n又一个标题\n"));
+    assert_eq!(heads(&page), [(None, None, "老人吃饭不再难", None)]);
+    assert_eq!(page.teasers.len(), 2);
+    assert!(page.notes.iter().all(|n| !n.unsure), "{:?}", page.notes);
+}
+
+#[test]
+fn a_column_without_a_page_letter_is_told_by_widths() {
+    let want = |column| vec![(Some(column), Some("区里召开老年食堂建设现场推进会议"), "老人吃饭不再难", None)];
+    // In quotes: sure.
+    let page = parse_page(&story_with("“银发生活”进行时\n\n区里召开老年食堂建设现场推进会议\n\n老人吃饭不再难\n"));
+    assert_eq!(heads(&page), want("“银发生活”进行时"));
+    assert!(page.notes.is_empty(), "{:?}", page.notes);
+    // Not in quotes: the same, as a guess.
+    let page = parse_page(&story_with("银发生活进行时\n\n区里召开老年食堂建设现场推进会议\n\n老人吃饭不再难\n"));
+    assert_eq!(heads(&page), want("银发生活进行时"));
+    assert_eq!(page.notes.iter().filter(|n| n.unsure).count(), 1, "{:?}", page.notes);
+    // A kicker, a narrower headline and a subtitle stay so.
+    let page = parse_page(&story_with("区里召开老年食堂建设推进会议\n\n老人吃饭不再难\n\n全区新增助餐点四十个\n"));
+    assert_eq!(
+        heads(&page),
+        [(None, Some("区里召开老年食堂建设推进会议"), "老人吃饭不再难", Some("全区新增助餐点四十个"))]
+    );
+}
+
+#[test]
+fn a_headline_may_end_in_a_question_or_exclamation_mark() {
+    let asks = "市民怎么看\n\n老人吃饭还难吗？\n";
+    let exclaims = "区里召开老年食堂建设现场推进会议\n全区新增助餐点四十个\n\n老人吃饭不再难！\n";
+    let page = parse_page(&format!("{}\n{}\n{}", story_with(asks), story_with(exclaims), story_with("另一个标题\n")));
+    assert_eq!(
+        heads(&page),
+        [
+            (None, Some("市民怎么看"), "老人吃饭还难吗？", None),
+            (None, Some("区里召开老年食堂建设现场推进会议全区新增助餐点四十个"), "老人吃饭不再难！", None),
+            (None, None, "另一个标题", None),
+        ]
+    );
+    for story in &page.stories {
+        assert_eq!(story.paragraphs, [format!("本报讯（记者 张三）{FULL}{FULL}{FULL}完了。")], "{}", story.title);
+    }
+    assert!(page.notes.is_empty(), "{:?}", page.notes);
+    // Last on the page, with teasers after it.
+    let page = parse_page(&story_with(&format!("{asks}\n 他版的引题\n他版的标题\n")));
+    assert_eq!(heads(&page), [(None, Some("市民怎么看"), "老人吃饭还难吗？", None)]);
+
+    // A body's last paragraph of one short line that asks is no headline
+    // when what comes before it ends in a colon: still no headline found.
+    let page = parse_page(&story_with("他问道：\n\n真的吗？\n"));
+    assert!(page.stories.is_empty(), "{:?}", page.stories);
+}
+
+#[test]
+fn one_line_briefs_are_not_taken_for_headlines() {
+    let page = parse_page(
+        "本报讯（记者 张三）\n\n今天全市普降小雨，请注意出行安全。\n\n雨天出行注意安全\n\n本报讯（记者 李四）\n\n今天全市刮起大风，请注意防范。\n\n大风天气注意防范\n",
+    );
+    assert_eq!(page.stories.len(), 2);
+    assert!(page.notes.is_empty(), "{:?}", page.notes);
+}
+
+#[test]
+fn a_page_of_teasers_lists_them() {
+    let page = parse_page(" 他版的引题\n他版的标题\n\n 又一个引题\n又一个标题\n");
+    assert!(page.stories.is_empty());
+    let notes: Vec<(usize, &str)> = page.notes.iter().map(|n| (n.line, n.message.as_str())).collect();
+    assert_eq!(
+        notes,
+        [
+            (1, "no byline (such as 本报讯（记者 张三）) on this page, so no story was found — is it a page of stories?"),
+            (1, "teaser without body: 他版的引题 / 他版的标题"),
+            (4, "teaser without body: 又一个引题 / 又一个标题"),
+        ]
+    );
 }

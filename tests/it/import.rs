@@ -239,3 +239,94 @@ fn the_same_page_twice_in_one_run_writes_each_story_once() {
     assert_eq!(run.stdout.lines().count(), 2, "{}", run.stdout);
     assert_eq!(walk(&site.articles()).len(), 2);
 }
+
+#[test]
+fn the_issue_date_must_be_written_in_full() {
+    let site = Site::new("");
+    let page = sample_page();
+    let page = page.to_str().expect("UTF-8 path");
+    for bad in ["24-3-1", "2024-3-8", "+2024-03-08", "2024-03-8", "0000-01-01", "2024-02-30", "12024-03-08"] {
+        let run = site.run("import", &[page, "--date", bad]);
+        run.assert_code(2);
+        assert!(run.stderr.contains("YYYY-MM-DD"), "{bad}: {}", run.stderr);
+    }
+    assert!(walk(&site.articles()).is_empty(), "a usage error writes nothing");
+    site.run("import", &[page, "--date", "2024-03-08"]).assert_code(0);
+}
+
+#[test]
+fn an_empty_page_says_no_story_was_found() {
+    let site = Site::new("");
+    for (name, text) in [("empty.txt", ""), ("blank.txt", "\n\n   \n\u{3000}\n")] {
+        let page = site.root().join(name);
+        std::fs::write(&page, text).expect("write");
+        let run = site.run("import", &[page.to_str().expect("UTF-8 path"), "--date", "2024-03-09"]);
+        run.assert_code(1);
+        assert!(run.stderr.contains(&format!("no story found on {}", page.display())), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn a_reader_that_stops_early_is_no_panic() {
+    use std::io::Read;
+    let site = Site::new("");
+    let mut cmd = site.command("import");
+    cmd.args([sample_page().to_str().expect("UTF-8 path"), "--date", "2024-03-09", "--dry-run"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("start feedsmith");
+    // Hang up before reading anything, as `| head -c 0` would.
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read stderr");
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn two_stories_with_one_headline_are_both_written_whatever_the_order() {
+    let write = |site: &Site, name: &str, text: &str| {
+        let page = site.root().join(name);
+        std::fs::write(&page, text).expect("write the page");
+        page.to_str().expect("UTF-8 path").to_owned()
+    };
+    let rain = "本报讯（记者 张三）\n\n今天全市普降小雨，请注意出行安全。\n\n天气提醒\n";
+    let wind = "本报讯（记者 李四）\n\n今天全市刮起大风，请注意防范。\n\n天气提醒\n";
+    // In separate runs.
+    let apart = Site::new("");
+    let (a, b) = (write(&apart, "a.txt", rain), write(&apart, "b.txt", wind));
+    apart.run("import", &[&a, "--date", "2024-03-09"]).assert_code(0);
+    let run = apart.run("import", &[&b, "--date", "2024-03-09"]);
+    run.assert_code(0);
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stderr);
+    // In one run, the other way round: both written.
+    let together = Site::new("");
+    let (a, b) = (write(&together, "a.txt", rain), write(&together, "b.txt", wind));
+    together.run("import", &[&b, &a, "--date", "2024-03-09"]).assert_code(0);
+    let names = |site: &Site| -> Vec<String> {
+        let mut names: Vec<String> = walk(&site.articles())
+            .iter()
+            .map(|p| p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(&apart).len(), 2);
+    assert!(names(&apart).contains(&"2024-03-09-tian-qi-ti-xing.md".to_owned()), "{:?}", names(&apart));
+    // The one imported first keeps the plain name; the other's suffix is a
+    // hash of its body (8 hex digits), not a count.
+    let together_names = names(&together);
+    assert_eq!(together_names.len(), 2, "{together_names:?}");
+    for names in [names(&apart), together_names] {
+        let hashed: Vec<&String> = names.iter().filter(|n| n.as_str() != "2024-03-09-tian-qi-ti-xing.md").collect();
+        assert_eq!(hashed.len(), 1, "{names:?}");
+        let suffix = hashed[0].trim_start_matches("2024-03-09-tian-qi-ti-xing-").trim_end_matches(".md");
+        assert!(suffix.len() == 8 && suffix.chars().all(|c| c.is_ascii_hexdigit()), "{names:?}");
+    }
+    // Importing both again changes nothing.
+    let again =
+        apart.run("import", &[&write(&apart, "a.txt", rain), &write(&apart, "b.txt", wind), "--date", "2024-03-09"]);
+    again.assert_code(0);
+    assert_eq!(again.stdout, "");
+}
