@@ -53,6 +53,12 @@ fn unbracketed(text: &str) -> Option<Vec<String>> {
 
 /// The people named inside a byline's brackets, without their titles:
 /// `融媒首席记者 陈晓苏` → `陈晓苏`; `记者 张三 李四 通讯员 王五` → all three.
+/// Whether `text` starts with a role (记者, 通讯员…): a byline cut just
+/// before one was cut between a name and the role that follows it.
+pub(crate) fn starts_with_role(text: &str) -> bool {
+    ROLES.iter().any(|r| text.trim_start().starts_with(r))
+}
+
 pub(crate) fn names(inner: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut latin_run = false;

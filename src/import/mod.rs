@@ -223,6 +223,37 @@ fn headline_ending_the_body(body: &[Line], width: u32, alone_is_body: bool) -> O
     fits.then_some(end + 1)
 }
 
+/// The names of a byline whose bracket closes on one of the `rest` lines.
+/// The column may cut it anywhere: inside a name (`陈晓` / `苏`) or a role
+/// (`通讯` / `员`), where the lines join as the body's do (nothing between
+/// CJK characters), or between two names, where they need the space the
+/// break took (and before a role: `李四` / `通讯员`). Joined tight unless
+/// that makes a name longer than a Chinese name is.
+fn wrapped_byline_names(first: &str, rest: &[&str]) -> Option<Vec<String>> {
+    const LONGEST_NAME: usize = 4;
+    let (mut tight, mut spaced) = (first.to_owned(), first.to_owned());
+    for next in rest {
+        if byline::starts_with_role(next) {
+            tight.push(' ');
+            tight.push_str(next);
+        } else {
+            join(&mut tight, next);
+        }
+        spaced.push(' ');
+        spaced.push_str(next);
+        let Some((Some(_), names)) = byline::parse(&tight) else { continue };
+        let plausible = names.iter().all(|n| n.is_ascii() || n.chars().count() <= LONGEST_NAME);
+        if plausible {
+            return Some(names);
+        }
+        return match byline::parse(&spaced) {
+            Some((Some(_), names)) => Some(names),
+            _ => Some(names),
+        };
+    }
+    None
+}
+
 /// The indices of the lines that open a story with a byline, and the
 /// names in it. A byline whose bracket closes on a later line is joined
 /// with it (the line numbers stay those of its first line).
@@ -232,15 +263,9 @@ fn find_bylines(lines: &[Line]) -> Vec<(usize, Vec<String>)> {
         match byline::parse(&line.text) {
             Some((Some(_), names)) => out.push((i, names)),
             Some((None, _)) => {
-                // Names are told apart by spaces, so the lines join with one here.
-                let mut text = line.text.clone();
-                for next in lines.iter().skip(i + 1).take(2) {
-                    text.push(' ');
-                    text.push_str(&next.text);
-                    if let Some((Some(_), names)) = byline::parse(&text) {
-                        out.push((i, names));
-                        break;
-                    }
+                let rest: Vec<&str> = lines.iter().skip(i + 1).take(2).map(|l| l.text.as_str()).collect();
+                if let Some(names) = wrapped_byline_names(&line.text, &rest) {
+                    out.push((i, names));
                 }
             }
             None => {}

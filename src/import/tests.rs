@@ -587,3 +587,20 @@ fn a_page_of_teasers_lists_them() {
         ]
     );
 }
+
+/// A byline the column cuts: inside a name or a role the lines join with
+/// nothing between; between two names they keep them apart.
+#[test]
+fn a_wrapped_byline_keeps_its_names_whole() {
+    let cases: &[(&str, &[&str], &[&str])] = &[
+        ("本报讯（记者 吴丽君 王晓燕 通讯", &["员 李明）4月2日，"], &["吴丽君", "王晓燕", "李明"]),
+        ("本报讯（融媒记者 陈晓", &["苏 通讯员 赵敏）昨天，"], &["陈晓苏", "赵敏"]),
+        ("本报讯（记者 吴丽君", &["王晓燕）昨天，"], &["吴丽君", "王晓燕"]),
+        ("本报讯（记者 Li", &["Wei）昨天，"], &["Li Wei"]),
+    ];
+    for (first, rest, want) in cases {
+        let want: Vec<String> = want.iter().map(|w| w.to_string()).collect();
+        assert_eq!(super::wrapped_byline_names(first, rest), Some(want), "{first} / {rest:?}");
+    }
+    assert_eq!(super::wrapped_byline_names("本报讯（记者 张三", &["今天下雨"]), None, "never closed");
+}
