@@ -114,19 +114,21 @@ runs. Delete this file once your own stories are in.
 
 /// Writes a new site into `dir` (created if missing): its configuration,
 /// checked as feedsmith will read it, and the example story. Files that
-/// exist are kept and reported so.
+/// exist are kept and reported so; where a configuration exists already,
+/// no example story is added (it would be published in that site).
 pub fn init(dir: &Path, site: &NewSite, now: DateTime<Utc>) -> Result<Vec<Outcome>, FatalError> {
     let config_path = dir.join(DEFAULT_CONFIG_FILE);
     let text = config_text(site);
     let config = Config::parse(&text, &config_path, dir)
         .map_err(|e| FatalError::Usage(format!("{e} (from the flags given to `feedsmith init`)")))?;
-    let story_path = config.articles_dir.join("welcome.md");
-    let story = example_story(now, config.timezone);
-    let mut outcomes = Vec::new();
-    for (path, text) in [(config_path, text), (story_path, story)] {
-        outcomes.push(write_new(&path, &text)?);
+    let written = write_new(&config_path, &text)?;
+    if matches!(written, Outcome::Kept(_)) {
+        // A site is here already: an example story would be published in it.
+        return Ok(vec![written]);
     }
-    Ok(outcomes)
+    let story_path = config.articles_dir.join("welcome.md");
+    let story = write_new(&story_path, &example_story(now, config.timezone))?;
+    Ok(vec![written, story])
 }
 
 /// Creates `path` with `text` unless something is there already.
@@ -191,8 +193,10 @@ mod tests {
         let story = std::fs::read_to_string(dir.path().join("articles/welcome.md")).expect("story");
         assert!(story.contains("date = 2024-03-07T15:00:00+08:00"), "{story}");
         std::fs::write(dir.path().join("feedsmith.toml"), "title = \"mine\"\n").expect("edit");
+        std::fs::remove_file(dir.path().join("articles/welcome.md")).expect("the editor deleted the example");
         let again = init(dir.path(), &site(), now).expect("init again");
-        assert!(again.iter().all(|o| matches!(o, Outcome::Kept(_))), "{again:?}");
+        assert_eq!(again, [Outcome::Kept(dir.path().join("feedsmith.toml"))]);
+        assert!(!dir.path().join("articles/welcome.md").exists(), "no example story added to an existing site");
         assert_eq!(std::fs::read_to_string(dir.path().join("feedsmith.toml")).expect("read"), "title = \"mine\"\n");
         let bad = NewSite { timezone: "Mars/Olympus".into(), ..site() };
         let other = tempfile::tempdir().expect("tmp");
