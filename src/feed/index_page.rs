@@ -32,6 +32,8 @@ struct Words {
     all_stories: &'static str,
     latest: &'static str,
     by: &'static str,
+    /// Between two names.
+    and: &'static str,
     heading: fn(ListedKind) -> &'static str,
 }
 
@@ -41,6 +43,7 @@ const CHINESE: Words = Words {
     all_stories: "全部稿件",
     latest: "最新稿件",
     by: "作者：",
+    and: "、",
     heading: |kind| match kind {
         ListedKind::Tag => "按标签",
         ListedKind::Category => "按分类",
@@ -55,6 +58,7 @@ const ENGLISH: Words = Words {
     all_stories: "All stories",
     latest: "Latest stories",
     by: "By ",
+    and: ", ",
     heading: |kind| match kind {
         ListedKind::Tag => "By tag",
         ListedKind::Category => "By category",
@@ -129,7 +133,7 @@ pub fn index_html(main: &Feed, taxonomies: &[Listed]) -> String {
             out.push_str(&format!("<p class=\"subtitle\">{}</p>\n", escape(subtitle)));
         }
         if !item.authors.is_empty() {
-            out.push_str(&format!("<span class=\"by\">{}{}</span>\n", words.by, escape(&item.authors.join("、"))));
+            out.push_str(&format!("<span class=\"by\">{}{}</span>\n", words.by, escape(&item.authors.join(words.and))));
         }
         out.push_str(&format!(
             "<time datetime=\"{}\">{}</time>\n<p>{}</p>\n</article>\n",
