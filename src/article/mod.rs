@@ -12,6 +12,7 @@ pub mod html;
 pub mod link_pattern;
 pub mod markdown;
 mod plain_toml;
+pub mod shortcodes;
 pub mod split;
 pub mod text;
 
@@ -140,8 +141,11 @@ pub fn parse(source: Source<'_>, site: Site<'_>) -> Result<Parsed, StoryError> {
     let format = Format::of(source.rel_path)
         .ok_or_else(|| StoryError::new(path, "not a story file", "use the .md, .markdown or .txt extension"))?;
     let (fm, body, at) = front_matter_of(source)?;
-    let (title, title_from_body, body) = title_of(fm.title.clone(), format, body, path)?;
     let mut warnings = Vec::new();
+    if format == Format::Markdown {
+        warnings.extend(unsupported_shortcodes(body, &at));
+    }
+    let (title, title_from_body, body) = title_of(fm.title.clone(), format, body, path)?;
     let stem = source.rel_path.file_stem().and_then(|s| s.to_str()).unwrap_or("story");
     let name_date = dates::filename_date(stem, site.timezone);
     let date = date_of(&fm, name_date.map(|(d, _)| d), source.modified, site, &at, &mut warnings)?;
@@ -187,6 +191,8 @@ struct Locator<'a> {
     /// The front matter's text (empty without one) and its first line in the file.
     fm_text: &'a str,
     fm_first_line: usize,
+    /// The file line the body starts on.
+    body_first_line: usize,
 }
 
 impl Locator<'_> {
@@ -206,7 +212,7 @@ impl Locator<'_> {
 /// Step 1: the front matter, parsed (default without one), and the body after it.
 fn front_matter_of(source: Source<'_>) -> Result<(FrontMatter, &str, Locator<'_>), StoryError> {
     let path = source.shown_path;
-    let Split { front_matter, body, body_line: _ } = split::split(source.text).map_err(|u| {
+    let Split { front_matter, body, body_line } = split::split(source.text).map_err(|u| {
         let fence = if u.kind == split::FrontMatterKind::Toml { "+++" } else { "---" };
         StoryError::new(
             path,
@@ -216,7 +222,8 @@ fn front_matter_of(source: Source<'_>) -> Result<(FrontMatter, &str, Locator<'_>
         .at(1, Some(1))
     })?;
     let Some(f) = front_matter else {
-        return Ok((FrontMatter::default(), body, Locator { path, fm_text: "", fm_first_line: 1 }));
+        let at = Locator { path, fm_text: "", fm_first_line: 1, body_first_line: body_line };
+        return Ok((FrontMatter::default(), body, at));
     };
     let fm = FrontMatter::parse(f.kind, f.text).map_err(|e| {
         let error = StoryError::new(path, e.message, &e.hint);
@@ -225,7 +232,23 @@ fn front_matter_of(source: Source<'_>) -> Result<(FrontMatter, &str, Locator<'_>
             None => error,
         }
     })?;
-    Ok((fm, body, Locator { path, fm_text: f.text, fm_first_line: f.first_line }))
+    Ok((fm, body, Locator { path, fm_text: f.text, fm_first_line: f.first_line, body_first_line: body_line }))
+}
+
+/// The shortcodes of a body that feedsmith does not publish, each a
+/// warning at its line and column (they are left out of the HTML).
+fn unsupported_shortcodes(body: &str, at: &Locator<'_>) -> Vec<StoryError> {
+    shortcodes::find(body)
+        .into_iter()
+        .filter(|f| !f.closing && !f.supported())
+        .map(|f| {
+            at.err(
+                format!("shortcode {} ({}) is not supported: it is left out of the feeds", f.written, f.name),
+                "write it as Markdown or HTML; of the shortcodes only Hugo's figure (with src) is published",
+            )
+            .at(at.body_first_line + f.line, Some(f.column))
+        })
+        .collect()
 }
 
 /// Step 2: the title — front matter, else the first `# heading` (Markdown)
@@ -411,9 +434,9 @@ pub fn content_html(story: &Story, text: &str) -> String {
                 Some((_, range)) => format!("{}{}", &body[..range.start], &body[range.end..]),
                 None => body.to_owned(),
             };
-            markdown::to_html(&body, &notes)
+            markdown::to_html(&shortcodes::expand(&body), &notes)
         }
-        (Format::Markdown, false) => markdown::to_html(body, &notes),
+        (Format::Markdown, false) => markdown::to_html(&shortcodes::expand(body), &notes),
         (Format::Text, true) => text::to_html(text::first_line(body).map_or("", |(_, rest)| rest)),
         (Format::Text, false) => text::to_html(body),
     };

@@ -705,3 +705,33 @@ fn every_command_s_help_has_an_example_and_its_exit_statuses() {
         );
     }
 }
+
+// ------------------------------------------------------------- shortcodes ---
+
+/// Content folders from Hugo and Zola: a Hugo figure is published as a
+/// figure; any other shortcode is left out of the feeds — never as raw
+/// template text — and warned about at its line and column.
+#[test]
+fn shortcodes_become_figures_or_are_left_out_with_a_warning() {
+    let s = Site::new("");
+    s.write(
+        "hugo.md",
+        "+++\ntitle = \"短代码\"\ndate = 2024-03-07\n+++\n\n现场：\n\n{{< figure src=\"https://img.example.com/a.jpg\" caption=\"会议现场\" >}}\n\n视频 {{< youtube w7Ft2ymGmfc >}} 与 {{ gist(id=\"1\") }}。\n\n```\n{{< youtube in-code >}}\n```\n",
+    );
+    let run = s.build();
+    run.assert_code(0);
+    let warnings = run.lines_naming("hugo.md");
+    assert_eq!(warnings.len(), 2, "{}", run.stderr);
+    assert!(warnings[0].starts_with("warning:") && warnings[0].contains("hugo.md:10:4:"), "{}", warnings[0]);
+    assert!(warnings[0].contains("youtube") && warnings[1].contains("gist"), "{warnings:?}");
+    let content = s.content_of("短代码").expect("content");
+    assert!(
+        content.contains("<figure><img src=\"https://img.example.com/a.jpg\" alt=\"会议现场\"><figcaption>会议现场</figcaption></figure>"),
+        "{content}"
+    );
+    for file in ["rss.xml", "atom.xml", "feed.json"] {
+        let text = read_text(&s.out().join(file));
+        assert!(!text.contains("youtube w7Ft2") && !text.contains("gist("), "{file}: {text}");
+    }
+    assert!(content.contains("in-code"), "code blocks keep their text: {content}");
+}
