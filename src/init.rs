@@ -117,6 +117,20 @@ runs. Delete this file once your own stories are in.
 /// exist are kept and reported so; where a configuration exists already,
 /// no example story is added (it would be published in that site).
 pub fn init(dir: &Path, site: &NewSite, now: DateTime<Utc>) -> Result<Vec<Outcome>, FatalError> {
+    // One line each: a line break would end the comment the title also
+    // appears in, and nothing on one line needs a control character.
+    for (flag, value) in [
+        ("--title", &site.title),
+        ("--base-url", &site.base_url),
+        ("--timezone", &site.timezone),
+        ("--language", &site.language),
+    ] {
+        if value.chars().any(char::is_control) {
+            return Err(FatalError::Usage(format!(
+                "{flag} holds a line break or control character — give it on one line"
+            )));
+        }
+    }
     let config_path = dir.join(DEFAULT_CONFIG_FILE);
     let text = config_text(site);
     let config = Config::parse(&text, &config_path, dir)
@@ -198,6 +212,9 @@ mod tests {
         assert_eq!(again, [Outcome::Kept(dir.path().join("feedsmith.toml"))]);
         assert!(!dir.path().join("articles/welcome.md").exists(), "no example story added to an existing site");
         assert_eq!(std::fs::read_to_string(dir.path().join("feedsmith.toml")).expect("read"), "title = \"mine\"\n");
+        let injected = NewSite { title: "\noutput_dir = \"/etc\"\n#".into(), ..site() };
+        let e = init(tempfile::tempdir().expect("tmp").path(), &injected, now).expect_err("a line break");
+        assert!(e.to_string().contains("--title"), "{e}");
         let bad = NewSite { timezone: "Mars/Olympus".into(), ..site() };
         let other = tempfile::tempdir().expect("tmp");
         let e = init(other.path(), &bad, now).expect_err("bad timezone");

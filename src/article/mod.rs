@@ -78,6 +78,15 @@ pub struct Story {
     pub lang: Option<String>,
 }
 
+impl Story {
+    /// What its rendered body is known by: its text, and the link its
+    /// relative URLs were resolved against (which `link_pattern` may make
+    /// from the date, and a date may come from the file's time).
+    pub fn body_key(&self) -> u64 {
+        xxhash_rust::xxh3::xxh3_64_with_seed(self.link.as_bytes(), self.hash)
+    }
+}
+
 /// A story's media as published. (The image is boxed: most stories have
 /// none, and every story's record stays 120 bytes smaller for it.)
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -154,6 +163,8 @@ pub fn parse(source: Source<'_>, site: Site<'_>) -> Result<Parsed, StoryError> {
     let Identity { id, link } = identity_of(&fm, &slug, (date, source.rel_path), site, &at)?;
     let summary = match &fm.summary {
         Some(s) => s.clone(),
+        // Shortcodes never reach a summary.
+        None if format == Format::Markdown => derived_summary(format, &shortcodes::expand(&body)),
         None => derived_summary(format, &body),
     };
     let mut authors = fm.authors;

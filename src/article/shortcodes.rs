@@ -35,14 +35,17 @@ impl Found {
 /// Every shortcode in `body`, in order, outside code.
 pub fn find(body: &str) -> Vec<Found> {
     let mut found = Vec::new();
-    let mut fence: Option<&str> = None;
+    // The open fence's character and length: it closes with a line of at
+    // least as many of the same character and nothing else.
+    let mut fence: Option<(u8, usize)> = None;
     let mut offset = 0;
     for (line_no, line) in body.split_inclusive('\n').enumerate() {
-        let trimmed = line.trim_start();
-        let marker = ["```", "~~~"].into_iter().find(|m| trimmed.starts_with(m));
+        let trimmed = line.trim();
+        let run = |c: u8| trimmed.bytes().take_while(|&b| b == c).count();
+        let marker = [b'`', b'~'].into_iter().map(|c| (c, run(c))).find(|(_, n)| *n >= 3);
         match (fence, marker) {
-            (None, Some(m)) => fence = Some(m),
-            (Some(open), Some(m)) if open == m => fence = None,
+            (None, Some(open)) => fence = Some(open),
+            (Some((c, n)), Some((m, len))) if c == m && len >= n && len == trimmed.len() => fence = None,
             (None, None) => scan_line(line, line_no, offset, &mut found),
             _ => {}
         }
@@ -72,15 +75,22 @@ pub fn expand(body: &str) -> String {
 /// The shortcodes of one line (outside its code spans).
 fn scan_line(line: &str, line_no: usize, offset: usize, found: &mut Vec<Found>) {
     let mut i = 0;
-    let mut in_code = false;
+    // The length of the backtick run that opened the code span we are in:
+    // it ends at a run of the same length.
+    let mut in_code: Option<usize> = None;
     let bytes = line.as_bytes();
     while i < bytes.len() {
         if bytes[i] == b'`' {
-            in_code = !in_code;
-            i += 1;
+            let run = bytes[i..].iter().take_while(|&&b| b == b'`').count();
+            in_code = match in_code {
+                None => Some(run),
+                Some(open) if open == run => None,
+                open => open,
+            };
+            i += run;
             continue;
         }
-        if in_code || bytes[i] != b'{' {
+        if in_code.is_some() || bytes[i] != b'{' {
             i += 1;
             continue;
         }
@@ -95,14 +105,18 @@ fn scan_line(line: &str, line_no: usize, offset: usize, found: &mut Vec<Found>) 
         };
         let Some(len) = rest[2..].find(close).map(|n| n + 4) else { break };
         let written = &rest[..len];
-        if let Some(mut f) = parse(written) {
-            f.line = line_no;
-            f.column = line[..i].chars().count() + 1;
-            f.start = offset + i;
-            f.end = offset + i + len;
-            found.push(f);
+        match parse(written) {
+            Some(mut f) => {
+                f.line = line_no;
+                f.column = line[..i].chars().count() + 1;
+                f.start = offset + i;
+                f.end = offset + i + len;
+                found.push(f);
+                i += len;
+            }
+            // Not a shortcode: one may still start inside it (`{{ a {{< x >}}`).
+            None => i += 2,
         }
-        i += len;
     }
 }
 
@@ -251,5 +265,15 @@ mod tests {
         assert_eq!(find("{{< figure"), [], "never closed");
         let missing = find("{{< figure alt=\"x\" >}}");
         assert!(!missing[0].supported(), "a figure without src is not published");
+        // A double-backtick span, a longer fence with a shorter one inside, a fence with an info string.
+        assert_eq!(find("``{{< figure src=x >}}`` 与 `a`"), []);
+        assert_eq!(find("````\n```\n{{< youtube x >}}\n````\n"), []);
+        assert_eq!(find("```js\n{{< youtube x >}}\n```\n").len(), 0);
+        let hidden = find("{{ a {{< youtube x >}}");
+        assert_eq!(
+            hidden.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+            ["youtube"],
+            "not hidden behind a lookalike"
+        );
     }
 }

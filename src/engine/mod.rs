@@ -79,7 +79,7 @@ fn take_in(
     record: Option<Record>,
     bulk: Option<&mut Bulk>,
 ) -> Taken {
-    let body_of = |record: &mut Record| record.body.take().map(|html| (record.story.hash, html));
+    let body_of = |record: &mut Record| record.body.take().map(|html| (record.story.body_key(), html));
     let (result, last_good, mut body) = match (outcome, record) {
         (Outcome::Unchanged, Some(mut record)) => {
             let body = body_of(&mut record);
@@ -248,7 +248,7 @@ impl Engine {
                 continue;
             }
             hidden_kept += 1;
-            let body = record.body.take().map(|html| (record.story.hash, html));
+            let body = record.body.take().map(|html| (record.story.body_key(), html));
             stories.restore(&mut intake, &path, record, bulk.as_mut());
             if let Some((hash, html)) = body {
                 rendered.insert(path, hash, html);

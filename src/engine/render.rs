@@ -138,7 +138,8 @@ fn chunks<T>(items: Vec<T>, size: usize) -> impl Iterator<Item = Vec<T>> {
     })
 }
 
-/// Rendered content HTML by story path, with the text hash it came from.
+/// Rendered content HTML by story path, with the key of the story version
+/// it came from ([`Story::body_key`]: text and link).
 #[derive(Debug, Default)]
 pub(super) struct BodyCache {
     map: HashMap<PathBuf, (u64, Arc<str>)>,
@@ -383,13 +384,13 @@ impl Renderer<'_> {
             .entries
             .iter()
             .map(|e| &e.story)
-            .filter(|s| self.output.rendered.get(&s.path, s.hash).is_none())
+            .filter(|s| self.output.rendered.get(&s.path, s.body_key()).is_none())
             .collect();
         let bodies: Vec<NewBody> = missing
             .par_iter()
             .filter_map(|s| {
                 let (html, exact) = self.render_body(s);
-                exact.then(|| NewBody { path: s.path.clone(), hash: s.hash, html })
+                exact.then(|| NewBody { path: s.path.clone(), hash: s.body_key(), html })
             })
             .collect();
         let rendered = bodies.len();
@@ -441,14 +442,15 @@ impl Renderer<'_> {
     /// the cache has room (always for the main feed's stories); a newly
     /// rendered body worth keeping is returned beside it.
     fn content(&self, story: &Story, fresh: &BodyCache, keep: bool) -> Content {
-        let cached = fresh.get(&story.path, story.hash).or_else(|| self.output.rendered.get(&story.path, story.hash));
+        let key = story.body_key();
+        let cached = fresh.get(&story.path, key).or_else(|| self.output.rendered.get(&story.path, key));
         if let Some(html) = cached {
             return Content { html, new: None, exact: true };
         }
         self.output.bodies_rendered.fetch_add(1, Ordering::Relaxed);
         let (html, exact) = self.render_body(story);
         let worth_keeping = exact && (keep || fresh.bytes + self.output.rendered.bytes < BODY_CACHE_BYTES);
-        let new = worth_keeping.then(|| NewBody { path: story.path.clone(), hash: story.hash, html: html.clone() });
+        let new = worth_keeping.then(|| NewBody { path: story.path.clone(), hash: key, html: html.clone() });
         Content { html, new, exact }
     }
 

@@ -353,7 +353,7 @@ impl Stories {
                     true => no_warnings,
                     false => self.warned.get(&story.path).map_or(no_warnings, Vec::as_slice),
                 };
-                RecordRef { seen: *seen, story, warnings, body: body(&story.path, story.hash) }
+                RecordRef { seen: *seen, story, warnings, body: body(&story.path, story.body_key()) }
             })
         });
         drop(entries);

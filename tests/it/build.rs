@@ -734,4 +734,16 @@ fn shortcodes_become_figures_or_are_left_out_with_a_warning() {
         assert!(!text.contains("youtube w7Ft2") && !text.contains("gist("), "{file}: {text}");
     }
     assert!(content.contains("in-code"), "code blocks keep their text: {content}");
+
+    // Nor in a summary made from the first paragraph.
+    s.write("lead.md", "+++\ntitle = \"导语\"\ndate = 2024-03-08\n+++\n\n{{< youtube abc >}} 正文第一段。\n");
+    s.build().assert_code(0);
+    for item in s.items().by_title("导语") {
+        assert!(
+            !item.summary.contains("{{") && item.summary.contains("正文第一段"),
+            "{}: {}",
+            item.format,
+            item.summary
+        );
+    }
 }
