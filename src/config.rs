@@ -163,8 +163,7 @@ impl Config {
     /// The state file and the story cache beside it hold every story,
     /// drafts and scheduled ones too: never where they would be published.
     fn check_state_outside_output(&self) -> Result<(), FatalError> {
-        let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
-        let (state, output) = (absolute(&self.state_file), absolute(&self.output_dir));
+        let (state, output) = (resolved(&self.state_file), resolved(&self.output_dir));
         if !state.starts_with(&output) {
             return Ok(());
         }
@@ -285,6 +284,37 @@ impl Config {
     }
 }
 
+/// `path` as the file system will resolve it, whether or not it exists
+/// yet: its longest existing ancestor with links followed, then the rest
+/// with `.` and `..` applied.
+fn resolved(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(mut real) = std::fs::canonicalize(existing) {
+            for component in rest.iter().rev() {
+                match component {
+                    Component::ParentDir => {
+                        real.pop();
+                    }
+                    Component::Normal(name) => real.push(name),
+                    _ => {}
+                }
+            }
+            return real;
+        }
+        match (existing.parent(), existing.components().next_back()) {
+            (Some(parent), Some(last)) => {
+                rest.push(last);
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
+}
+
 /// For "unknown field `timzone`, expected one of `title`, …": the known
 /// key nearest to the unknown one, when one is near (a typo, not another
 /// word).
@@ -326,6 +356,24 @@ fn site_url(text: &str) -> Option<Url> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_state_file_is_placed_as_the_file_system_resolves_paths() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let site = |state: &str, output: &str| {
+            let mut c = Config::defaults(dir.path());
+            c.state_file = dir.path().join(state);
+            c.output_dir = dir.path().join(output);
+            c.check_state_outside_output()
+        };
+        assert!(site("feeds/state.json", "feeds").is_err());
+        assert!(site("feeds/../private/state.json", "feeds").is_ok(), "`..` leaves the output folder");
+        assert!(site("x/../feeds/state.json", "feeds").is_err(), "`..` leads back into it");
+        assert!(site(".feedsmith/state.json", "feeds").is_ok());
+        std::fs::create_dir_all(dir.path().join("real")).expect("mkdir");
+        std::os::unix::fs::symlink(dir.path().join("real"), dir.path().join("published")).expect("symlink");
+        assert!(site("real/state.json", "published").is_err(), "the output folder is a link to the state's folder");
+    }
 
     #[test]
     fn a_mistyped_key_is_told_the_key_it_was_meant_to_be() {
