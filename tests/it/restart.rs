@@ -323,3 +323,23 @@ fn a_state_file_inside_the_output_folder_is_refused() {
     assert!(run.stderr.contains("state.json") && run.stderr.contains("output folder"), "{}", run.stderr);
     assert!(!t.out().exists(), "nothing is written");
 }
+
+/// The same class by other breakages while stopped: a file turned binary,
+/// one grown past `max_article_bytes`. Each keeps its last good version;
+/// each is reported, naming its file.
+#[test]
+fn a_story_made_binary_or_too_large_while_stopped_keeps_its_last_good_version() {
+    let t = Site::new("max_article_bytes = 4096");
+    t.write("binary.md", story("二进制", "2024-03-01T08:00:00+08:00", "原来的正文一。"));
+    t.write("large.md", story("太大", "2024-03-02T08:00:00+08:00", "原来的正文二。"));
+    t.build().assert_code(0);
+    t.write("binary.md", b"+++\ntitle = \"x\"\n+++\n\0\0\0binary");
+    t.write("large.md", story("太大", "2024-03-02T08:00:00+08:00", &"很长。".repeat(2000)));
+    let run = t.build();
+    run.assert_code(1);
+    assert!(run.rejection("binary.md").contains("binary file"), "{}", run.stderr);
+    assert!(run.rejection("large.md").contains("byte limit"), "{}", run.stderr);
+    assert!(t.all_feeds_list(&["二进制", "太大"]), "{:?}", t.titles());
+    assert!(t.content_of("二进制").is_some_and(|c| c.contains("原来的正文一")));
+    assert!(t.content_of("太大").is_some_and(|c| c.contains("原来的正文二")));
+}
