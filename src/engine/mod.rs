@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::article::{self, Site};
+use crate::article;
 use crate::cache::{Record, Stamp};
 use crate::config::Config;
 use crate::error::{FatalError, StoryError};
@@ -71,7 +71,7 @@ enum Taken {
 /// Takes in one scanned story file: as read, or from its cache `record`
 /// when the file is unchanged since (or broken and the record is its last
 /// good version).
-fn take_in(
+fn take_in_scanned(
     stories: &mut Stories,
     intake: &mut Intake<'_>,
     path: &Path,
@@ -160,10 +160,6 @@ impl Engine {
         Limits { max_bytes: self.config.max_article_bytes }
     }
 
-    fn site(&self) -> Site<'_> {
-        self.config.site()
-    }
-
     /// Reads the whole articles folder, replacing the index: stories no
     /// longer on disk leave it.
     pub fn scan(&mut self, now: DateTime<Utc>) -> Result<Report, FatalError> {
@@ -218,7 +214,7 @@ impl Engine {
                     if let Some(ReadChunk { paths: chunk, records, outcomes }) = read.take() {
                         for ((path, outcome), record) in chunk.iter().zip(outcomes).zip(records) {
                             unread += usize::from(matches!(outcome, Outcome::Unchanged));
-                            let body = take_in(stories, &mut intake, path, outcome, record, bulk.as_mut());
+                            let body = take_in_scanned(stories, &mut intake, path, outcome, record, bulk.as_mut());
                             match body {
                                 Taken::Gone => rendered.remove(path),
                                 Taken::Body(hash, html) => rendered.insert(path.clone(), hash, html),
@@ -340,7 +336,7 @@ impl Engine {
                 self.stories.failing.remove(&path);
                 continue;
             }
-            let result = load::read_parsed(&self.config.articles_dir, &path, self.limits(), self.site());
+            let result = load::read_parsed(&self.config.articles_dir, &path, self.limits(), self.config.site());
             let mut intake = Intake { config: &self.config, dirty: &mut self.output.dirty, report: &mut report, now };
             if self.stories.apply(&mut intake, &path, result, None, None) == Applied::Gone {
                 self.output.rendered.remove(&path);
