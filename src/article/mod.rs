@@ -368,7 +368,9 @@ fn identity_of(
     site: Site<'_>,
     at: &Locator<'_>,
 ) -> Result<Identity, StoryError> {
-    let home = site.base_url.join(&format!("{}/", url_segment(slug))).map_err(|e| {
+    // `./` first: a slug such as `mailto:x` or `a+b:c` is a path under
+    // base_url, never a scheme of its own.
+    let home = site.base_url.join(&format!("./{}/", url_segment(slug))).map_err(|e| {
         at.err(format!("slug {slug:?} does not make a URL: {e}"), "set `slug` to letters, digits and dashes")
     })?;
     let link = match &fm.link {
@@ -558,6 +560,26 @@ mod tests {
                 "+++\ntitle=\"t\"\ndate=2024-01-01\n+++\n",
                 "https://news.example.com/%E5%AF%B9%E6%A0%87/",
                 "https://news.example.com/%E5%AF%B9%E6%A0%87/",
+            ),
+            // A slug or file name that reads as `scheme:` stays a path
+            // under base_url; it must never become a URL of its own.
+            (
+                "x.md",
+                "+++\ntitle=\"t\"\nslug=\"custom0+08:00\"\ndate=2024-01-01\n+++\n",
+                "https://news.example.com/custom0+08:00/",
+                "https://news.example.com/custom0+08:00/",
+            ),
+            (
+                "x.md",
+                "+++\ntitle=\"t\"\nslug=\"javascript:alert(1)\"\ndate=2024-01-01\n+++\n",
+                "https://news.example.com/javascript:alert(1)/",
+                "https://news.example.com/javascript:alert(1)/",
+            ),
+            (
+                "mailto:x.md",
+                "+++\ntitle=\"t\"\ndate=2024-01-01\n+++\n",
+                "https://news.example.com/mailto:x/",
+                "https://news.example.com/mailto:x/",
             ),
         ];
         for (rel, text, id, link) in cases {
