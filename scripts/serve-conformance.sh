@@ -5,7 +5,8 @@
 #   bash scripts/serve-conformance.sh
 #
 # Runs as root on Debian 12 (CI) and installs what it needs with apt-get:
-# nginx, chromium, newsboat, curl, python3, fonts-noto-cjk. Uses
+# nginx, chromium, newsboat, curl, python3, fonts-noto-cjk (and unpacks
+# prometheus). Uses
 # target/release/feedsmith (built with `cargo build --release` if missing;
 # FEEDSMITH=path overrides). Steps:
 #   a. `feedsmith build` of the sample (feedsmith.toml, articles/) into a
@@ -18,7 +19,9 @@
 #      headlines, screenshots at desktop and phone width, every autodiscovery
 #      <link rel="alternate"> and every feed link resolves with its type;
 #   e. newsboat reloads the served rss.xml and atom.xml: every story, with
-#      its Chinese title intact.
+#      its Chinese title intact;
+#   f. Debian's Prometheus scrapes feedsmith's /metrics: up, and the story,
+#      rejection, rebuild and watch-mode figures as expected.
 # One "OK" line per check; the first failure prints "FAIL ..." and exits 1.
 #
 # Environment:
@@ -52,6 +55,7 @@ passed=0
 cleanup() {
     local rc=$?
     [[ -n $NGINX_PID ]] && stop_pid "$NGINX_PID" 3
+    [[ -n ${PROM_PID:-} ]] && stop_pid "$PROM_PID" 3
     [[ -n $FEEDSMITH_PID ]] && stop_pid "$FEEDSMITH_PID" 3
     if ((rc != 0)); then
         echo "serve-conformance: FAILED; logs and files kept in $tmp" >&2
@@ -345,6 +349,87 @@ for feed in rss.xml atom.xml; do
     done
     pass "e newsboat: $feed: -x reload, print-unread '$unread', cache titles = rss.xml titles (${HEADLINES[*]} ...)"
 done
+
+# ---------------------------------------------------------------- f. Prometheus
+# Debian's Prometheus scrapes feedsmith's /metrics. The package is only
+# unpacked (its service is not wanted here); its server runs on loopback.
+prom_bin=$(command -v prometheus || true)
+if [[ -z $prom_bin ]]; then
+    mkdir -p "$tmp/prometheus-deb"
+    (cd "$tmp/prometheus-deb" && { apt-get download -q prometheus >/dev/null 2>&1 ||
+        { apt-get update -q >/dev/null && apt-get download -q prometheus >/dev/null; }; }) ||
+        fail "f prometheus: apt-get download prometheus failed"
+    dpkg-deb -x "$tmp"/prometheus-deb/prometheus_*.deb "$tmp/prometheus-deb/root"
+    prom_bin="$tmp/prometheus-deb/root/usr/bin/prometheus"
+fi
+[[ -x $prom_bin ]] || fail "f prometheus: no prometheus binary at $prom_bin"
+target=${FEEDSMITH_URL#http://}
+target=${target%/}
+cat >"$tmp/prometheus.yml" <<YAML
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: feedsmith
+    static_configs:
+      - targets: ["$target"]
+YAML
+PROM_PID=
+for _ in 1 2 3; do
+    prom_port=$(free_port)
+    "$prom_bin" --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/prometheus-data" \
+        --web.listen-address="127.0.0.1:$prom_port" >"$tmp/prometheus.log" 2>&1 &
+    PROM_PID=$!
+    if wait_http "http://127.0.0.1:$prom_port/-/ready" "$PROM_PID"; then
+        break
+    fi
+    stop_pid "$PROM_PID" 2
+    PROM_PID=
+done
+[[ -n $PROM_PID ]] || fail "f prometheus: did not start (log: $tmp/prometheus.log)"
+# promql QUERY — the value of the query's single sample ("" while none).
+promql() {
+    curl -sS --max-time 5 -G "http://127.0.0.1:$prom_port/api/v1/query" --data-urlencode "query=$1" |
+        python3 -c 'import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+print(r[0]["value"][1] if len(r) == 1 else "")'
+}
+up=
+for ((i = 0; i < 150; i++)); do
+    up=$(promql 'up{job="feedsmith"}' || true)
+    [[ $up == 1 ]] && break
+    sleep 0.2
+done
+if [[ $up != 1 ]]; then
+    curl -sS "http://127.0.0.1:$prom_port/api/v1/targets" >&2 || true
+    stop_pid "$PROM_PID" 3
+    fail "f prometheus: the scrape of http://$target/metrics never succeeded (up='$up'; targets above)"
+fi
+declare -A want_metric=(
+    ['feedsmith_stories_published']=$nstories
+    ['feedsmith_stories_rejected']=0
+    ['feedsmith_watch_mode{mode="events"}']=1
+    ['feedsmith_watch_mode{mode="polling"}']=0
+    ['feedsmith_publish_failures_total']=0
+    ['feedsmith_hub_pings_total{outcome="failed"}']=0
+    ['count(feedsmith_build_info)']=1
+)
+for query in "${!want_metric[@]}"; do
+    got=$(promql "$query")
+    [[ $got == "${want_metric[$query]}" ]] || {
+        stop_pid "$PROM_PID" 3
+        fail "f prometheus: $query = '$got', expected ${want_metric[$query]}"
+    }
+done
+for query in feedsmith_rebuilds_total feedsmith_rebuild_duration_seconds_count feedsmith_last_publish_timestamp_seconds; do
+    got=$(promql "$query")
+    python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 1 else 1)' "${got:-0}" || {
+        stop_pid "$PROM_PID" 3
+        fail "f prometheus: $query = '$got', expected at least 1"
+    }
+done
+stop_pid "$PROM_PID" 5
+PROM_PID=
+pass "f prometheus: $("$prom_bin" --version 2>&1 | head -n 1 | cut -d' ' -f1-3) scraped /metrics (up=1); stories_published=$nstories, rejected 0, watch mode events, rebuilds and durations counted"
 
 # ---------------------------------------------------------------- shutdown
 stop_pid "$FEEDSMITH_PID" 5

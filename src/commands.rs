@@ -59,7 +59,7 @@ pub fn watch(
 ) -> Result<u8, FatalError> {
     // A configuration error stops us before anything is served.
     crate::load::check_articles_dir(&config.articles_dir)?;
-    let health = std::sync::Arc::new(crate::health::Health::default());
+    let monitor = std::sync::Arc::new(crate::health::Monitor::default());
     let server = match &args.serve {
         Some(addr) => {
             let addr = match addr.as_str() {
@@ -70,18 +70,24 @@ pub fn watch(
                 max_age: config.cache_max_age,
                 feeds_url: Some(config.feeds_url.clone()),
                 hubs: config.websub_hubs.iter().map(ToString::to_string).collect(),
-                health: Some(health.clone()),
+                // `/healthz` and `/metrics` beside the files, unless an
+                // admin address answers them.
+                monitor: config.admin.is_none().then(|| monitor.clone()),
             };
             Some(crate::serve::start(&addr, &config.output_dir, site)?)
         }
+        None => None,
+    };
+    let admin = match &config.admin {
+        Some(addr) => Some(crate::serve::start_admin(&crate::serve::admin_address(addr), monitor.clone())?),
         None => None,
     };
     let (tx, rx) = crate::watch::channel();
     let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     crate::watch::forward_signals(tx.clone(), cancel.clone())
         .map_err(|e| FatalError::Other(format!("cannot handle signals: {e}")))?;
-    crate::watch::run(config, crate::watch::Options { poll_ms: args.poll }, reload, (tx, rx), cancel, health)?;
-    if let Some(server) = server {
+    crate::watch::run(config, crate::watch::Options { poll_ms: args.poll }, reload, (tx, rx), cancel, monitor)?;
+    for server in [server, admin].into_iter().flatten() {
         server.stop();
     }
     Ok(EXIT_OK)

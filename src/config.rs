@@ -35,6 +35,10 @@ pub struct Config {
     pub taxonomy_feeds: Vec<Taxonomy>,
     pub websub_hubs: Vec<Url>,
     pub serve: Option<String>,
+    /// Where `/healthz` and `/metrics` are answered instead of the serve
+    /// address, as written (a bare port is on loopback: see
+    /// [`crate::serve::admin_address`]).
+    pub admin: Option<String>,
     /// `Cache-Control: max-age` of served files, in seconds.
     pub cache_max_age: u64,
     /// Monthly archive documents (RFC 5005) under `archive/YYYY-MM/`.
@@ -95,6 +99,7 @@ struct RawConfig {
     taxonomy_feeds: Option<Vec<Taxonomy>>,
     websub_hubs: Option<Vec<String>>,
     serve: Option<String>,
+    admin: Option<String>,
     cache_max_age: Option<u64>,
     archives: Option<bool>,
     archive_full_content: Option<bool>,
@@ -276,6 +281,7 @@ impl Config {
             taxonomy_feeds,
             websub_hubs,
             serve: raw.serve,
+            admin: raw.admin.filter(|a| !a.trim().is_empty()),
             cache_max_age: raw.cache_max_age.unwrap_or(60),
             archives: raw.archives.unwrap_or(true),
             archive_full_content: raw.archive_full_content.unwrap_or(false),

@@ -5,7 +5,16 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-/// Shared by the watch loop (which reports) and the server (which answers).
+/// What a monitor asks a running daemon: its health and its metrics.
+/// Shared by the watch loop and the hub threads (which report) and the
+/// servers (which answer).
+#[derive(Debug, Default)]
+pub struct Monitor {
+    pub health: Health,
+    pub metrics: crate::metrics::Metrics,
+}
+
+/// Whether the feeds on disk are published and current.
 #[derive(Debug, Default)]
 pub struct Health {
     published: AtomicBool,

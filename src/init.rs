@@ -79,9 +79,12 @@ timezone = {timezone}
 # max_terms = 50
 
 # `feedsmith watch`: quiet period before a rebuild, the address --serve
-# listens on, how long readers may cache served files, WebSub hubs.
+# listens on, how long readers may cache served files, WebSub hubs, and
+# where /healthz and /metrics are answered instead of the serve address
+# (a bare port such as "9180" listens on loopback only).
 # debounce_ms = 100
 # serve = "127.0.0.1:8080"
+# admin = "127.0.0.1:9180"
 # cache_max_age = 60
 # websub_hubs = []
 "#,

@@ -21,6 +21,7 @@ pub mod index;
 pub mod init;
 pub mod layout;
 pub mod load;
+pub mod metrics;
 pub mod paths;
 pub mod publish;
 pub mod serve;

@@ -130,23 +130,54 @@ pub struct Site {
     /// WebSub hubs, advertised in `Link` headers of every feed file (WebSub
     /// discovery; some hubs read nothing else).
     pub hubs: Vec<String>,
-    /// The daemon's health, answered at `/healthz` (when serving beside `watch`).
-    pub health: Option<std::sync::Arc<crate::health::Health>>,
+    /// The daemon's health and metrics, answered at `/healthz` and
+    /// `/metrics` (when serving beside `watch`).
+    pub monitor: Option<std::sync::Arc<crate::health::Monitor>>,
 }
 
 /// Binds `addr` now (so a bad address is an error before anything else)
 /// and serves `root` from a thread of its own.
 pub fn start(addr: &str, root: &Path, site: Site) -> Result<Server, FatalError> {
+    let listener = bind(addr, "--serve ADDR or `serve`")?;
+    std::fs::create_dir_all(root).map_err(|source| FatalError::Io { path: root.to_owned(), source })?;
+    let real = std::fs::canonicalize(root).map_err(|source| FatalError::Io { path: root.to_owned(), source })?;
+    let files = Some(Root { path: root.to_owned(), real });
+    let what = format!("{}", root.display());
+    run(listener, Shared { files, site, cache: Mutex::new(Cache::default()) }, &what)
+}
+
+/// The admin address: `/healthz` and `/metrics` only, no files. Bound
+/// now, like [`start`]; `addr` as [`admin_address`] makes it.
+pub fn start_admin(addr: &str, monitor: Arc<crate::health::Monitor>) -> Result<Server, FatalError> {
+    let listener = bind(addr, "`admin`")?;
+    let site = Site { monitor: Some(monitor), ..Site::default() };
+    run(listener, Shared { files: None, site, cache: Mutex::new(Cache::default()) }, "/healthz and /metrics")
+}
+
+/// `admin` as written in the configuration to an address to bind: a bare
+/// port (`9180` or `:9180`) is on loopback, so metrics are never public
+/// unless an address says so.
+pub fn admin_address(admin: &str) -> String {
+    let port = admin.strip_prefix(':').unwrap_or(admin);
+    match port.parse::<u16>() {
+        Ok(port) => format!("127.0.0.1:{port}"),
+        Err(_) => admin.to_owned(),
+    }
+}
+
+fn bind(addr: &str, setting: &str) -> Result<std::net::TcpListener, FatalError> {
     let listener = std::net::TcpListener::bind(addr).map_err(|e| {
         FatalError::Usage(format!(
-            "cannot listen on {addr}: {e} — choose another address with --serve ADDR or `serve` in feedsmith.toml"
+            "cannot listen on {addr}: {e} — choose another address with {setting} in feedsmith.toml"
         ))
     })?;
     listener.set_nonblocking(true).map_err(|e| FatalError::Other(format!("{addr}: {e}")))?;
-    let local = listener.local_addr().map_err(|e| FatalError::Other(format!("{addr}: {e}")))?;
-    std::fs::create_dir_all(root).map_err(|source| FatalError::Io { path: root.to_owned(), source })?;
-    let real_root = std::fs::canonicalize(root).map_err(|source| FatalError::Io { path: root.to_owned(), source })?;
-    let shared = Arc::new(Shared { root: root.to_owned(), real_root, site, cache: Mutex::new(Cache::default()) });
+    Ok(listener)
+}
+
+fn run(listener: std::net::TcpListener, shared: Shared, what: &str) -> Result<Server, FatalError> {
+    let local = listener.local_addr().map_err(|e| FatalError::Other(format!("cannot listen: {e}")))?;
+    let shared = Arc::new(shared);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
@@ -182,7 +213,7 @@ pub fn start(addr: &str, root: &Path, site: Site) -> Result<Server, FatalError> 
             });
         })
         .map_err(|e| FatalError::Other(format!("cannot start the HTTP server: {e}")))?;
-    tracing::info!("serving {} at http://{local}/", root.display());
+    tracing::info!("serving {what} at http://{local}/");
     Ok(Server { addr: local, stop: Some(stop_tx), thread: Some(thread) })
 }
 
@@ -253,12 +284,17 @@ fn compressible(rel: &Path) -> bool {
 }
 
 struct Shared {
-    root: PathBuf,
-    /// `root` with symlinks resolved, once.
-    real_root: PathBuf,
+    /// The folder served; none on the admin address.
+    files: Option<Root>,
     site: Site,
     /// Bodies by path, valid while the file's (inode, mtime, length) match.
     cache: Mutex<Cache>,
+}
+
+struct Root {
+    path: PathBuf,
+    /// `path` with symlinks resolved, once.
+    real: PathBuf,
 }
 
 #[derive(Default)]
@@ -326,12 +362,26 @@ fn health_answer(health: &crate::health::Health) -> Response {
         .unwrap_or_default()
 }
 
+/// `/metrics`: everything [`crate::metrics::Metrics`] counts; never cached.
+fn metrics_answer(metrics: &crate::metrics::Metrics) -> Response {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::from(metrics.encode()))
+        .unwrap_or_default()
+}
+
 async fn handle(shared: Arc<Shared>, method: &Method, path: &str, headers: &HeaderMap) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return status(StatusCode::METHOD_NOT_ALLOWED, &[(header::ALLOW, "GET, HEAD")]);
     }
-    if let (Some(health), "/healthz") = (&shared.site.health, path.split('?').next().unwrap_or(path)) {
-        return health_answer(health);
+    if let Some(monitor) = &shared.site.monitor {
+        match path.split('?').next().unwrap_or(path) {
+            "/healthz" => return health_answer(&monitor.health),
+            "/metrics" => return metrics_answer(&monitor.metrics),
+            _ => {}
+        }
     }
     let Some(rel) = request_path(path) else {
         return status(StatusCode::NOT_FOUND, &[]);
@@ -574,7 +624,8 @@ pub fn request_path(path: &str) -> Option<PathBuf> {
 /// file itself) and validators from that open file.
 fn load(shared: &Shared, rel: &Path) -> Option<Served> {
     use std::os::unix::fs::OpenOptionsExt;
-    let path = shared.root.join(rel);
+    let root = shared.files.as_ref()?;
+    let path = root.path.join(rel);
     // Never blocking: a FIFO planted in the folder must not hang a request.
     let mut file =
         std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(&path).ok()?;
@@ -584,7 +635,7 @@ fn load(shared: &Shared, rel: &Path) -> Option<Served> {
     }
     // Nothing reached through a symlink may lie outside the folder.
     let real = std::fs::canonicalize(&path).ok()?;
-    if !real.starts_with(&shared.real_root) {
+    if !real.starts_with(&root.real) {
         return None;
     }
     let modified = meta.modified().ok()?;
@@ -638,6 +689,15 @@ mod tests {
     }
 
     #[test]
+    fn a_bare_admin_port_listens_on_loopback_only() {
+        assert_eq!(admin_address("9180"), "127.0.0.1:9180");
+        assert_eq!(admin_address(":9180"), "127.0.0.1:9180");
+        assert_eq!(admin_address("0.0.0.0:9180"), "0.0.0.0:9180", "a whole address is taken as written");
+        assert_eq!(admin_address("[::1]:9180"), "[::1]:9180");
+        assert_eq!(admin_address("localhost:9180"), "localhost:9180");
+    }
+
+    #[test]
     fn request_paths_never_leave_the_folder() {
         let ok = [
             ("/", "index.html"),
@@ -677,7 +737,7 @@ mod tests {
             max_age: 60,
             feeds_url: url::Url::parse("https://news.example.com/feeds/").ok(),
             hubs: vec!["https://hub.example/".into(), "https://other.example/hub".into()],
-            health: None,
+            monitor: None,
         };
         assert_eq!(
             websub_links(&site, Path::new("tags/x/atom.xml")).as_deref(),

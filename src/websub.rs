@@ -118,7 +118,7 @@ impl Queue {
 
 impl Pinger {
     /// `None` when there are no hubs: nothing to advertise, nothing to ping.
-    pub fn start(hubs: Vec<String>) -> Option<Pinger> {
+    pub fn start(hubs: Vec<String>, monitor: Arc<crate::health::Monitor>) -> Option<Pinger> {
         if hubs.is_empty() {
             return None;
         }
@@ -134,10 +134,10 @@ impl Pinger {
             .into_iter()
             .map(|hub| {
                 let queue = Arc::new(Queue::default());
-                let (q, agent, url) = (queue.clone(), agent.clone(), hub.clone());
+                let (q, agent, url, monitor) = (queue.clone(), agent.clone(), hub.clone(), monitor.clone());
                 let thread = std::thread::Builder::new()
                     .name("websub".into())
-                    .spawn(move || serve_hub(&agent, &url, &q))
+                    .spawn(move || serve_hub(&agent, &url, &q, &monitor.metrics))
                     .map_err(|e| tracing::error!("WebSub: cannot start a thread: {e}"))
                     .ok();
                 Hub { url: hub, queue, thread }
@@ -185,7 +185,7 @@ impl Drop for Pinger {
 
 /// One hub's thread: pings what waits, puts failed pings back, and pauses
 /// (doubling) after a pass with failures.
-fn serve_hub(agent: &ureq::Agent, hub: &str, queue: &Queue) {
+fn serve_hub(agent: &ureq::Agent, hub: &str, queue: &Queue, metrics: &crate::metrics::Metrics) {
     let mut pause = FIRST_BACKOFF;
     while let Some(batch) = queue.take() {
         let mut failed = false;
@@ -201,6 +201,7 @@ fn serve_hub(agent: &ureq::Agent, hub: &str, queue: &Queue) {
                     Err(ureq::Error::StatusCode(status.as_u16()))
                 }
             });
+            metrics.hub_ping(sent.is_ok());
             match sent {
                 Ok(()) => tracing::debug!("WebSub: {hub} told about {feed}"),
                 Err(e) if attempts + 1 >= ATTEMPTS => {
@@ -278,7 +279,7 @@ mod tests {
             format!("http://{}/", l.local_addr().expect("addr"))
         }; // closed at once: connections are refused
         let (live, told) = hub_answering(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n");
-        let pinger = Pinger::start(vec![dead, silent_hub(), live]).expect("hubs");
+        let pinger = Pinger::start(vec![dead, silent_hub(), live], Arc::default()).expect("hubs");
         pinger.ping(vec!["https://news.example.com/feeds/rss.xml".into()]);
         // Generous: on a loaded machine a request can take a while, but
         // far less than the silent hub's timeout and the dead hub's retries.
@@ -298,7 +299,7 @@ mod tests {
     #[test]
     fn a_hub_that_redirects_is_not_told_and_is_tried_again() {
         let (url, requests) = hub_answering(b"HTTP/1.1 302 Found\r\nlocation: /landing\r\ncontent-length: 0\r\n\r\n");
-        let pinger = Pinger::start(vec![url]).expect("hub");
+        let pinger = Pinger::start(vec![url], Arc::default()).expect("hub");
         pinger.ping(vec!["https://news.example.com/feeds/rss.xml".into()]);
         let guard = REQUEST_TIMEOUT - Duration::from_secs(1);
         for attempt in 1..=2 {

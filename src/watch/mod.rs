@@ -22,6 +22,7 @@ use crate::config::Config;
 use crate::engine::{Engine, Report};
 use crate::error::FatalError;
 use crate::layout::{self, FeedKey};
+use crate::metrics::WatchMode;
 use crate::websub::Pinger;
 
 mod events;
@@ -51,11 +52,11 @@ pub fn run(
     reload: impl Fn() -> Result<Config, FatalError>,
     channel: (Sender<Message>, Receiver<Message>),
     cancel: Arc<AtomicBool>,
-    health: Arc<crate::health::Health>,
+    monitor: Arc<crate::health::Monitor>,
 ) -> Result<(), FatalError> {
     let (tx, rx) = channel;
     keep_memory_flat();
-    let mut daemon = match Daemon::start(config, options, tx, cancel, health) {
+    let mut daemon = match Daemon::start(config, options, tx, cancel, monitor) {
         Err(FatalError::Cancelled) => return Ok(()),
         other => other?,
     };
@@ -139,8 +140,11 @@ impl Retry {
 /// rebuild; again when it changes; and its end is logged too.
 #[derive(Debug, Default)]
 struct Problems {
-    /// Messages shown, with the file each is about.
-    shown: HashMap<String, PathBuf>,
+    /// Messages shown, with the file each is about and whether it is an
+    /// error (the story rejected) rather than a warning.
+    shown: HashMap<String, (PathBuf, bool)>,
+    /// Told how many files are rejected after each report.
+    monitor: Arc<crate::health::Monitor>,
 }
 
 /// What a report covers: everything (a scan) or the files re-read (full
@@ -161,7 +165,7 @@ impl Problems {
         let settled: Vec<String> = self
             .shown
             .iter()
-            .filter(|(message, path)| {
+            .filter(|(message, (path, _))| {
                 !now.contains_key(*message)
                     && match scope {
                         Scope::Everything => true,
@@ -171,22 +175,30 @@ impl Problems {
             .map(|(message, _)| message.clone())
             .collect();
         for message in settled {
-            if let Some(path) = self.shown.remove(&message) {
-                if !self.shown.values().any(|p| *p == path) && !now.values().any(|p| **p == path) {
+            if let Some((path, _)) = self.shown.remove(&message) {
+                if !self.shown.values().any(|(p, _)| *p == path) && !now.values().any(|p| **p == path) {
                     tracing::info!("{}: no problem any more", path.display());
                 }
             }
         }
         for warning in &report.warnings {
-            if self.shown.insert(format!("warning: {warning}"), warning.path.clone()).is_none() {
+            if self.shown.insert(format!("warning: {warning}"), (warning.path.clone(), false)).is_none() {
                 tracing::warn!("{warning}");
             }
         }
         for error in &report.errors {
-            if self.shown.insert(error.to_string(), error.path.clone()).is_none() {
+            if self.shown.insert(error.to_string(), (error.path.clone(), true)).is_none() {
                 tracing::error!("{error}");
             }
         }
+        self.monitor.metrics.rejected(self.rejected());
+    }
+
+    /// Files with an error now (each counted once, whatever its errors).
+    fn rejected(&self) -> usize {
+        let files: std::collections::HashSet<&PathBuf> =
+            self.shown.values().filter(|(_, error)| *error).map(|(path, _)| path).collect();
+        files.len()
     }
 }
 
@@ -210,8 +222,8 @@ struct Daemon {
     last_publish: DateTime<Utc>,
     watchdog: Watchdog,
     problems: Problems,
-    /// What `/healthz` answers.
-    health: Arc<crate::health::Health>,
+    /// What `/healthz` and `/metrics` answer.
+    monitor: Arc<crate::health::Monitor>,
 }
 
 /// What one batch of messages asks for.
@@ -234,7 +246,7 @@ impl Daemon {
         options: Options,
         tx: Sender<Message>,
         cancel: Arc<AtomicBool>,
-        health: Arc<crate::health::Health>,
+        monitor: Arc<crate::health::Monitor>,
     ) -> Result<Daemon, FatalError> {
         crate::publish::remove_orphaned_temp_files(&config.output_dir);
         crate::publish::remove_orphaned_temp_files_beside(&config.state_file);
@@ -242,7 +254,7 @@ impl Daemon {
         engine.set_cancel(cancel);
         let now = Utc::now();
         let mut daemon = Daemon {
-            pinger: Pinger::start(hub_urls(engine.config())),
+            pinger: Pinger::start(hub_urls(engine.config()), monitor.clone()),
             root_id: folder_id(&engine.config().articles_dir),
             engine,
             options,
@@ -254,15 +266,16 @@ impl Daemon {
             last_event: LastEvent::new(),
             last_publish: now,
             watchdog: Watchdog::from_env(),
-            problems: Problems::default(),
-            health,
+            problems: Problems { monitor: monitor.clone(), ..Problems::default() },
+            monitor,
         };
         daemon.set_up_watch();
         let started = Instant::now();
         let report = daemon.engine.scan(now)?;
         daemon.problems.log(&report, Scope::Everything);
         let published = daemon.engine.publish(now)?;
-        daemon.health.published();
+        daemon.monitor.health.published();
+        daemon.monitor.metrics.published(published.stories, feed_files(&published), started.elapsed(), now);
         daemon.engine.warm_main_bodies(now);
         // With the main feed's bodies in it: a restart renders none.
         daemon.engine.save_state();
@@ -287,11 +300,11 @@ impl Daemon {
     fn set_up_watch(&mut self) -> bool {
         self.watch = None; // the old watcher stops before a new one starts
         let config = self.engine.config();
-        match start_watch(config, &mut self.options, &self.tx, &self.last_event) {
+        let (watching, mode) = match start_watch(config, &mut self.options, &self.tx, &self.last_event) {
             Ok(watch) => {
                 self.watch = watch;
                 self.rewatch.succeeded();
-                true
+                (true, if self.options.poll_ms.is_some() { WatchMode::Polling } else { WatchMode::Events })
             }
             Err(e) => {
                 self.rewatch.failed(&e.to_string());
@@ -299,9 +312,11 @@ impl Daemon {
                     let mut polling = Options { poll_ms: Some(FALLBACK_POLL_MS) };
                     self.watch = start_watch(config, &mut polling, &self.tx, &self.last_event).ok().flatten();
                 }
-                false
+                (false, WatchMode::Polling)
             }
-        }
+        };
+        self.monitor.metrics.watch_mode(mode);
+        watching
     }
 
     /// Waits for messages (or the next scheduled story, a retry, or
@@ -416,7 +431,7 @@ impl Daemon {
         self.problems.log(&report, Scope::Everything);
         self.engine.warm_main_bodies(Utc::now());
         self.set_up_watch();
-        self.pinger = Pinger::start(hub_urls(self.engine.config()));
+        self.pinger = Pinger::start(hub_urls(self.engine.config()), self.monitor.clone());
         self.root_id = folder_id(&self.engine.config().articles_dir);
         work.force = true;
         Ok(())
@@ -505,7 +520,8 @@ impl Daemon {
             Ok(p) => {
                 self.last_publish = now;
                 self.republish.succeeded();
-                self.health.published();
+                self.monitor.health.published();
+                self.monitor.metrics.published(p.stories, feed_files(&p), started.elapsed(), now);
                 if let Some(pinger) = &self.pinger {
                     pinger.ping(changed_feed_urls(self.engine.config(), &p.replaced));
                 }
@@ -527,12 +543,18 @@ impl Daemon {
             Err(FatalError::Cancelled) => return Err(Cancelled),
             Err(e) => {
                 let why = format!("publishing failed: {e}; the last good feeds stay published");
-                self.health.failed(&why);
+                self.monitor.health.failed(&why);
+                self.monitor.metrics.publish_failed();
                 self.republish.failed(&why);
             }
         }
         Ok(())
     }
+}
+
+/// How many of the files a publish wrote are feeds.
+fn feed_files(published: &crate::engine::Published) -> usize {
+    published.replaced.iter().filter(|p| layout::is_feed_file(p)).count()
 }
 
 fn hub_urls(config: &Config) -> Vec<String> {

@@ -347,3 +347,146 @@ fn healthz_says_ok_once_the_feeds_are_published() {
     assert_eq!(got.header("cache-control"), Some("no-store"));
     assert!(got.header("content-type").is_some_and(|t| t.starts_with("text/plain")));
 }
+
+/// The value of the sample named exactly `name` (labels included) in an
+/// OpenMetrics exposition.
+fn sample(text: &str, name: &str) -> Option<f64> {
+    text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// `/metrics` counts what the daemon did, in the OpenMetrics text format
+/// Prometheus scrapes: the first build, a rebuild, a rejected story and
+/// its fix, and the watch mode.
+#[test]
+fn metrics_count_builds_rebuilds_and_rejected_stories() {
+    let site = site_with_story();
+    let (daemon, base) = site.serve(&[]);
+    let metrics = || {
+        let got = request("GET", &format!("{base}metrics"), &[]);
+        assert_eq!(got.status, 200);
+        assert_eq!(got.header("cache-control"), Some("no-store"));
+        assert!(got.header("content-type").is_some_and(|t| t.starts_with("application/openmetrics-text")));
+        let text = String::from_utf8(got.body).expect("UTF-8");
+        assert!(text.ends_with("# EOF\n"), "{text}");
+        text
+    };
+    let first = metrics();
+    for (name, value) in [
+        ("feedsmith_stories_published", 1.0),
+        ("feedsmith_stories_rejected", 0.0),
+        ("feedsmith_rebuilds_total", 1.0),
+        ("feedsmith_rebuild_duration_seconds_count", 1.0),
+        ("feedsmith_publish_failures_total", 0.0),
+        ("feedsmith_watch_mode{mode=\"events\"}", 1.0),
+        ("feedsmith_watch_mode{mode=\"polling\"}", 0.0),
+        ("feedsmith_hub_pings_total{outcome=\"sent\"}", 0.0),
+    ] {
+        assert_eq!(sample(&first, name), Some(value), "{name} in\n{first}");
+    }
+    let written = sample(&first, "feedsmith_feed_files_written_total").expect("files written");
+    assert!(written >= 3.0, "at least the three main feeds: {first}");
+    let published_at = sample(&first, "feedsmith_last_publish_timestamp_seconds").expect("publish time");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs_f64();
+    assert!((now - published_at).abs() < 600.0, "the last publish is the daemon's first build: {published_at}");
+
+    site.write("b.md", story("第二篇", "2024-03-08", "正文"));
+    site.write("broken.md", "+++\ntitle = \"坏\"\ndate = 2024-13-01\n+++\n正文\n");
+    daemon.wait("the new story published and the broken one counted", || {
+        let text = metrics();
+        sample(&text, "feedsmith_stories_published") == Some(2.0)
+            && sample(&text, "feedsmith_stories_rejected") == Some(1.0)
+    });
+    site.write("broken.md", "+++\ntitle = \"修好\"\ndate = 2024-03-01\n+++\n正文\n");
+    daemon.wait("the fixed story no longer counted as rejected", || {
+        let text = metrics();
+        sample(&text, "feedsmith_stories_published") == Some(3.0)
+            && sample(&text, "feedsmith_stories_rejected") == Some(0.0)
+    });
+    let last = metrics();
+    let rebuilds = sample(&last, "feedsmith_rebuilds_total").expect("rebuilds");
+    assert!(rebuilds >= 2.0, "{last}");
+    assert_eq!(sample(&last, "feedsmith_rebuild_duration_seconds_count"), Some(rebuilds), "one duration per rebuild");
+    assert!(sample(&last, "feedsmith_feed_files_written_total").expect("written") > written);
+}
+
+/// With `admin` set, `/healthz` and `/metrics` move there (nothing else is
+/// served on it) and leave the public serve address; without `--serve`
+/// the admin address still answers.
+#[test]
+fn an_admin_address_answers_health_and_metrics_and_nothing_else() {
+    let site = site_with_story();
+    site.write_config("title = \"永康日报\"\nadmin = \"127.0.0.1:0\"");
+    let admin_url = |daemon: &crate::support::Daemon| {
+        daemon.wait_log("serving /healthz and /metrics at ");
+        daemon
+            .log()
+            .lines()
+            .find_map(|l| l.split("serving /healthz and /metrics at ").nth(1))
+            .expect("the log names the admin address")
+            .trim()
+            .to_owned()
+    };
+    let (daemon, base) = site.serve(&[]);
+    let admin = admin_url(&daemon);
+    assert_ne!(admin, base);
+    assert_eq!(request("GET", &format!("{admin}healthz"), &[]).body, b"ok\n");
+    let metrics = request("GET", &format!("{admin}metrics"), &[]);
+    assert_eq!(metrics.status, 200);
+    assert!(String::from_utf8_lossy(&metrics.body).contains("feedsmith_rebuilds_total 1"));
+    for path in ["rss.xml", "", "index.html", "tags/ba-ba-zhan-lue/rss.xml"] {
+        assert_eq!(request("GET", &format!("{admin}{path}"), &[]).status, 404, "no files on the admin address: {path}");
+    }
+    for path in ["healthz", "metrics"] {
+        assert_eq!(request("GET", &format!("{base}{path}"), &[]).status, 404, "not public once admin is set: {path}");
+    }
+    assert_eq!(request("GET", &format!("{base}rss.xml"), &[]).status, 200);
+    drop(daemon);
+
+    let daemon = site.start(&[]);
+    let admin = admin_url(&daemon);
+    assert_eq!(request("GET", &format!("{admin}healthz"), &[]).status, 200, "without --serve too");
+}
+
+/// An admin address that cannot be bound stops the daemon before anything
+/// is served, with the key named (exit 2).
+#[test]
+fn an_admin_address_that_cannot_be_bound_is_a_configuration_error() {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let site = site_with_story();
+    site.write_config(&format!("title = \"永康日报\"\nadmin = \"{port}\""));
+    let run = site.run_for("watch", &[], HANG);
+    run.assert_code(2);
+    assert!(run.stderr.contains(&format!("127.0.0.1:{port}")) && run.stderr.contains("`admin`"), "{}", run.stderr);
+}
+
+/// Hub pings are counted by outcome: every ping a live hub accepted as
+/// sent, every attempt at a dead hub as failed.
+#[test]
+fn metrics_count_hub_pings_sent_and_failed() {
+    let hub = Hub::start();
+    let dead = {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        format!("http://{}/", listener.local_addr().expect("addr"))
+    };
+    let site = Site::new(&format!(
+        "feeds_url = \"https://news.example.com/feeds/\"\nwebsub_hubs = [\"{}\", \"{dead}\"]\nadmin = \"127.0.0.1:0\"",
+        hub.url
+    ));
+    site.write("a.md", story("一", DATE, "正文"));
+    let daemon = site.start(&[]);
+    let admin = daemon
+        .log()
+        .lines()
+        .find_map(|l| l.split("serving /healthz and /metrics at ").nth(1))
+        .expect("the log names the admin address")
+        .trim()
+        .to_owned();
+    site.write("a.md", story("一（改）", DATE, "正文"));
+    daemon.wait("six pings", || hub.pings().len() >= 6);
+    daemon.wait("the pings counted", || {
+        let text = String::from_utf8(request("GET", &format!("{admin}metrics"), &[]).body).expect("UTF-8");
+        sample(&text, "feedsmith_hub_pings_total{outcome=\"sent\"}") == Some(hub.pings().len() as f64)
+            && sample(&text, "feedsmith_hub_pings_total{outcome=\"failed\"}").is_some_and(|n| n >= 1.0)
+    });
+}

@@ -76,6 +76,8 @@ fn refused_watches_fall_back_to_polling() {
     .expect("config");
     let (tx, rx) = watch::channel();
     let loop_tx = tx.clone();
+    let monitor = Arc::new(feedsmith::health::Monitor::default());
+    let loop_monitor = monitor.clone();
     let daemon = std::thread::spawn(move || {
         watch::run(
             config,
@@ -83,9 +85,11 @@ fn refused_watches_fall_back_to_polling() {
             || Err(feedsmith::error::FatalError::Cancelled),
             (loop_tx, rx),
             Arc::new(AtomicBool::new(false)),
-            Arc::default(),
+            loop_monitor,
         )
     });
+    let mode_is =
+        |mode: &str| monitor.metrics.encode().contains(&format!("feedsmith_watch_mode{{mode=\"{mode}\"}} 1\n"));
     let wait_for = |title: &str| {
         let end = Instant::now() + DEADLINE;
         while Instant::now() < end {
@@ -97,11 +101,13 @@ fn refused_watches_fall_back_to_polling() {
         panic!("timed out after {DEADLINE:?}: {title} never published; feeds have {:?}", site.titles());
     };
     wait_for("原稿");
+    assert!(mode_is("events"), "{}", monitor.metrics.encode());
     // What the watcher reports when inotify's limit is reached.
     tx.send(Message::WatchLimit).expect("send");
     std::thread::sleep(Duration::from_millis(200));
     site.write("a.md", story("改稿（轮询）", DATE, "正文"));
     wait_for("改稿（轮询）");
+    assert!(mode_is("polling"), "/metrics tells the operator: {}", monitor.metrics.encode());
     tx.send(Message::Shutdown).expect("send");
     daemon.join().expect("loop thread").expect("clean stop");
 }
