@@ -31,7 +31,7 @@ pub struct Global {
     /// File remembering when stories changed (overrides `state_file`)
     #[arg(long, global = true, value_name = "FILE")]
     pub state: Option<PathBuf>,
-    /// More log detail (-v per-file, -vv debug)
+    /// More log detail (-v debug, with a line per changed file; -vv trace)
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
     /// Less log output (-q warnings and errors only, -qq errors only)

@@ -1,4 +1,4 @@
-//! `feedsmith import` run as the web desk runs it (the README's *Importing
+//! `feedsmith import` run as the web desk runs it (docs/STORIES.md, *Importing
 //! newspaper pages*): the sample page gives the sample stories, a second
 //! import changes nothing, a dry run writes nothing, a story an editor
 //! changed is left alone, exit statuses, a GB18030 page, and the imported

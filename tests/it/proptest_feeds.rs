@@ -163,8 +163,8 @@ fn story_file(input: &Input) -> String {
     format!("{front}\nBODYMARK\n\n{}\n", input.body)
 }
 
-/// What the front matter rules make of the input (the README's *Writing a
-/// story*):
+/// What the front matter rules make of the input (docs/STORIES.md, *Front
+/// matter keys*):
 /// every name is one line (`chars::one_line`: what XML cannot carry
 /// removed, whitespace runs made one space, trimmed), blanks and repeats
 /// dropped.

@@ -1,8 +1,8 @@
 //! Every feed the `rich` fixture produces, parsed back with `feed-rs` (and a
 //! strict XML parser), says what the fixture's stories say: ids, links,
 //! titles, published/updated dates with the +08:00 offset of Asia/Shanghai,
-//! authors, categories, summaries and content (the README's *What the
-//! feeds contain*).
+//! authors, categories, summaries and content (docs/FEEDS.md, *The
+//! files*).
 //!
 //! `STORIES` below is the fixture written out by hand from
 //! `tests/fixtures/rich/articles/`; it is deliberately not derived from the

@@ -1,4 +1,4 @@
-//! Hostile and broken input, end to end (the README's *Hostile input*;
+//! Hostile and broken input, end to end (docs/FEEDS.md, *Hostile input*;
 //! SECURITY.md tabulates what each kind of input gets): the real binary on
 //! throwaway sites holding what a newsroom's folder really receives, one
 //! module per kind —
