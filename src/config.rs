@@ -47,6 +47,9 @@ pub struct Config {
     pub archive_full_content: bool,
     /// Story links made from the date, slug and path (checked).
     pub link_pattern: Option<String>,
+    /// `feed.xsl` written, and named by every RSS and Atom file, so a feed
+    /// opened in a browser reads as a page.
+    pub feed_stylesheet: bool,
 }
 
 /// The taxonomies that can get per-term feeds.
@@ -103,6 +106,7 @@ struct RawConfig {
     cache_max_age: Option<u64>,
     archives: Option<bool>,
     archive_full_content: Option<bool>,
+    feed_stylesheet: Option<bool>,
     link_pattern: Option<String>,
 }
 
@@ -286,6 +290,7 @@ impl Config {
             archives: raw.archives.unwrap_or(true),
             archive_full_content: raw.archive_full_content.unwrap_or(false),
             link_pattern: raw.link_pattern.filter(|p| !p.is_empty()),
+            feed_stylesheet: raw.feed_stylesheet.unwrap_or(true),
         })
     }
 }

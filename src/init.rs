@@ -72,6 +72,8 @@ timezone = {timezone}
 # Monthly archive documents (RFC 5005), with summaries or full content.
 # archives = true
 # archive_full_content = false
+# feed.xsl, so that a feed opened in a browser reads as a page.
+# feed_stylesheet = true
 
 # Limits on what one story may bring.
 # max_article_bytes = 10485760

@@ -395,14 +395,20 @@ async fn handle(shared: Arc<Shared>, method: &Method, path: &str, headers: &Head
     let range = requested_range(headers, &file);
     let gzip =
         range == Part::Whole && accepts_gzip(headers) && matches!(&file, Served::Memory(c) if !c.gzip.is_empty());
-    let etag = if gzip { format!("\"{}-gz\"", file.etag()) } else { format!("\"{}\"", file.etag()) };
+    // A browser opening an RSS or Atom file gets it as XML, so that it
+    // applies the feed's stylesheet (browsers show application/rss+xml as
+    // text); the bytes are the same, the variant has its own ETag.
+    let page = is_xml_feed(&rel) && browser_navigation(headers);
+    let content_type = if page { "application/xml; charset=utf-8".to_owned() } else { layout::content_type(&rel) };
+    let etag = format!("\"{}{}{}\"", file.etag(), if page { "-page" } else { "" }, if gzip { "-gz" } else { "" });
+    let vary = if is_xml_feed(&rel) { "Accept-Encoding, Accept" } else { "Accept-Encoding" };
     let mut builder = Response::builder()
-        .header(header::CONTENT_TYPE, layout::content_type(&rel))
+        .header(header::CONTENT_TYPE, content_type)
         .header(header::ETAG, &etag)
         .header(header::LAST_MODIFIED, httpdate::fmt_http_date(file.modified()))
         .header(header::CACHE_CONTROL, format!("public, max-age={}", shared.site.max_age))
         .header(header::ACCEPT_RANGES, "bytes")
-        .header(header::VARY, "Accept-Encoding");
+        .header(header::VARY, vary);
     if let Some(links) = websub_links(&shared.site, &rel) {
         builder = builder.header(header::LINK, links);
     }
@@ -569,7 +575,9 @@ fn not_modified(headers: &HeaderMap, etag: &str, modified: SystemTime) -> bool {
         return inm
             .split(',')
             .map(|t| t.trim().trim_start_matches("W/").trim_matches('"'))
-            .any(|t| t == "*" || t == etag || t.strip_suffix("-gz") == Some(etag));
+            .map(|t| t.strip_suffix("-gz").unwrap_or(t))
+            .map(|t| t.strip_suffix("-page").unwrap_or(t))
+            .any(|t| t == "*" || t == etag);
     }
     if let Some(ims) = headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()) {
         if let Ok(since) = httpdate::parse_http_date(ims) {
@@ -578,6 +586,27 @@ fn not_modified(headers: &HeaderMap, etag: &str, modified: SystemTime) -> bool {
         }
     }
     false
+}
+
+/// Whether `rel` is an RSS or Atom file (which name the stylesheet).
+fn is_xml_feed(rel: &Path) -> bool {
+    matches!(
+        rel.file_name().and_then(|n| n.to_str()).and_then(layout::Format::of_file_name),
+        Some(layout::Format::Rss | layout::Format::Atom)
+    )
+}
+
+/// A browser navigating to a page: it asks for HTML and names no feed
+/// type. Feed readers name the feed types or ask for anything (`*/*`).
+fn browser_navigation(headers: &HeaderMap) -> bool {
+    let accept: String = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",")
+        .to_ascii_lowercase();
+    accept.contains("text/html") && !accept.contains("rss+xml") && !accept.contains("atom+xml")
 }
 
 /// `gzip` is acceptable when named with q > 0, or covered by `*` with

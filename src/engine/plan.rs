@@ -219,6 +219,7 @@ impl<'a> Planner<'a> {
             current: None,
             prev_archive: None,
             next_archive: None,
+            stylesheet: c.feed_stylesheet.then(|| feed::stylesheet::href(&key.url_folder())),
         }
     }
 }

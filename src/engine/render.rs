@@ -18,6 +18,7 @@ use crate::cache::Stamp;
 use crate::config::Config;
 use crate::error::FatalError;
 use crate::feed::index_page::{index_html, Listed};
+use crate::feed::stylesheet;
 use crate::feed::{self, Feed, Selected};
 use crate::layout::{FeedKey, INDEX_PAGE};
 use crate::load::{self, Limits};
@@ -226,6 +227,10 @@ impl Renderer<'_> {
         let mut expected = if dirty.all { BTreeSet::new() } else { self.output.written.clone() };
         expected.insert(PathBuf::from(INDEX_PAGE));
         expected.extend(FeedKey::Main.files());
+        if self.config.feed_stylesheet {
+            expected.insert(PathBuf::from(stylesheet::FILE_NAME));
+            self.render_stylesheet(dirty.all, batch)?;
+        }
         let keys: Vec<FeedKey> = if dirty.all { all_keys.clone() } else { dirty.feeds.into_iter().collect() };
         let (todo, gone) = self.plan_others(planner, keys, &mut expected);
         digests.extend(self.render_others(todo, &main_paths, &mut fresh, batch)?);
@@ -277,6 +282,18 @@ impl Renderer<'_> {
         }
         let model = main_model.unwrap_or_else(|| without_bodies(main));
         batch.push(path, index_html(&model, listed)).map_err(|e| output_error(self.config, e))
+    }
+
+    /// `feed.xsl`, on a full render (the language may have changed) or
+    /// when it is missing; the writer leaves it alone if its bytes are the
+    /// same.
+    fn render_stylesheet(&self, all: bool, batch: &mut Batch) -> Result<(), FatalError> {
+        let path = self.config.output_dir.join(stylesheet::FILE_NAME);
+        if !all && path.is_file() {
+            return Ok(());
+        }
+        let text = stylesheet::stylesheet(self.config.language.as_deref());
+        batch.push(path, text).map_err(|e| output_error(self.config, e))
     }
 
     /// Plans the marked feeds other than the main one (cheap), keeping those

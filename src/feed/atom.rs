@@ -43,6 +43,9 @@ pub fn to_atom(feed: &Feed) -> String {
         let at = xml.find("\n  <entry>").or_else(|| xml.rfind("\n</feed>")).unwrap_or(xml.len());
         xml.insert_str(at, "\n  <fh:archive/>");
     }
+    if let Some(href) = &feed.stylesheet {
+        super::stylesheet::insert_instruction(&mut xml, href);
+    }
     xml
 }
 

@@ -6,6 +6,7 @@ pub mod atom;
 pub mod index_page;
 pub mod json_feed;
 pub mod rss;
+pub mod stylesheet;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -52,6 +53,8 @@ pub struct Feed {
     pub current: Option<String>,
     pub prev_archive: Option<String>,
     pub next_archive: Option<String>,
+    /// The `href` of the XSLT stylesheet the RSS and Atom files name, if any.
+    pub stylesheet: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -100,6 +103,8 @@ pub struct Head {
     pub current: Option<String>,
     pub prev_archive: Option<String>,
     pub next_archive: Option<String>,
+    /// See [`Feed::stylesheet`].
+    pub stylesheet: Option<String>,
 }
 
 /// A selected story with its `updated` moment and rendered content.
@@ -164,6 +169,7 @@ pub fn build(head: &Head, selected: &[Selected<'_>]) -> Feed {
         current: head.current.clone(),
         prev_archive: head.prev_archive.clone(),
         next_archive: head.next_archive.clone(),
+        stylesheet: head.stylesheet.clone(),
     }
 }
 

@@ -57,7 +57,11 @@ pub fn to_rss(feed: &Feed) -> String {
         ..Channel::default()
     };
     let bytes = channel.pretty_write_to(Vec::new(), b' ', 2).expect("writing to a Vec cannot fail");
-    String::from_utf8(bytes).expect("the rss crate writes UTF-8") + "\n"
+    let mut xml = String::from_utf8(bytes).expect("the rss crate writes UTF-8") + "\n";
+    if let Some(href) = &feed.stylesheet {
+        super::stylesheet::insert_instruction(&mut xml, href);
+    }
+    xml
 }
 
 fn to_item(feed: &Feed, item: &super::Item) -> RssItem {

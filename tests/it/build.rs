@@ -747,3 +747,39 @@ fn shortcodes_become_figures_or_are_left_out_with_a_warning() {
         );
     }
 }
+
+/// Every RSS and Atom file names `feed.xsl` (relative, so a browser finds
+/// it wherever the folder is served), which is written beside the main
+/// feeds; JSON Feed has no such thing. `feed_stylesheet = false` takes
+/// both away, and a stylesheet written before is removed.
+#[test]
+fn rss_and_atom_files_name_the_stylesheet_unless_it_is_turned_off() {
+    let site = Site::new("language = \"zh-CN\"");
+    site.write("a.md", tagged("标题", "2024-03-07", &["要闻"], "正文"));
+    site.build().assert_code(0);
+    let out = site.out();
+    for (file, href) in [
+        ("rss.xml", "feed.xsl"),
+        ("atom.xml", "feed.xsl"),
+        ("tags/yao-wen/rss.xml", "../../feed.xsl"),
+        ("tags/yao-wen/atom.xml", "../../feed.xsl"),
+        ("archive/2024-03/rss.xml", "../../feed.xsl"),
+    ] {
+        let xml = std::fs::read_to_string(out.join(file)).expect(file);
+        let second = xml.lines().nth(1).unwrap_or_default();
+        assert_eq!(second, format!("<?xml-stylesheet type=\"text/xsl\" href=\"{href}\"?>"), "{file}");
+        assert!(out.join(file).parent().expect("folder").join(href).is_file(), "{file}: {href} resolves");
+        parse_feed(file, xml.as_bytes());
+    }
+    let xsl = std::fs::read_to_string(out.join("feed.xsl")).expect("feed.xsl");
+    assert!(xsl.contains("最新稿件") && xsl.contains("lang=\"zh-CN\""), "in the site's language");
+    assert!(!std::fs::read_to_string(out.join("feed.json")).expect("json").contains("xsl"));
+
+    site.write_config("language = \"zh-CN\"\nfeed_stylesheet = false");
+    site.build().assert_code(0);
+    assert!(!out.join("feed.xsl").exists(), "the stylesheet is removed once turned off");
+    for file in ["rss.xml", "atom.xml", "tags/yao-wen/rss.xml"] {
+        let xml = std::fs::read_to_string(out.join(file)).expect(file);
+        assert!(!xml.contains("xml-stylesheet"), "{file}");
+    }
+}

@@ -240,6 +240,7 @@ fn render(input: &Input) -> Result<Outputs, TestCaseError> {
         current: None,
         prev_archive: None,
         next_archive: None,
+        stylesheet: None,
     };
     let updated: DateTime<Utc> = story.date;
     let model = feed::build(&head, &[Selected { story: &story, updated, content_html: Some(content) }]);

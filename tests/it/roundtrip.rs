@@ -320,9 +320,10 @@ fn every_feed_folder_is_there_and_nothing_else() {
     let (_, files) = built_rich();
     let mut want: Vec<String> =
         folders().keys().flat_map(|f| ["rss.xml", "atom.xml", "feed.json"].map(|n| format!("{f}{n}"))).collect();
-    // Owned by other features (the index page of `watch --serve`, RFC 5005
-    // archives): present, and checked by the golden files in tests/build.rs.
-    want.push("index.html".into());
+    // Owned by other features (the index page of `watch --serve`, the
+    // feeds' stylesheet, RFC 5005 archives): present, and checked by the
+    // golden files in tests/build.rs.
+    want.extend(["index.html", "feed.xsl"].map(String::from));
     want.extend(["rss.xml", "atom.xml", "feed.json"].map(|n| format!("archive/2024-03/{n}")));
     want.sort();
     let got: Vec<String> = files.keys().cloned().collect();

@@ -82,7 +82,12 @@ fn feeds_are_served_with_types_validators_and_conditional_get() {
         assert_eq!(got.status, 200, "{url}");
         assert_eq!(got.header("content-type"), Some(kind), "{url}");
         assert_eq!(got.header("cache-control"), Some("public, max-age=120"), "{url}");
-        assert_eq!(got.header("vary"), Some("Accept-Encoding"), "{url}");
+        let vary = if path.ends_with("rss.xml") || path.ends_with("atom.xml") {
+            "Accept-Encoding, Accept"
+        } else {
+            "Accept-Encoding"
+        };
+        assert_eq!(got.header("vary"), Some(vary), "{url}");
         let on_disk = std::fs::read(site.out().join(if path.is_empty() { "index.html" } else { path })).expect("file");
         assert_eq!(got.body, on_disk, "{url} serves the file's bytes");
         let etag = got.header("etag").expect("etag").to_owned();
@@ -489,4 +494,36 @@ fn metrics_count_hub_pings_sent_and_failed() {
         sample(&text, "feedsmith_hub_pings_total{outcome=\"sent\"}") == Some(hub.pings().len() as f64)
             && sample(&text, "feedsmith_hub_pings_total{outcome=\"failed\"}").is_some_and(|n| n >= 1.0)
     });
+}
+
+/// A browser opening `rss.xml` or `atom.xml` gets the same bytes as XML,
+/// which browsers render through the feed's stylesheet (they show
+/// `application/rss+xml` as text); feed readers get the feed types. Each
+/// variant has its own ETag, and either validates a conditional GET.
+#[test]
+fn a_browser_gets_rss_and_atom_as_xml_for_the_stylesheet_and_readers_get_feed_types() {
+    let site = site_with_story();
+    let (_daemon, base) = site.serve(&[]);
+    const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+    const READER: &str = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/html;q=0.1, */*;q=0.1";
+    for (file, feed_type) in [("rss.xml", "application/rss+xml"), ("atom.xml", "application/atom+xml")] {
+        let url = format!("{base}{file}");
+        let page = request("GET", &url, &[("accept", BROWSER)]);
+        assert_eq!(page.header("content-type"), Some("application/xml; charset=utf-8"), "{file}");
+        assert_eq!(page.body, std::fs::read(site.out().join(file)).expect("file"), "the same bytes");
+        for accept in [READER, "*/*"] {
+            let feed = request("GET", &url, &[("accept", accept)]);
+            assert_eq!(feed.header("content-type"), Some(format!("{feed_type}; charset=utf-8").as_str()), "{accept}");
+            assert_ne!(feed.header("etag"), page.header("etag"), "a variant has its own ETag");
+        }
+        let etag = page.header("etag").expect("etag");
+        let again = request("GET", &url, &[("accept", BROWSER), ("if-none-match", etag)]);
+        assert_eq!(again.status, 304);
+        assert_eq!(again.header("content-type"), Some("application/xml; charset=utf-8"));
+    }
+    let json = request("GET", &format!("{base}feed.json"), &[("accept", BROWSER)]);
+    assert_eq!(json.header("content-type"), Some("application/feed+json; charset=utf-8"), "no stylesheet for JSON");
+    let xsl = request("GET", &format!("{base}feed.xsl"), &[]);
+    assert_eq!(xsl.status, 200);
+    assert_eq!(xsl.header("content-type"), Some("application/xml; charset=utf-8"));
 }

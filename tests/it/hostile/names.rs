@@ -110,7 +110,7 @@ fn hostile_terms_and_names_never_leave_the_output_folder_and_every_component_is_
         assert!(!matches!(kind, Kind::Link(_) | Kind::Other), "{}: not a file or folder", path.display());
         let ok = match (parts.as_slice(), kind) {
             ([], Kind::Dir) => true,
-            ([f], Kind::File(_)) => feed_files.contains(f) || *f == "index.html",
+            ([f], Kind::File(_)) => feed_files.contains(f) || ["index.html", "feed.xsl"].contains(f),
             (["tags" | "categories" | "authors" | "archive"], Kind::Dir) => true,
             ([tax @ ("tags" | "categories" | "authors"), term], Kind::Dir) => {
                 assert!(segment.is_match(term), "unsafe term folder {tax}/{term:?}");
