@@ -18,6 +18,8 @@
 #   d. headless chromium on feedsmith's index page: DOM has the Chinese
 #      headlines, screenshots at desktop and phone width, every autodiscovery
 #      <link rel="alternate"> and every feed link resolves with its type;
+#      rss.xml and atom.xml opened in the browser are pages (feed.xsl), with
+#      screenshots of rss.xml at both widths;
 #   e. newsboat reloads the served rss.xml and atom.xml: every story, with
 #      its Chinese title intact;
 #   f. Debian's Prometheus scrapes feedsmith's /metrics: up, and the story,
@@ -297,6 +299,33 @@ for shot in desktop:1280,1000 phone:390,844; do
     [[ $got == "${size/,/x}" ]] || fail "d chromium: $png is $got, expected ${size/,/x}"
     (($(stat -c %s "$png") > 10000)) || fail "d chromium: $png is suspiciously small (blank page?)"
     pass "d chromium: $label screenshot ($got): $png"
+done
+
+# The feeds themselves, opened in the browser: pages made by feed.xsl.
+for feed in rss.xml atom.xml; do
+    chrome --dump-dom "$FEEDSMITH_URL$feed" >"$tmp/dom-$feed.html" || fail "d chromium: --dump-dom $feed failed"
+    grep -qF '<p class="badge">' "$tmp/dom-$feed.html" ||
+        fail "d chromium: $feed is not shown through feed.xsl (DOM in $tmp/dom-$feed.html)"
+    for h in "${HEADLINES[@]}"; do
+        grep -qF "$h" "$tmp/dom-$feed.html" || fail "d chromium: the page of $feed lacks the headline '$h'"
+    done
+    grep -qF '<p class="kicker">' "$tmp/dom-$feed.html" || fail "d chromium: the page of $feed shows no kicker"
+    grep -qE "<code>https?://[^<]*/$feed</code>" "$tmp/dom-$feed.html" ||
+        fail "d chromium: the page of $feed does not show the address to subscribe with"
+    if [[ $feed == rss.xml ]]; then
+        for shot in desktop:1280,1000 phone:390,844; do
+            label=${shot%%:*}
+            size=${shot#*:}
+            png="$SCREENSHOT_DIR/rss-$label.png"
+            rm -f "$png"
+            chrome --screenshot="$png" --window-size="$size" "$FEEDSMITH_URL$feed" >/dev/null ||
+                fail "d chromium: screenshot of $feed at $size failed"
+            got=$(python3 "$HELPERS" png-size "$png")
+            [[ $got == "${size/,/x}" ]] || fail "d chromium: $png is $got, expected ${size/,/x}"
+            (($(stat -c %s "$png") > 10000)) || fail "d chromium: $png is suspiciously small (blank page?)"
+        done
+    fi
+    pass "d chromium: $feed opened in the browser is a page (feed.xsl): headlines, kickers, the address to subscribe with"
 done
 
 nlinks=0
