@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use atom_syndication::{Category, Content, Entry, Generator, Link, Person, Text, WriteConfig};
 
 use super::{Feed, GENERATOR, HISTORY_NS, VERSION};
+use crate::article::text::escape;
 use crate::layout::{feed_url, Format};
 
 pub fn to_atom(feed: &Feed) -> String {
@@ -49,6 +50,18 @@ pub fn to_atom(feed: &Feed) -> String {
     xml
 }
 
+/// The summary is plain text; one that holds what looks like markup
+/// (`<b>`, `&amp;`) is sent as HTML, escaped, so that no reader takes the
+/// text for tags.
+fn summary(item: &super::Item) -> Text {
+    let text = if item.summary.contains(['<', '&']) {
+        Text::html(escape(&item.summary))
+    } else {
+        Text::plain(item.summary.clone())
+    };
+    Text { lang: item.lang.clone(), ..text }
+}
+
 fn to_entry(feed: &Feed, item: &super::Item) -> Entry {
     let categories = item
         .categories
@@ -84,7 +97,7 @@ fn to_entry(feed: &Feed, item: &super::Item) -> Entry {
                 ..Link::default()
             }))
             .collect(),
-        summary: Some(Text { lang: item.lang.clone(), ..Text::plain(item.summary.clone()) }),
+        summary: Some(summary(item)),
         content: item.content_html.as_ref().map(|html| Content {
             base: Some(item.link.clone()),
             lang: item.lang.clone(),

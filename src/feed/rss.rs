@@ -57,11 +57,28 @@ pub fn to_rss(feed: &Feed) -> String {
         ..Channel::default()
     };
     let bytes = channel.pretty_write_to(Vec::new(), b' ', 2).expect("writing to a Vec cannot fail");
-    let mut xml = String::from_utf8(bytes).expect("the rss crate writes UTF-8") + "\n";
+    let mut xml = hex_references(&(String::from_utf8(bytes).expect("the rss crate writes UTF-8") + "\n"));
     if let Some(href) = &feed.stylesheet {
         super::stylesheet::insert_instruction(&mut xml, href);
     }
     xml
+}
+
+/// `&` and `<` in text written as `&#x26;` and `&#x3C;` outside CDATA
+/// sections: the same XML, but a title such as `Rust & <XML>` is then not
+/// mistaken for markup by readers that look for it (the RSS Advisory
+/// Board's profile asks for hexadecimal references).
+fn hex_references(xml: &str) -> String {
+    let mut out = String::with_capacity(xml.len() + 64);
+    let mut rest = xml;
+    while let Some(start) = rest.find("<![CDATA[") {
+        let end = rest[start..].find("]]>").map_or(rest.len(), |e| start + e + 3);
+        out.push_str(&rest[..start].replace("&amp;", "&#x26;").replace("&lt;", "&#x3C;"));
+        out.push_str(&rest[start..end]);
+        rest = &rest[end..];
+    }
+    out.push_str(&rest.replace("&amp;", "&#x26;").replace("&lt;", "&#x3C;"));
+    out
 }
 
 fn to_item(feed: &Feed, item: &super::Item) -> RssItem {
@@ -133,4 +150,20 @@ fn media_rss(item: &super::Item) -> ExtensionMap {
         map.insert("media".into(), elements);
     }
     map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hex_references;
+
+    #[test]
+    fn text_uses_hexadecimal_references_and_cdata_is_left_alone() {
+        let xml = "<title>Rust &amp; &lt;XML&gt;</title><a x=\"a&amp;b\"/><c><![CDATA[<p>5 &lt; 6 &amp;&amp; ]]]]><![CDATA[></p>]]></c><d>&lt;</d>";
+        assert_eq!(
+            hex_references(xml),
+            "<title>Rust &#x26; &#x3C;XML&gt;</title><a x=\"a&#x26;b\"/><c><![CDATA[<p>5 &lt; 6 &amp;&amp; ]]]]><![CDATA[></p>]]></c><d>&#x3C;</d>"
+        );
+        let doc = roxmltree::Document::parse("<r><t>Rust &#x26; &#x3C;XML&gt;</t></r>").expect("XML");
+        assert_eq!(doc.root_element().first_child().and_then(|t| t.text()), Some("Rust & <XML>"), "the same text");
+    }
 }
