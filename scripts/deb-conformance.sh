@@ -6,7 +6,9 @@
 #
 # Runs as root on Debian 12 (CI) and installs what it lacks with apt-get:
 # man-db, systemd (for systemd-analyze, systemd-sysusers and
-# systemd-tmpfiles; systemd need not be running), lintian, binutils. An
+# systemd-tmpfiles; systemd need not be running), lintian, binutils (strip,
+# readelf), xz-utils (cargo-deb compresses with xz), python3 (for
+# scripts/conformance.sh, which installs its own validators). An
 # installed feedsmith package is purged first, so the script can run again.
 # Steps:
 #   a. build the .deb; lintian (errors fail, the rest is printed);
@@ -33,7 +35,7 @@ source "$(dirname "$0")/serve/lib.sh" # ok, warn, fail, ensure_packages, REPO_RO
 cd "$REPO_ROOT"
 
 [[ $EUID -eq 0 ]] || fail "run as root: the script installs and purges the package"
-ensure_packages man-db systemd lintian binutils
+ensure_packages man-db systemd lintian binutils xz-utils python3
 
 SITE=/var/lib/feedsmith
 CONFIG=/etc/feedsmith/feedsmith.toml
@@ -105,6 +107,7 @@ chmod 0700 "$SITE/articles"
 chown root:root "$SITE/articles"
 : >"$tmp/absent"
 without_systemd_tools() {
+    # shellcheck disable=SC2016 # expanded by the inner sh
     unshare --mount --propagation private sh -c '
         absent=$1
         shift
@@ -220,6 +223,7 @@ pass "c: $CONFIG is a conffile, and feedsmith check accepts it"
 # An editor: any user whose groups include feedsmith (here nobody, given
 # the group for this command only).
 story=$SITE/articles/2024-03-07-package.md
+# shellcheck disable=SC2016 # expanded by the inner sh
 setpriv --reuid nobody --regid nogroup --groups feedsmith -- sh -c 'cat >"$1"' _ "$story" <<'EOF'
 +++
 title = "Installed from the Debian package"
@@ -243,8 +247,9 @@ for f in rss.xml atom.xml feed.json index.html; do
 done
 grep -q 'Installed from the Debian package' "$output_dir/rss.xml" || fail "d: the story is not in $output_dir/rss.xml"
 [[ -f $SITE/.feedsmith/state.json ]] || fail "d: no state file in $SITE/.feedsmith"
-[[ $(cd "$SITE" && ls -A | paste -sd' ' -) == ".feedsmith articles feeds" ]] ||
-    fail "d: the build left something else in $SITE: $(ls -A "$SITE")"
+site_entries=$(find "$SITE" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort | paste -sd' ' -)
+[[ $site_entries == ".feedsmith articles feeds" ]] || fail "d: the build left something else in $SITE: $site_entries"
+[[ $(find "$SITE/articles" -mindepth 1) == "$story" ]] || fail "d: the build wrote into $SITE/articles"
 scripts/conformance.sh "$output_dir" >"$tmp/conformance.log" 2>&1 || {
     cat "$tmp/conformance.log" >&2
     fail "d: scripts/conformance.sh $output_dir (above)"

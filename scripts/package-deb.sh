@@ -48,7 +48,7 @@ trap 'rm -rf "$messages" "${site:-}"' EXIT
 cargo build --release --locked --message-format=json-render-diagnostics >"$messages" ||
     fail "cargo build --release failed"
 out_dir=$(grep '"reason":"build-script-executed"' "$messages" |
-    grep -E "\"package_id\":\"(path\+file://[^\"#]*#feedsmith@|feedsmith )$version[\" ]" |
+    grep -E "\"package_id\":\"(path\+file://[^\"#]*#feedsmith@|feedsmith )${version}[\" ]" |
     sed -n 's/.*"out_dir":"\([^"]*\)".*/\1/p' | tail -n 1)
 [[ -n $out_dir && -d $out_dir/man && -d $out_dir/completions ]] ||
     fail "no build-script-executed message with man/ and completions/ for feedsmith $version"
