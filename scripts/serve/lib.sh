@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # FEEDSMITH_URL, NGINX_URL, STOP_RC, STOP_MS are for the callers
-# Shared by scripts/serve-conformance.sh and bench/http.sh (sourced, not run).
+# Shared by scripts/serve-conformance.sh and bench/http.sh (sourced, not run);
+# scripts/deb-conformance.sh uses its ok/fail and ensure_packages.
 # Starts feedsmith's server and nginx (contrib/nginx.conf) on loopback and
 # stops exactly the processes it started.
 
