@@ -271,6 +271,17 @@ dpkg --purge feedsmith >"$tmp/purge.log" 2>&1 || {
     cat "$tmp/purge.log" >&2
     fail "e: dpkg --purge feedsmith (above)"
 }
+# The stories are the newsroom's, not the package's: kept, and said so.
+[[ -f $story ]] || fail "e: dpkg --purge deleted the stories in $SITE/articles"
+grep -q "kept $SITE/articles" "$tmp/purge.log" || fail "e: the purge kept $SITE/articles without saying so: $(cat "$tmp/purge.log")"
+for gone in /etc/feedsmith "$output_dir" "$SITE/.feedsmith"; do
+    [[ ! -e $gone ]] || fail "e: dpkg --purge left $gone"
+done
+pass "e: dpkg --purge keeps $SITE/articles with its stories (and says so), removes the feeds, the state and /etc/feedsmith"
+rm -rf "$SITE"
+# With no story, nothing of the site is left.
+dpkg -i "$deb" >"$tmp/reinstall.log" 2>&1 || { cat "$tmp/reinstall.log" >&2; fail "e: dpkg -i again"; }
+dpkg --purge feedsmith >"$tmp/purge.log" 2>&1 || { cat "$tmp/purge.log" >&2; fail "e: dpkg --purge of a site without stories"; }
 left=()
 while read -r f; do
     if [[ -e $f || -L $f ]]; then left+=("$f"); fi
