@@ -140,6 +140,28 @@ check_server() {
         pass "$name: GET /$path -> 200 $(header Content-Type), body = file"
     done
 
+    # --- a browser gets RSS and Atom as XML (for feed.xsl), readers the feed types
+    local browser='text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
+    local reader='application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.8'
+    for path in rss.xml atom.xml; do
+        fetch "$base$path" -H "Accept: $browser"
+        expect_code 200 "$name: GET /$path as a browser"
+        [[ $(header Content-Type | norm_type) == "application/xml;charset=utf-8" ]] ||
+            fail "$name: a browser gets /$path as '$(header Content-Type)', expected application/xml (for feed.xsl)"
+        cmp -s "$BODY" "$feeds/$path" || fail "$name: a browser's /$path differs from the file"
+        # every Vary header, as a list of tokens
+        vary=$({ grep -i '^vary:' "$H" || true; } | cut -d: -f2- | tr -d '\r ' | paste -sd, - | tr ',' '\n' | lower)
+        grep -qx accept <<<"$vary" || fail "$name: /$path varies with Accept but its Vary headers say: $(paste -sd, - <<<"$vary")"
+        fetch "$base$path" -H "Accept: $reader"
+        [[ $(header Content-Type | norm_type) == $(type_for "$path" | norm_type) ]] ||
+            fail "$name: a feed reader gets /$path as '$(header Content-Type)'"
+    done
+    fetch "${base}feed.xsl"
+    expect_code 200 "$name: GET /feed.xsl"
+    [[ $(header Content-Type | norm_type) == application/xml* ]] || fail "$name: /feed.xsl served as '$(header Content-Type)', browsers need XML"
+    cmp -s "$BODY" "$feeds/feed.xsl" || fail "$name: /feed.xsl differs from the file"
+    pass "$name: a browser gets rss.xml and atom.xml as application/xml (Vary: Accept), a reader the feed types; feed.xsl is XML"
+
     # --- validators and caching on the main feed
     fetch "${base}rss.xml"
     etag=$(header ETag)
