@@ -77,7 +77,7 @@ fn words(language: Option<&str>) -> &'static Words {
 const STYLE: &str = "body{font:16px/1.7 system-ui,-apple-system,\"PingFang SC\",\"Noto Sans CJK SC\",\"Microsoft YaHei\",sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#222;background:#fff}\
 h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.2rem;margin:1.5rem 0 .5rem;border-bottom:1px solid #ddd}\
 article{margin:1.2rem 0}article h3{font-size:1.15rem;margin:.1rem 0}.kicker,.subtitle{margin:0;color:#555;font-size:.95rem}\
-time,.by{color:#777;font-size:.85rem}ul{padding-left:1.2rem}a{color:#0645ad}.links{white-space:nowrap}\
+time,.by{color:#777;font-size:.85rem}img.lead{display:block;max-width:100%;height:auto;max-height:18rem;margin:.4rem 0;border-radius:.3rem}ul{padding-left:1.2rem}a{color:#0645ad}.links{white-space:nowrap}\
 @media(prefers-color-scheme:dark){body{background:#111;color:#ddd}.kicker,.subtitle{color:#aaa}a{color:#8ab4f8}}";
 
 /// Links in the page are relative, so it works wherever the folder is served.
@@ -131,6 +131,16 @@ pub fn index_html(main: &Feed, taxonomies: &[Listed]) -> String {
         out.push_str(&format!("<h3><a href=\"{}\">{}</a></h3>\n", escape(&item.link), escape(&item.title)));
         if let Some(subtitle) = &item.subtitle {
             out.push_str(&format!("<p class=\"subtitle\">{}</p>\n", escape(subtitle)));
+        }
+        // The story's own lead image: the page is made with or without the
+        // bodies, and must not change with that.
+        let lead = item.image.as_ref().filter(|i| item.image_given && i.mime_type.starts_with("image/"));
+        if let Some(image) = lead {
+            out.push_str(&format!(
+                "<img class=\"lead\" src=\"{}\" alt=\"{}\" loading=\"lazy\">\n",
+                escape(&image.url),
+                escape(image.title.as_deref().unwrap_or_default())
+            ));
         }
         if !item.authors.is_empty() {
             out.push_str(&format!("<span class=\"by\">{}{}</span>\n", words.by, escape(&item.authors.join(words.and))));

@@ -76,6 +76,9 @@ pub struct Item {
     pub subtitle: Option<String>,
     /// The lead image: front matter `image`, else the body's first image.
     pub image: Option<Enclosure>,
+    /// `image` is the story's own (front matter), not the first picture
+    /// of its body: only that one is known without rendering the body.
+    pub image_given: bool,
     pub attachments: Vec<Enclosure>,
 }
 
@@ -143,6 +146,7 @@ pub fn build(head: &Head, selected: &[Selected<'_>]) -> Feed {
                 .as_deref()
                 .cloned()
                 .or_else(|| s.content_html.as_deref().and_then(first_image)),
+            image_given: s.story.enclosures.image.is_some(),
             attachments: s.story.enclosures.attachments.clone(),
         })
         .collect();

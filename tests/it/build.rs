@@ -81,6 +81,14 @@ fn media_fixture_matches_its_golden_files_and_copies_local_media() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(s.out().join("feed.json")).expect("json")).expect("json");
     assert_eq!(json["items"][0]["image"], "https://news.example.com/feeds/media/2024/photos/lead.jpg");
+    // The index page shows a story's own lead image (never one taken from
+    // its body: the page must not change with whether bodies were rendered).
+    let index = std::fs::read_to_string(s.out().join("index.html")).expect("index.html");
+    assert!(
+        index.contains(r#"<img class="lead" src="https://news.example.com/feeds/media/2024/photos/lead.jpg""#),
+        "{index}"
+    );
+    assert!(!index.contains("cdn.example.com/scene.png"), "a body picture is not the lead image of the page");
     assert_eq!(json["items"][0]["attachments"][1]["size_in_bytes"], 12345);
     assert_eq!(json["items"][1]["image"], "https://cdn.example.com/scene.png");
 }
