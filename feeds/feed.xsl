@@ -74,7 +74,17 @@
       <xsl:with-param name="link" select="atom:link[@rel='alternate']/@href | atom:link[not(@rel)]/@href"/>
       <xsl:with-param name="title" select="atom:title"/>
       <xsl:with-param name="html" select="atom:content[@type='html']"/>
-      <xsl:with-param name="summary" select="atom:summary"/>
+      <xsl:with-param name="summary">
+        <xsl:choose>
+          <!-- A summary holding < or & is sent as escaped HTML. -->
+          <xsl:when test="atom:summary/@type = 'html'">
+            <xsl:call-template name="unescape">
+              <xsl:with-param name="text" select="atom:summary"/>
+            </xsl:call-template>
+          </xsl:when>
+          <xsl:otherwise><xsl:value-of select="atom:summary"/></xsl:otherwise>
+        </xsl:choose>
+      </xsl:with-param>
       <xsl:with-param name="when" select="concat(substring(atom:published, 1, 10), ' ', substring(atom:published, 12, 8))"/>
     </xsl:call-template>
   </xsl:template>

@@ -265,6 +265,14 @@ impl Config {
                 invalid("link_pattern", pattern, &hint)
             })?;
         }
+        let admin = raw.admin.as_deref().map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned);
+        if let Some(admin) = &admin {
+            let address = crate::serve::admin_address(admin);
+            if address.parse::<std::net::SocketAddr>().is_err() {
+                let hint = "use an address and port such as \"127.0.0.1:9180\" or \"[::1]:9180\", or a port alone (\"9180\", on loopback)";
+                return Err(invalid("admin", admin, hint));
+            }
+        }
         let title = raw.title.unwrap_or_else(|| "feedsmith".to_owned());
         Ok(Config {
             description: raw.description.unwrap_or_else(|| title.clone()),
@@ -285,7 +293,7 @@ impl Config {
             taxonomy_feeds,
             websub_hubs,
             serve: raw.serve,
-            admin: raw.admin.filter(|a| !a.trim().is_empty()),
+            admin,
             cache_max_age: raw.cache_max_age.unwrap_or(60),
             archives: raw.archives.unwrap_or(true),
             archive_full_content: raw.archive_full_content.unwrap_or(false),
@@ -451,6 +459,16 @@ serve = "127.0.0.1:9000"
         assert_eq!(c.output_dir, Path::new("/srv/feeds"));
         assert_eq!(c.taxonomy_feeds, vec![Taxonomy::Tags, Taxonomy::Authors]);
         assert_eq!(c.serve.as_deref(), Some("127.0.0.1:9000"));
+        for good in ["9180", " 9180 ", ":9180", "127.0.0.1:9180", "[::1]:9180", "0.0.0.0:9180"] {
+            let c = Config::parse(&format!("admin = {good:?}"), Path::new("f.toml"), Path::new("/site"));
+            assert!(c.is_ok_and(|c| c.admin.as_deref() == Some(good.trim())), "{good:?}");
+        }
+        for bad in ["abc", "127.0.0.1:99999", "[::1]", "99999", "http://127.0.0.1:9180/"] {
+            let e = Config::parse(&format!("title = \"t\"\nadmin = {bad:?}"), Path::new("f.toml"), Path::new("/site"))
+                .expect_err(bad)
+                .to_string();
+            assert!(e.contains("f.toml:2:1") && e.contains("invalid `admin`") && e.contains("127.0.0.1:9180"), "{e}");
+        }
     }
 
     #[test]

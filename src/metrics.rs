@@ -88,7 +88,7 @@ impl Default for Metrics {
         registry.register("build", "The running feedsmith", Info::new(Build { version: env!("CARGO_PKG_VERSION") }));
         registry.register(
             "stories_published",
-            "Stories in the main feed as last published",
+            "Stories published, as last published (all of them, not only the newest in the feeds)",
             metrics.stories_published.clone(),
         );
         registry.register(
@@ -103,7 +103,7 @@ impl Default for Metrics {
         );
         registry.register_with_unit(
             "rebuild_duration",
-            "From the change noticed to the feeds published",
+            "From the end of the quiet period to the feeds on disk",
             Unit::Seconds,
             metrics.rebuild_duration.clone(),
         );

@@ -599,14 +599,22 @@ fn is_xml_feed(rel: &Path) -> bool {
 /// A browser navigating to a page: it asks for HTML and names no feed
 /// type. Feed readers name the feed types or ask for anything (`*/*`).
 fn browser_navigation(headers: &HeaderMap) -> bool {
-    let accept: String = headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join(",")
-        .to_ascii_lowercase();
-    accept.contains("text/html") && !accept.contains("rss+xml") && !accept.contains("atom+xml")
+    let mut html = false;
+    for value in headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()) {
+        for range in value.split(',') {
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let refused = parts.any(|p| {
+                p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()).is_some_and(|q| q <= 0.0)
+            });
+            match media.as_str() {
+                "application/rss+xml" | "application/atom+xml" => return false,
+                "text/html" if !refused => html = true,
+                _ => {}
+            }
+        }
+    }
+    html
 }
 
 /// `gzip` is acceptable when named with q > 0, or covered by `*` with
@@ -715,6 +723,23 @@ mod tests {
         assert_eq!(ok.headers().get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()), Some("no-store"));
         health.failed("publishing failed: disk full");
         assert_eq!(health_answer(&health).status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn browsers_are_told_from_feed_readers_by_accept() {
+        let with = |accept: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ACCEPT, HeaderValue::from_str(accept).expect("header"));
+            browser_navigation(&headers)
+        };
+        assert!(with("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"));
+        assert!(with("TEXT/HTML"));
+        assert!(!with("application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.1"));
+        assert!(!with("application/rss+xml;q=0, text/html"), "naming a feed type at all is a reader");
+        assert!(!with("*/*"));
+        assert!(!with("text/htmlx"), "a media range, not a substring");
+        assert!(!with("text/html;q=0, */*"), "refused");
+        assert!(!browser_navigation(&HeaderMap::new()));
     }
 
     #[test]

@@ -386,7 +386,16 @@ fn identity_of(
         },
     };
     let id = match &fm.id {
-        Some(id) if has_scheme(id) => id.clone(),
+        Some(id) if has_scheme(id) => {
+            // Readers show and sometimes follow an id (RSS `guid` as a
+            // permalink): never one that runs or reads something.
+            let scheme = id.split(':').next().unwrap_or_default().to_ascii_lowercase();
+            if matches!(scheme.as_str(), "javascript" | "vbscript" | "data" | "file" | "blob" | "about") {
+                let message = format!("id {id:?} uses the {scheme}: scheme, which a reader could run or open");
+                return Err(at.at_key("id", at.err(message, "use a URI such as tag:example.com,2024:1 or https://…")));
+            }
+            id.clone()
+        }
         Some(id) => site.base_url.join(&url_segment(id)).map(String::from).map_err(|e| {
             let message = format!("id {id:?} does not make a URI: {e}");
             at.at_key("id", at.err(message, "use a URI such as tag:example.com,2024:1"))
@@ -586,6 +595,20 @@ mod tests {
             let s = story(rel, text);
             assert_eq!((s.id.as_str(), s.link.as_str()), (id, link), "{rel}");
         }
+    }
+
+    #[test]
+    fn an_id_that_would_run_or_open_something_is_refused() {
+        for id in ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x", "vbscript:x", "file:///etc/passwd"]
+        {
+            let text = format!("+++\ntitle=\"t\"\nid={id:?}\ndate=2024-01-01\n+++\n");
+            let e = parse_at("x.md", &text).expect_err(id).to_string();
+            assert!(e.contains("articles/x.md:3:1") && e.contains("scheme"), "{e}");
+        }
+        assert_eq!(
+            story("x.md", "+++\ntitle=\"t\"\nid=\"tag:ykrb.cn,2024:1\"\ndate=2024-01-01\n+++\n").id,
+            "tag:ykrb.cn,2024:1"
+        );
     }
 
     #[test]

@@ -419,6 +419,12 @@ impl Daemon {
                 return Ok(());
             }
         };
+        let old = self.engine.config();
+        for (key, before, after) in [("serve", &old.serve, &config.serve), ("admin", &old.admin, &config.admin)] {
+            if before != after {
+                tracing::warn!("`{key}` changed: addresses are bound at start; restart feedsmith to use the new one");
+            }
+        }
         let report = match self.engine.reconfigure(config, Utc::now()) {
             Err(FatalError::Cancelled) => return Err(Cancelled),
             Err(e) => {
