@@ -231,16 +231,26 @@ FH = "{http://purl.org/syndication/history/1.0}"
 
 
 def check_history(container, link_tag, problems):
-    """RFC 5005 §4, as the W3C validator checks it: an archive document
-    (fh:archive) must not also be fh:incomplete (ArchiveIncomplete) and must
-    link its subscription feed with rel="current" (MissingCurrentInArchive);
+    """RFC 5005, as the W3C validator checks it: an archive document
+    (fh:archive) must not also be fh:incomplete, must link its neighbours
+    (prev-archive or next-archive) or be marked fh:complete
+    (ArchiveIncomplete), and must link its subscription feed with
+    rel="current" unless complete (MissingCurrentInArchive); a complete
+    document links no other document of the feed (FeedRelInCompleteFeed);
     archive links must be absolute http(s) URLs."""
     links = {l.get("rel"): l.get("href") for l in container.findall(link_tag)}
+    complete = container.find(FH + "complete") is not None
     if container.find(FH + "archive") is not None:
         if container.find(FH + "incomplete") is not None:
             problems.add("fh:archive together with fh:incomplete (ArchiveIncomplete)")
-        if not links.get("current"):
+        if not complete and not (links.get("prev-archive") or links.get("next-archive")):
+            problems.add("archive document with no prev-archive or next-archive link, not fh:complete (ArchiveIncomplete)")
+        if not complete and not links.get("current"):
             problems.add("archive document without a rel=\"current\" link (MissingCurrentInArchive)")
+    if complete:
+        for rel in ("current", "prev-archive", "next-archive"):
+            if rel in links:
+                problems.add(f"fh:complete document with a rel=\"{rel}\" link (FeedRelInCompleteFeed)")
     for rel in ("current", "prev-archive", "next-archive"):
         if rel in links and not is_http_url(links[rel] or ""):
             problems.add(f"rel=\"{rel}\" link {links[rel]!r} is not an absolute http(s) URL")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The W3C Feed Validator on every rss.xml and atom.xml under each DIR
 # (JSON Feed is not its business), strictly: see scripts/w3c-validate.py
-# for the three warnings allowed, and when.
+# for the two warnings allowed, and when.
 #
 #   scripts/w3c-conformance.sh DIR...
 #

@@ -172,6 +172,13 @@ impl<'a> Planner<'a> {
                 head.current = Some(c.feeds_url.to_string());
                 head.prev_archive = i.checked_sub(1).and_then(|j| self.months.get(j)).map(month_url);
                 head.next_archive = self.months.get(i + 1).map(month_url);
+                if self.months.len() == 1 {
+                    // The only month holds every story: a complete feed
+                    // (RFC 5005 §2), which links no other document of the
+                    // feed, not even the subscription one.
+                    head.complete = true;
+                    head.current = None;
+                }
                 let entries = index.published_in(index.months().get(month)?, now).collect();
                 Some(Plan { head, entries, full_content: c.archive_full_content })
             }
@@ -216,6 +223,7 @@ impl<'a> Planner<'a> {
             hubs: c.websub_hubs.iter().map(ToString::to_string).collect(),
             timezone: c.timezone,
             archive: false,
+            complete: false,
             current: None,
             prev_archive: None,
             next_archive: None,

@@ -40,9 +40,9 @@ pub fn to_atom(feed: &Feed) -> String {
     if feed.archive {
         // atom_syndication writes feed extensions after the entries, which
         // RFC 4287's schema forbids (atom:entry* comes last): put
-        // `fh:archive` before the first entry ourselves.
+        // `fh:archive` (and `fh:complete`) before the first entry ourselves.
         let at = xml.find("\n  <entry>").or_else(|| xml.rfind("\n</feed>")).unwrap_or(xml.len());
-        xml.insert_str(at, "\n  <fh:archive/>");
+        xml.insert_str(at, if feed.complete { "\n  <fh:archive/>\n  <fh:complete/>" } else { "\n  <fh:archive/>" });
     }
     if let Some(href) = &feed.stylesheet {
         super::stylesheet::insert_instruction(&mut xml, href);

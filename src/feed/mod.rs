@@ -48,6 +48,9 @@ pub struct Feed {
     pub items: Vec<Item>,
     /// RFC 5005: this document is an archive (`fh:archive`).
     pub archive: bool,
+    /// RFC 5005: this document holds every entry of the feed
+    /// (`fh:complete`): the archive of the only month there is.
+    pub complete: bool,
     /// RFC 5005 links, as folder URLs ending in `/`: each format appends
     /// its own file name. `current` is the subscription feed's folder.
     pub current: Option<String>,
@@ -103,6 +106,8 @@ pub struct Head {
     pub hubs: Vec<String>,
     pub timezone: Tz,
     pub archive: bool,
+    /// See [`Feed::complete`].
+    pub complete: bool,
     pub current: Option<String>,
     pub prev_archive: Option<String>,
     pub next_archive: Option<String>,
@@ -170,6 +175,7 @@ pub fn build(head: &Head, selected: &[Selected<'_>]) -> Feed {
         updated,
         items,
         archive: head.archive,
+        complete: head.complete,
         current: head.current.clone(),
         prev_archive: head.prev_archive.clone(),
         next_archive: head.next_archive.clone(),

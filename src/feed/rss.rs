@@ -39,8 +39,13 @@ pub fn to_rss(feed: &Feed) -> String {
     let mut extensions = ExtensionMap::default();
     if feed.archive {
         namespaces.insert("fh".into(), HISTORY_NS.into());
-        let archive = Extension { name: "fh:archive".into(), ..Extension::default() };
-        extensions.insert("fh".into(), BTreeMap::from([("archive".to_owned(), vec![archive])]));
+        let marker =
+            |name: &str| (name.to_owned(), vec![Extension { name: format!("fh:{name}"), ..Extension::default() }]);
+        let mut markers = BTreeMap::from([marker("archive")]);
+        if feed.complete {
+            markers.extend([marker("complete")]);
+        }
+        extensions.insert("fh".into(), markers);
     }
     let channel = Channel {
         title: feed.title.clone(),

@@ -142,3 +142,44 @@ fn a_new_story_changes_only_its_month_and_its_neighbours() {
         "older and newer months stay byte-stable, and so does the subscription feed"
     );
 }
+
+/// The archive of the only month holds every story of the feed: it is
+/// marked complete (`fh:complete`) and links no other document of the
+/// feed, as RFC 5005 asks of a complete feed, so the W3C validator finds
+/// it neither incomplete nor missing its neighbours. A second month makes
+/// both archives ordinary ones again, chained to each other.
+#[test]
+fn the_archive_of_the_only_month_is_complete_until_a_second_month_comes() {
+    let s = Site::new("limit = 3\ntaxonomy_feeds = []");
+    for day in 1..=5 {
+        s.write(
+            &format!("a{day}.md"),
+            format!("+++\ntitle = \"三月{day}日\"\ndate = 2024-03-0{day}T12:00:00+08:00\n+++\n正文\n"),
+        );
+    }
+    s.build().assert_code(0);
+    let marker = |doc: &roxmltree::Document, name: &str| {
+        doc.descendants().any(|n| {
+            n.tag_name().name() == name && n.tag_name().namespace() == Some("http://purl.org/syndication/history/1.0")
+        })
+    };
+    for file in ["atom.xml", "rss.xml"] {
+        let text = read_text(&s.out().join("archive/2024-03").join(file));
+        let doc = parse_xml(file, &text);
+        assert!(marker(&doc, "archive") && marker(&doc, "complete"), "{file}: fh:archive and fh:complete\n{text}");
+        for rel in ["current", "prev-archive", "next-archive"] {
+            assert_eq!(link(&doc, rel), None, "{file}: a complete document links no {rel}");
+        }
+        let items = doc.descendants().filter(|n| matches!(n.tag_name().name(), "entry" | "item")).count();
+        assert_eq!(items, 5, "{file}: every story of the feed");
+    }
+
+    s.write("b.md", "+++\ntitle = \"二月\"\ndate = 2024-02-20T12:00:00+08:00\n+++\n正文\n");
+    s.build().assert_code(0);
+    for month in ["2024-02", "2024-03"] {
+        let text = read_text(&s.out().join("archive").join(month).join("atom.xml"));
+        let doc = parse_xml("atom.xml", &text);
+        assert!(marker(&doc, "archive") && !marker(&doc, "complete"), "{month}: an ordinary archive again");
+        assert!(link(&doc, "current").is_some(), "{month}: links its subscription feed");
+    }
+}

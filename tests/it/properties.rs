@@ -106,6 +106,7 @@ pub(crate) fn check_story_to_feeds_in(bytes: &[u8], timezone: chrono_tz::Tz) {
         hubs: Vec::new(),
         timezone,
         archive: false,
+        complete: false,
         current: None,
         prev_archive: None,
         next_archive: None,

@@ -237,6 +237,7 @@ fn render(input: &Input) -> Result<Outputs, TestCaseError> {
         hubs: vec![],
         timezone: chrono_tz::Asia::Shanghai,
         archive: false,
+        complete: false,
         current: None,
         prev_archive: None,
         next_archive: None,
