@@ -600,37 +600,42 @@ fn is_xml_feed(rel: &Path) -> bool {
 /// type. Feed readers name the feed types or ask for anything (`*/*`).
 fn browser_navigation(headers: &HeaderMap) -> bool {
     let mut html = false;
-    for value in headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()) {
-        for range in value.split(',') {
-            let mut parts = range.split(';');
-            let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-            let refused = parts.any(|p| {
-                p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()).is_some_and(|q| q <= 0.0)
-            });
-            match media.as_str() {
-                "application/rss+xml" | "application/atom+xml" => return false,
-                "text/html" if !refused => html = true,
-                _ => {}
-            }
+    for (media, q) in weighted(headers, &header::ACCEPT) {
+        match media.as_str() {
+            "application/rss+xml" | "application/atom+xml" => return false,
+            "text/html" if q > 0.0 => html = true,
+            _ => {}
         }
     }
     html
 }
 
+/// The entries of a list header such as `Accept` or `Accept-Encoding`,
+/// every occurrence of it: each lower-cased, with its q-value (1 when not
+/// given).
+fn weighted(headers: &HeaderMap, name: &header::HeaderName) -> Vec<(String, f32)> {
+    let values = headers.get_all(name).into_iter().filter_map(|v| v.to_str().ok());
+    values
+        .flat_map(|value| value.split(','))
+        .map(|entry| {
+            let mut pieces = entry.split(';').map(str::trim);
+            let token = pieces.next().unwrap_or_default().to_ascii_lowercase();
+            let q = pieces.find_map(|p| p.strip_prefix("q=")).and_then(|q| q.trim().parse::<f32>().ok()).unwrap_or(1.0);
+            (token, q)
+        })
+        .collect()
+}
+
 /// `gzip` is acceptable when named with q > 0, or covered by `*` with
 /// q > 0 and not refused by name (`gzip;q=0`).
 fn accepts_gzip(headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else { return false };
     let mut named = None;
     let mut star = None;
-    for part in value.split(',') {
-        let mut pieces = part.split(';').map(str::trim);
-        let coding = pieces.next().unwrap_or("");
-        let q = pieces.find_map(|p| p.strip_prefix("q=")).and_then(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
-        if coding.eq_ignore_ascii_case("gzip") {
-            named = Some(q > 0.0);
-        } else if coding == "*" {
-            star = Some(q > 0.0);
+    for (coding, q) in weighted(headers, &header::ACCEPT_ENCODING) {
+        match coding.as_str() {
+            "gzip" => named = Some(q > 0.0),
+            "*" => star = Some(q > 0.0),
+            _ => {}
         }
     }
     named.or(star).unwrap_or(false)

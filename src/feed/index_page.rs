@@ -68,10 +68,17 @@ const ENGLISH: Words = Words {
 };
 
 fn words(language: Option<&str>) -> &'static Words {
-    match language {
-        Some(lang) if lang.to_ascii_lowercase().starts_with("zh") => &CHINESE,
-        _ => &ENGLISH,
+    if is_chinese(language) {
+        &CHINESE
+    } else {
+        &ENGLISH
     }
+}
+
+/// Whether pages for people are written in Chinese: the site's language is
+/// `zh…` (Simplified Chinese words; English for every other language).
+pub(super) fn is_chinese(language: Option<&str>) -> bool {
+    language.is_some_and(|lang| lang.to_ascii_lowercase().starts_with("zh"))
 }
 
 const STYLE: &str = "body{font:16px/1.7 system-ui,-apple-system,\"PingFang SC\",\"Noto Sans CJK SC\",\"Microsoft YaHei\",sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#222;background:#fff}\

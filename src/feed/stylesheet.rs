@@ -79,10 +79,7 @@ time{color:#777;font-size:.85rem}article p.summary{margin:.2rem 0}a{color:#0645a
 
 /// The stylesheet for a site whose `language` is this.
 pub fn stylesheet(language: Option<&str>) -> String {
-    let w = match language {
-        Some(lang) if lang.to_ascii_lowercase().starts_with("zh") => &CHINESE,
-        _ => &ENGLISH,
-    };
+    let w = if super::index_page::is_chinese(language) { &CHINESE } else { &ENGLISH };
     let lang = escape(language.unwrap_or(w.lang));
     let (badge, what, how, address, latest, home, none) = (w.badge, w.what, w.how, w.address, w.latest, w.home, w.none);
     format!(

@@ -414,6 +414,18 @@ fn metrics_count_builds_rebuilds_and_rejected_stories() {
     assert!(sample(&last, "feedsmith_feed_files_written_total").expect("written") > written);
 }
 
+/// The admin address's base URL, as the daemon logs it.
+fn admin_url(daemon: &Daemon) -> String {
+    daemon.wait_log("serving /healthz and /metrics at ");
+    daemon
+        .log()
+        .lines()
+        .find_map(|l| l.split("serving /healthz and /metrics at ").nth(1))
+        .expect("the log names the admin address")
+        .trim()
+        .to_owned()
+}
+
 /// With `admin` set, `/healthz` and `/metrics` move there (nothing else is
 /// served on it) and leave the public serve address; without `--serve`
 /// the admin address still answers.
@@ -421,16 +433,6 @@ fn metrics_count_builds_rebuilds_and_rejected_stories() {
 fn an_admin_address_answers_health_and_metrics_and_nothing_else() {
     let site = site_with_story();
     site.write_config("title = \"永康日报\"\nadmin = \"127.0.0.1:0\"");
-    let admin_url = |daemon: &crate::support::Daemon| {
-        daemon.wait_log("serving /healthz and /metrics at ");
-        daemon
-            .log()
-            .lines()
-            .find_map(|l| l.split("serving /healthz and /metrics at ").nth(1))
-            .expect("the log names the admin address")
-            .trim()
-            .to_owned()
-    };
     let (daemon, base) = site.serve(&[]);
     let admin = admin_url(&daemon);
     assert_ne!(admin, base);
@@ -480,13 +482,7 @@ fn metrics_count_hub_pings_sent_and_failed() {
     ));
     site.write("a.md", story("一", DATE, "正文"));
     let daemon = site.start(&[]);
-    let admin = daemon
-        .log()
-        .lines()
-        .find_map(|l| l.split("serving /healthz and /metrics at ").nth(1))
-        .expect("the log names the admin address")
-        .trim()
-        .to_owned();
+    let admin = admin_url(&daemon);
     site.write("a.md", story("一（改）", DATE, "正文"));
     daemon.wait("six pings", || hub.pings().len() >= 6);
     daemon.wait("the pings counted", || {
