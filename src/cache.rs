@@ -596,7 +596,8 @@ impl<'a> Decoder<'a> {
         let column = self.opt_u64()?.map(|n| usize::try_from(n).ok()).map_or(Some(None), |n| n.map(Some))?;
         let (message, hint) = (self.string()?, self.string()?);
         let transient = self.bool()?;
-        Some(StoryError { path, line, column, message, hint, transient })
+        // Only a story's own warnings are kept, never a problem between files.
+        Some(StoryError { path, line, column, message, hint, transient, between_files: false })
     }
 }
 

@@ -17,6 +17,10 @@ pub struct StoryError {
     /// The file could not be read for a reason that passes by itself (out
     /// of file descriptors or memory, interrupted): read it again later.
     pub transient: bool,
+    /// A problem between this file and others (an id another story also
+    /// claims): it can end by a change to another file, and every report
+    /// lists all such problems, whatever was re-read.
+    pub between_files: bool,
 }
 
 impl StoryError {
@@ -28,6 +32,7 @@ impl StoryError {
             message: message.into(),
             hint: hint.into(),
             transient: false,
+            between_files: false,
         }
     }
 

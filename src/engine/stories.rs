@@ -285,14 +285,17 @@ impl Stories {
     pub(super) fn report_duplicates(&self, articles_dir: &Path, now: DateTime<Utc>, report: &mut Report) {
         for (loser, winner) in self.index.duplicates(now) {
             let id = self.index.get(loser).map(|e| e.story.id.clone()).unwrap_or_default();
-            report.errors.push(StoryError::new(
-                articles_dir.join(loser),
-                format!(
-                    "id {id:?} is also used by {}, which is published instead",
-                    articles_dir.join(winner).display()
-                ),
-                "give one of them its own `slug` or `id`",
-            ));
+            report.errors.push(StoryError {
+                between_files: true,
+                ..StoryError::new(
+                    articles_dir.join(loser),
+                    format!(
+                        "id {id:?} is also used by {}, which is published instead",
+                        articles_dir.join(winner).display()
+                    ),
+                    "give one of them its own `slug` or `id`",
+                )
+            });
         }
     }
 

@@ -140,11 +140,21 @@ impl Retry {
 /// rebuild; again when it changes; and its end is logged too.
 #[derive(Debug, Default)]
 struct Problems {
-    /// Messages shown, with the file each is about and whether it is an
-    /// error (the story rejected) rather than a warning.
-    shown: HashMap<String, (PathBuf, bool)>,
+    /// Messages shown, with the file each is about.
+    shown: HashMap<String, Shown>,
     /// Told how many files are rejected after each report.
     monitor: Arc<crate::health::Monitor>,
+}
+
+/// A problem logged and still present.
+#[derive(Debug)]
+struct Shown {
+    path: PathBuf,
+    /// An error (the story rejected), not a warning.
+    error: bool,
+    /// Settled by any report that no longer lists it (see
+    /// [`crate::error::StoryError::between_files`]).
+    between_files: bool,
 }
 
 /// What a report covers: everything (a scan) or the files re-read (full
@@ -165,29 +175,32 @@ impl Problems {
         let settled: Vec<String> = self
             .shown
             .iter()
-            .filter(|(message, (path, _))| {
+            .filter(|(message, shown)| {
                 !now.contains_key(*message)
-                    && match scope {
-                        Scope::Everything => true,
-                        Scope::Paths(paths) => paths.contains(path),
-                    }
+                    && (shown.between_files
+                        || match scope {
+                            Scope::Everything => true,
+                            Scope::Paths(paths) => paths.contains(&shown.path),
+                        })
             })
             .map(|(message, _)| message.clone())
             .collect();
         for message in settled {
-            if let Some((path, _)) = self.shown.remove(&message) {
-                if !self.shown.values().any(|(p, _)| *p == path) && !now.values().any(|p| **p == path) {
+            if let Some(Shown { path, .. }) = self.shown.remove(&message) {
+                if !self.shown.values().any(|s| s.path == path) && !now.values().any(|p| **p == path) {
                     tracing::info!("{}: no problem any more", path.display());
                 }
             }
         }
         for warning in &report.warnings {
-            if self.shown.insert(format!("warning: {warning}"), (warning.path.clone(), false)).is_none() {
+            let shown = Shown { path: warning.path.clone(), error: false, between_files: warning.between_files };
+            if self.shown.insert(format!("warning: {warning}"), shown).is_none() {
                 tracing::warn!("{warning}");
             }
         }
         for error in &report.errors {
-            if self.shown.insert(error.to_string(), (error.path.clone(), true)).is_none() {
+            let shown = Shown { path: error.path.clone(), error: true, between_files: error.between_files };
+            if self.shown.insert(error.to_string(), shown).is_none() {
                 tracing::error!("{error}");
             }
         }
@@ -197,7 +210,7 @@ impl Problems {
     /// Files with an error now (each counted once, whatever its errors).
     fn rejected(&self) -> usize {
         let files: std::collections::HashSet<&PathBuf> =
-            self.shown.values().filter(|(_, error)| *error).map(|(path, _)| path).collect();
+            self.shown.values().filter(|s| s.error).map(|s| &s.path).collect();
         files.len()
     }
 }

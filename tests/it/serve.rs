@@ -523,3 +523,35 @@ fn a_browser_gets_rss_and_atom_as_xml_for_the_stylesheet_and_readers_get_feed_ty
     assert_eq!(xsl.status, 200);
     assert_eq!(xsl.header("content-type"), Some("application/xml; charset=utf-8"));
 }
+
+/// A duplicate id is a problem between two files: it ends when the other
+/// file goes (the story left out is published, the problem's end logged,
+/// the rejected count back to 0) and is logged again when that file comes
+/// back, although the story itself was never re-read.
+#[test]
+fn a_duplicate_id_problem_ends_and_comes_back_with_the_other_file() {
+    let site = site_with_story();
+    let (daemon, base) = site.serve(&[]);
+    let rejected = || {
+        let text = String::from_utf8(request("GET", &format!("{base}metrics"), &[]).body).expect("UTF-8");
+        sample(&text, "feedsmith_stories_rejected")
+    };
+    let duplicates = || daemon.log().matches("is also used by").count();
+    let first = "+++\ntitle = \"先\"\nid = \"tag:ykrb.cn,2024:7\"\ndate = 2024-03-01\n+++\n正文\n";
+    let second = "+++\ntitle = \"后\"\nid = \"tag:ykrb.cn,2024:7\"\ndate = 2024-03-02\n+++\n正文\n";
+    site.write("first.md", first);
+    daemon.wait("the first story published", || site.titles().contains(&"先".to_owned()));
+    site.write("second.md", second);
+    daemon.wait("the duplicate logged and counted", || duplicates() == 1 && rejected() == Some(1.0));
+    let published = site.titles();
+    let (kept, left_out) =
+        if published.contains(&"先".to_owned()) { ("first.md", "second.md") } else { ("second.md", "first.md") };
+    assert!(daemon.log().contains(&format!("{left_out}: id")), "the story left out is named: {}", daemon.log());
+
+    std::fs::remove_file(site.a(kept)).expect("delete the story that was published");
+    daemon.wait("the problem's end logged and the count back to 0", || {
+        daemon.log().contains(&format!("{left_out}: no problem any more")) && rejected() == Some(0.0)
+    });
+    site.write(kept, if kept == "first.md" { first } else { second });
+    daemon.wait("the duplicate logged again", || duplicates() == 2 && rejected() == Some(1.0));
+}
