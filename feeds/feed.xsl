@@ -8,10 +8,18 @@
     exclude-result-prefixes="atom content">
   <xsl:output method="html" encoding="UTF-8" indent="no" doctype-system="about:legacy-compat"/>
 
-  <xsl:variable name="title" select="/rss/channel/title | /atom:feed/atom:title"/>
+  <xsl:variable name="title">
+    <xsl:call-template name="text">
+      <xsl:with-param name="node" select="/rss/channel/title | /atom:feed/atom:title"/>
+    </xsl:call-template>
+  </xsl:variable>
   <xsl:variable name="self" select="/rss/channel/atom:link[@rel='self']/@href | /atom:feed/atom:link[@rel='self']/@href"/>
   <xsl:variable name="home" select="/rss/channel/link | /atom:feed/atom:link[@rel='alternate']/@href"/>
-  <xsl:variable name="about" select="/rss/channel/description | /atom:feed/atom:subtitle"/>
+  <xsl:variable name="about">
+    <xsl:call-template name="text">
+      <xsl:with-param name="node" select="/rss/channel/description | /atom:feed/atom:subtitle"/>
+    </xsl:call-template>
+  </xsl:variable>
 
   <xsl:template match="/">
     <html lang="zh-CN">
@@ -26,7 +34,7 @@
         <header>
           <p class="badge">订阅源</p>
           <h1><xsl:value-of select="$title"/></h1>
-          <xsl:if test="$about and string($about) != string($title)">
+          <xsl:if test="string($about) and string($about) != string($title)">
             <p><xsl:value-of select="$about"/></p>
           </xsl:if>
         </header>
@@ -72,18 +80,16 @@
   <xsl:template match="atom:entry">
     <xsl:call-template name="story">
       <xsl:with-param name="link" select="atom:link[@rel='alternate']/@href | atom:link[not(@rel)]/@href"/>
-      <xsl:with-param name="title" select="atom:title"/>
+      <xsl:with-param name="title">
+        <xsl:call-template name="text">
+          <xsl:with-param name="node" select="atom:title"/>
+        </xsl:call-template>
+      </xsl:with-param>
       <xsl:with-param name="html" select="atom:content[@type='html']"/>
       <xsl:with-param name="summary">
-        <xsl:choose>
-          <!-- A summary holding < or & is sent as escaped HTML. -->
-          <xsl:when test="atom:summary/@type = 'html'">
-            <xsl:call-template name="unescape">
-              <xsl:with-param name="text" select="atom:summary"/>
-            </xsl:call-template>
-          </xsl:when>
-          <xsl:otherwise><xsl:value-of select="atom:summary"/></xsl:otherwise>
-        </xsl:choose>
+        <xsl:call-template name="text">
+          <xsl:with-param name="node" select="atom:summary"/>
+        </xsl:call-template>
       </xsl:with-param>
       <xsl:with-param name="when" select="concat(substring(atom:published, 1, 10), ' ', substring(atom:published, 12, 8))"/>
     </xsl:call-template>
@@ -142,6 +148,20 @@
     <xsl:variable name="rest" select="substring-after($d, ' ')"/>
     <xsl:variable name="month" select="string-length(substring-before('JanFebMarAprMayJunJulAugSepOctNovDec', substring($rest, 1, 3))) div 3 + 1"/>
     <xsl:value-of select="concat(substring($rest, 5, 4), '-', format-number($month, '00'), '-', format-number($day, '00'), ' ', substring($rest, 10, 8))"/>
+  </xsl:template>
+
+  <!-- An Atom text construct as text: one holding < or & is sent as
+       escaped HTML. -->
+  <xsl:template name="text">
+    <xsl:param name="node"/>
+    <xsl:choose>
+      <xsl:when test="$node/@type = 'html'">
+        <xsl:call-template name="unescape">
+          <xsl:with-param name="text" select="string($node)"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise><xsl:value-of select="$node"/></xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 
   <!-- Text that was HTML-escaped, as the text itself. -->

@@ -22,13 +22,13 @@ pub fn to_atom(feed: &Feed) -> String {
         namespaces.insert("fh".to_owned(), HISTORY_NS.to_owned());
     }
     let atom = atom_syndication::Feed {
-        title: Text::plain(feed.title.clone()),
+        title: text(&feed.title, None),
         id: feed.atom_url.clone(),
         updated: feed.updated,
         authors: vec![person(&feed.author)],
         generator: Some(Generator { value: GENERATOR.into(), uri: None, version: Some(VERSION.into()) }),
         links,
-        subtitle: (feed.description != feed.title).then(|| Text::plain(feed.description.clone())),
+        subtitle: (feed.description != feed.title).then(|| text(&feed.description, None)),
         entries: feed.items.iter().map(|item| to_entry(feed, item)).collect(),
         lang: feed.language.clone(),
         namespaces,
@@ -50,16 +50,12 @@ pub fn to_atom(feed: &Feed) -> String {
     xml
 }
 
-/// The summary is plain text; one that holds what looks like markup
-/// (`<b>`, `&amp;`) is sent as HTML, escaped, so that no reader takes the
-/// text for tags.
-fn summary(item: &super::Item) -> Text {
-    let text = if item.summary.contains(['<', '&']) {
-        Text::html(escape(&item.summary))
-    } else {
-        Text::plain(item.summary.clone())
-    };
-    Text { lang: item.lang.clone(), ..text }
+/// Plain text (a title, a summary) as an Atom text construct: text that
+/// holds what looks like markup (`<b>`, `&amp;`) is sent as HTML, escaped,
+/// so that no reader takes the text for tags.
+fn text(value: &str, lang: Option<&String>) -> Text {
+    let text = if value.contains(['<', '&']) { Text::html(escape(value)) } else { Text::plain(value.to_owned()) };
+    Text { lang: lang.cloned(), ..text }
 }
 
 fn to_entry(feed: &Feed, item: &super::Item) -> Entry {
@@ -73,10 +69,8 @@ fn to_entry(feed: &Feed, item: &super::Item) -> Entry {
             label: None,
         }))
         .collect();
-    let mut title = Text::plain(item.title.clone());
-    title.lang = item.lang.clone();
     Entry {
-        title,
+        title: text(&item.title, item.lang.as_ref()),
         id: item.id.clone(),
         updated: item.updated,
         published: Some(item.published),
@@ -97,7 +91,7 @@ fn to_entry(feed: &Feed, item: &super::Item) -> Entry {
                 ..Link::default()
             }))
             .collect(),
-        summary: Some(summary(item)),
+        summary: Some(text(&item.summary, item.lang.as_ref())),
         content: item.content_html.as_ref().map(|html| Content {
             base: Some(item.link.clone()),
             lang: item.lang.clone(),

@@ -18,9 +18,7 @@ impl Site {
     /// Item titles of a feed file, in feed order (empty when absent).
     pub(crate) fn titles_in(&self, rel: &str) -> Vec<String> {
         self.feed(rel)
-            .map(|f| {
-                f.entries.iter().map(|e| e.title.as_ref().map(|t| t.content.clone()).unwrap_or_default()).collect()
-            })
+            .map(|f| f.entries.iter().map(|e| e.title.as_ref().map(shown_text).unwrap_or_default()).collect())
             .unwrap_or_default()
     }
 
@@ -47,13 +45,13 @@ impl Site {
 
     /// The feed-level title of a feed file.
     pub(crate) fn feed_title(&self, rel: &str) -> Option<String> {
-        self.feed(rel).and_then(|f| f.title.map(|t| t.content))
+        self.feed(rel).and_then(|f| f.title.as_ref().map(shown_text))
     }
 
     /// The content HTML of the item titled `title` in `rss.xml`.
     pub(crate) fn content_of(&self, title: &str) -> Option<String> {
         let feed = self.feed("rss.xml")?;
-        let entry = feed.entries.into_iter().find(|e| e.title.as_ref().is_some_and(|t| t.content == title))?;
+        let entry = feed.entries.into_iter().find(|e| e.title.as_ref().is_some_and(|t| shown_text(t) == title))?;
         entry.content.and_then(|c| c.body)
     }
 
@@ -180,7 +178,11 @@ fn items_in(dir: &Path, folder: &str) -> Items {
             format: "atom",
             id: child("id"),
             link,
-            title: child("title"),
+            // A title holding < or & is sent as escaped HTML: as a reader shows it.
+            title: match node.children().find(|c| c.has_tag_name((ATOM_NS, "title"))) {
+                Some(t) if t.attribute("type") == Some("html") => crate::properties::unescape(&child("title")),
+                _ => child("title"),
+            },
             summary: child("summary"),
             content: child("content"),
             tags: node
@@ -262,4 +264,13 @@ pub(crate) fn all_output_text(dir: &Path) -> String {
         .into_iter()
         .map(|(name, bytes)| format!("== {name}\n{}\n", String::from_utf8_lossy(&bytes)))
         .collect()
+}
+
+/// A text construct as a reader shows it: Atom text holding `<` or `&` is
+/// sent as escaped HTML.
+pub(crate) fn shown_text(text: &feed_rs::model::Text) -> String {
+    match text.content_type.essence().to_string().as_str() {
+        "text/html" => crate::properties::unescape(&text.content),
+        _ => text.content.clone(),
+    }
 }
