@@ -159,7 +159,9 @@ impl Stories {
                     }
                     _ => false,
                 };
-                if restored || self.index.get(path).is_some() {
+                // Said once while it fails, not at every retry of the read.
+                let newly_failing = !self.failing.contains_key(path);
+                if newly_failing && (restored || self.index.get(path).is_some()) {
                     tracing::warn!("{}: keeping its last good version in the feeds", path.display());
                 }
                 self.failing.insert(path.to_owned(), error.clone());

@@ -179,7 +179,10 @@ impl Problems {
                 !now.contains_key(*message)
                     && (shown.between_files
                         || match scope {
-                            Scope::Everything => true,
+                            // Not a file inside a folder the scan could not
+                            // read: it was not read again, so its problem
+                            // cannot have ended.
+                            Scope::Everything => !now.values().any(|p| shown.path != **p && shown.path.starts_with(p)),
                             Scope::Paths(paths) => paths.contains(&shown.path),
                         })
             })

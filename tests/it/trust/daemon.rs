@@ -148,3 +148,39 @@ fn a_duplicate_id_is_logged_once_while_other_stories_are_edited() {
     d.wait("all three formats list the same stories", || site.all_feeds_list(&["Another", "First claim", "Other 5"]));
     assert_eq!(site.items().titles(), ["Another", "First claim", "Other 5"]);
 }
+
+/// A locked folder is one problem for as long as it lasts, the articles
+/// folder itself as much as one inside it: each retry's rescan cannot read
+/// its stories, and must not take their problems for settled only to log
+/// them again when the stories are re-read (that made "no problem any
+/// more" and the error alternate at every retry).
+#[test]
+fn a_locked_folder_is_logged_once_not_at_every_retry() {
+    for locked in ["later", ""] {
+        let site = Site::new("");
+        site.write("good.md", story("Good", DATE, "Published."));
+        site.write("later/inside.md", story("Inside", DATE, "Behind a door locked later."));
+        let Some(wrapper) = unprivileged(&site, "a_locked_folder_is_logged_once_…") else { return };
+        let d = start_through(&site, &wrapper);
+        let folder = site.articles().join(locked);
+        let _folder = Locked::new(folder.clone());
+        d.wait("an error naming the folder", || d.log().contains("ERROR") || d.log().contains("WARN"));
+        // Several retries (they back off from a second).
+        std::thread::sleep(Duration::from_secs(4));
+        let settled = log_lines(&d, "no problem any more");
+        assert!(settled.is_empty(), "{locked:?}: nothing was settled while the folder stays locked:\n{}", d.log());
+        // Without its time stamp, no problem line comes twice.
+        let log = d.log();
+        let problems: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("ERROR") || l.contains("WARN"))
+            .map(|l| l.split_once(' ').map_or(l, |(_, rest)| rest))
+            .collect();
+        let distinct: std::collections::BTreeSet<&str> = problems.iter().copied().collect();
+        assert_eq!(
+            problems.len(),
+            distinct.len(),
+            "{locked:?}: each problem is logged once, not at every retry:\n{log}"
+        );
+    }
+}
