@@ -172,6 +172,7 @@ impl Problems {
             .map(|w| (format!("warning: {w}"), &w.path))
             .chain(report.errors.iter().map(|e| (e.to_string(), &e.path)))
             .collect();
+        let reported: std::collections::HashSet<&Path> = now.values().map(|p| p.as_path()).collect();
         let settled: Vec<String> = self
             .shown
             .iter()
@@ -182,7 +183,7 @@ impl Problems {
                             // Not a file inside a folder the scan could not
                             // read: it was not read again, so its problem
                             // cannot have ended.
-                            Scope::Everything => !now.values().any(|p| shown.path != **p && shown.path.starts_with(p)),
+                            Scope::Everything => !shown.path.ancestors().skip(1).any(|a| reported.contains(a)),
                             Scope::Paths(paths) => paths.contains(&shown.path),
                         })
             })
