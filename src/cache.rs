@@ -25,6 +25,7 @@ use std::time::{Duration, SystemTime};
 use chrono::{DateTime, Utc};
 
 use crate::article::front_matter::Attachment;
+use crate::article::refs::{BodyRef, RefKind};
 use crate::article::{Enclosures, Format, Story};
 use crate::config::Config;
 use crate::error::StoryError;
@@ -33,7 +34,7 @@ use crate::error::StoryError;
 const MAGIC: &[u8; 8] = b"FSMCACHE";
 
 /// The layout of a record; raised whenever it or the parsing changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// How long before it was read a file must have last changed for its
 /// record to be trusted on the next start: covers the coarsest file
@@ -97,8 +98,11 @@ pub struct Record {
     pub story: Story,
     /// What parsing it warned about.
     pub warnings: Vec<StoryError>,
-    /// Its content HTML, made from exactly this version.
-    pub body: Option<Arc<str>>,
+    /// Its content HTML, made from exactly this version, under the key
+    /// it was rendered for ([`Story::body_key`] then: that key depends on
+    /// where the files its body refers to were published, which is
+    /// resolved again on use).
+    pub body: Option<(u64, Arc<str>)>,
 }
 
 /// A record to write, borrowed from the engine. (Its path is its story's.)
@@ -107,7 +111,7 @@ pub struct RecordRef<'a> {
     pub seen: Seen,
     pub story: &'a Story,
     pub warnings: &'a [StoryError],
-    pub body: Option<Arc<str>>,
+    pub body: Option<(u64, Arc<str>)>,
 }
 
 /// Where the cache of a state file lives: beside it, `state.json` →
@@ -285,7 +289,14 @@ impl Encoder {
         for w in record.warnings.iter().take(u32::MAX as usize) {
             self.warning(w);
         }
-        self.opt_str(record.body.as_deref());
+        match &record.body {
+            Some((key, html)) => {
+                self.u8(1);
+                self.u64(*key);
+                self.str(html);
+            }
+            None => self.u8(0),
+        }
     }
 
     fn u8(&mut self, v: u8) {
@@ -405,6 +416,13 @@ impl Encoder {
             self.opt_u64(a.duration);
         }
         self.opt_str(s.lang.as_deref());
+        self.u32(u32::try_from(s.refs.len()).unwrap_or(u32::MAX));
+        for r in s.refs.iter().take(u32::MAX as usize) {
+            self.u8(r.kind.code());
+            self.str(&r.reference);
+            self.u32(r.line);
+            self.u32(r.column);
+        }
     }
 
     fn warning(&mut self, w: &StoryError) {
@@ -432,7 +450,7 @@ impl<'a> Decoder<'a> {
         }
         let warnings = (0..n).map(|_| self.warning()).collect::<Option<Vec<_>>>()?;
         let body = match self.bool()? {
-            true => Some(Arc::from(self.str()?)),
+            true => Some((self.u64()?, Arc::from(self.str()?))),
             false => None,
         };
         Some(Record { seen, story, warnings, body })
@@ -566,6 +584,20 @@ impl<'a> Decoder<'a> {
             })
             .collect::<Option<Vec<_>>>()?;
         let lang = self.opt_str()?;
+        let n = self.u32()?;
+        if n as usize > (self.buf.len() - self.pos) / 13 {
+            return None;
+        }
+        let refs = (0..n)
+            .map(|_| {
+                Some(BodyRef {
+                    kind: RefKind::from_code(self.u8()?)?,
+                    reference: self.string()?,
+                    line: self.u32()?,
+                    column: self.u32()?,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
         Some(Story {
             path,
             format,
@@ -587,6 +619,7 @@ impl<'a> Decoder<'a> {
             attachments,
             enclosures: Enclosures::default(),
             lang,
+            refs,
         })
     }
 
@@ -639,6 +672,7 @@ mod tests {
             ],
             enclosures: Enclosures::default(),
             lang: Some("zh-CN".into()),
+            refs: vec![BodyRef { kind: RefKind::Link, reference: "../b.md#x".into(), line: 9, column: 3 }],
         }
     }
 
@@ -651,7 +685,7 @@ mod tests {
                 StoryError::new("articles/a.md", "read as GB18030", "save it as UTF-8").at(3, Some(7)),
                 StoryError::new("articles/a.md", "m", ""),
             ],
-            body: Some(Arc::from("<p>正文</p>")),
+            body: Some((42, Arc::from("<p>正文</p>"))),
         }
     }
 

@@ -380,6 +380,14 @@ impl Index {
         }
     }
 
+    /// Replaces where the files the body of the story at `path` refers to
+    /// are published (nothing the index orders or groups by); whether it is indexed.
+    pub fn set_inline(&mut self, path: &Path, inline: Vec<crate::article::Inline>) -> bool {
+        let Some(entry) = self.by_path.get_mut(path) else { return false };
+        entry.story.enclosures.inline = inline;
+        true
+    }
+
     /// Adds or replaces the story at `entry.story.path`; returns the old entry.
     pub fn insert(&mut self, entry: Entry) -> Option<Entry> {
         let old = self.remove(&entry.story.path);
@@ -580,6 +588,7 @@ mod tests {
                 attachments: vec![],
                 enclosures: Default::default(),
                 lang: None,
+                refs: Vec::new(),
             },
             changed: None,
             seen: None,

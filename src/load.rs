@@ -12,7 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use crate::article::front_matter::Attachment;
-use crate::article::{self, decode, Enclosure, Enclosures, Parsed, Site, Source, Story};
+use crate::article::refs::{self, RefKind};
+use crate::article::{self, decode, Enclosure, Enclosures, Inline, Parsed, Site, Source, Story};
 use crate::cache::{Record, Seen, Stamp};
 use crate::error::{FatalError, StoryError};
 use crate::{layout, paths};
@@ -675,12 +676,21 @@ pub fn read_all(
         .collect()
 }
 
-/// Resolves a story's `image` and `attachments`: an absolute URL is kept
-/// (its type given, or guessed from the extension); a local path, relative
-/// to the story file, must be a file inside the articles folder and is
-/// published under `feeds_url/media/` with its real length and type.
-/// What cannot be resolved is left out with a warning naming the file.
-pub fn resolve_media(dir: &Path, story: &mut Story, feeds_url: &url::Url, max_bytes: u64) -> Vec<StoryError> {
+/// Resolves a story's `image` and `attachments`, and the local files its
+/// body refers to. An absolute URL is kept (its type given, or guessed
+/// from the extension); a local path, relative to the story file, must be
+/// a file inside the articles folder and is published under
+/// `feeds_url/media/` with its real length and type; a link to another
+/// story's file becomes that story's link (`story_link`). What cannot be
+/// resolved is left out with a warning naming the file (and for the body,
+/// the line and column of the reference).
+pub fn resolve_media(
+    dir: &Path,
+    story: &mut Story,
+    feeds_url: &url::Url,
+    max_bytes: u64,
+    story_link: &dyn Fn(&Path) -> Option<String>,
+) -> Vec<StoryError> {
     let shown = dir.join(&story.path);
     let mut warnings = Vec::new();
     let story_dir = story.path.parent().unwrap_or(Path::new("")).to_owned();
@@ -712,95 +722,174 @@ pub fn resolve_media(dir: &Path, story: &mut Story, feeds_url: &url::Url, max_by
             };
             return Some(Enclosure { url: url.to_string(), mime_type, ..base });
         }
-        let refuse = |warnings: &mut Vec<StoryError>, why: &str, hint: &str| {
-            warnings.push(StoryError::new(&shown, format!("media {reference:?} {why}; not published"), hint));
-            None
+        let local = refs::normalize(&story_dir.join(reference)).ok_or_else(Refused::outside);
+        let len = match local.clone().and_then(|rel| local_file(dir, &rel, max_bytes)) {
+            Ok(len) => len,
+            Err(Refused::Missing) => {
+                warnings.push(StoryError::new(
+                    &shown,
+                    format!("media file {reference:?} not found in the articles folder"),
+                    "put the file beside the story, or fix the path",
+                ));
+                return None;
+            }
+            Err(refused) => {
+                let (why, hint) = refused.why();
+                warnings.push(StoryError::new(&shown, format!("media {reference:?} {why}; not published"), hint));
+                return None;
+            }
         };
-        let Some(rel) = normalize(&story_dir.join(reference)) else {
-            return refuse(
-                &mut warnings,
-                "leads outside the articles folder",
-                "put the file inside the articles folder",
-            );
-        };
-        if !paths::is_media_path(&rel) {
-            return refuse(
-                &mut warnings,
-                "is a hidden, private (`_`) or story file",
-                "media must be a visible file that is not a story (.md, .markdown, .txt)",
-            );
-        }
-        let inside = fs::canonicalize(dir.join(&rel))
-            .ok()
-            .zip(fs::canonicalize(dir).ok())
-            .is_some_and(|(f, root)| f.starts_with(root));
-        let meta = fs::metadata(dir.join(&rel)).ok().filter(|m| m.is_file());
-        if meta.is_some() && !inside {
-            return refuse(
-                &mut warnings,
-                "is a link leading outside the articles folder",
-                "copy the file in instead of linking to it",
-            );
-        }
-        let (Some(meta), true) = (meta, inside) else {
-            warnings.push(StoryError::new(
-                &shown,
-                format!("media file {reference:?} not found in the articles folder"),
-                "put the file beside the story, or fix the path",
-            ));
-            return None;
-        };
-        if meta.len() > max_bytes {
-            return refuse(
-                &mut warnings,
-                &format!("is {} bytes, over `max_media_bytes` ({max_bytes})", meta.len()),
-                "publish it elsewhere and link it by URL, or raise `max_media_bytes`",
-            );
-        }
+        let rel = local.ok()?;
         let mime_type =
             given_type.or_else(|| layout::media_type(&rel)).unwrap_or_else(|| "application/octet-stream".to_owned());
         Some(Enclosure {
             url: layout::media_url(feeds_url, &rel),
             mime_type,
-            length: Some(meta.len()),
+            length: Some(len),
             source: Some(rel),
             ..base
         })
     };
     let image = story.image.clone().and_then(|i| resolve(&i, None)).map(Box::new);
     let attachments = story.attachments.clone().iter().filter_map(|a| resolve(&a.url, Some(a))).collect();
-    story.enclosures = Enclosures { image, attachments };
+    let mut inline: Vec<Inline> = Vec::new();
+    for r in &story.refs {
+        let Some(file) = r.file() else { continue };
+        let at = |error: StoryError| error.at(r.line as usize, Some(r.column as usize));
+        let (noun, reference) = (r.kind.noun(), &r.reference);
+        let Some(rel) = refs::normalize(&story_dir.join(&file)) else {
+            // A link may climb to a page of the site; a picture is a file.
+            if r.kind != RefKind::Link {
+                let (why, hint) = Refused::Outside.why();
+                warnings.push(at(StoryError::new(&shown, format!("{noun} {reference:?} {why}; not published"), hint)));
+            }
+            continue;
+        };
+        if inline.iter().any(|i| i.target == rel) {
+            continue;
+        }
+        if article::Format::of(&rel).is_some() {
+            if r.kind != RefKind::Link {
+                continue;
+            }
+            let found = paths::is_story_path(&rel) && fs::metadata(dir.join(&rel)).is_ok_and(|m| m.is_file());
+            if found {
+                let url = story_link(&rel).unwrap_or_default();
+                inline.push(Inline { target: rel, url, media: false });
+            } else {
+                warnings.push(at(StoryError::new(
+                    &shown,
+                    format!("story {reference:?} not found"),
+                    "link another story by the path of its file from this one, or by its web address",
+                )));
+            }
+            continue;
+        }
+        match local_file(dir, &rel, max_bytes) {
+            Ok(_) => {
+                let url = layout::media_url(feeds_url, &rel);
+                inline.push(Inline { target: rel, url, media: true });
+            }
+            Err(Refused::Missing) => {
+                // A link to what is not a file may be a page of the site.
+                let document = layout::media_type(&rel).is_some_and(|t| t != "text/html");
+                if r.kind != RefKind::Link || document {
+                    warnings.push(at(StoryError::new(
+                        &shown,
+                        format!("{noun} {reference:?} not found"),
+                        "put the file in the articles folder (its path is relative to the story's file), or fix the path",
+                    )));
+                }
+            }
+            Err(refused) => {
+                let (why, hint) = refused.why();
+                warnings.push(at(StoryError::new(&shown, format!("{noun} {reference:?} {why}; not published"), hint)));
+            }
+        }
+    }
+    story.enclosures = Enclosures { image, attachments, inline };
     warnings
 }
 
-/// The local files (relative to the articles folder) a story's `image` and
-/// `attachments` name, found or not: what the watcher must notice.
+/// Why a local media file is not published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refused {
+    /// The path climbs above the articles folder.
+    Outside,
+    /// A hidden or `_` file, or a story file: never published as media.
+    Private,
+    /// A symlink to a file outside the articles folder.
+    LinkOutside,
+    Missing,
+    TooBig(u64, u64),
+}
+
+impl Refused {
+    fn outside() -> Refused {
+        Refused::Outside
+    }
+
+    fn why(self) -> (String, &'static str) {
+        match self {
+            Refused::Outside => {
+                ("leads outside the articles folder".into(), "put the file inside the articles folder")
+            }
+            Refused::Private => (
+                "is a hidden, private (`_`) or story file".into(),
+                "media must be a visible file that is not a story (.md, .markdown, .txt)",
+            ),
+            Refused::LinkOutside => {
+                ("is a link leading outside the articles folder".into(), "copy the file in instead of linking to it")
+            }
+            Refused::Missing => ("is not found".into(), "put the file beside the story, or fix the path"),
+            Refused::TooBig(len, max) => (
+                format!("is {len} bytes, over `max_media_bytes` ({max})"),
+                "publish it elsewhere and link it by URL, or raise `max_media_bytes`",
+            ),
+        }
+    }
+}
+
+/// The length of the media file `rel` (relative to the articles folder),
+/// if it may be published: visible, inside the folder (links included),
+/// a regular file, within `max_bytes`. Nothing is read.
+fn local_file(dir: &Path, rel: &Path, max_bytes: u64) -> Result<u64, Refused> {
+    if !paths::is_media_path(rel) {
+        return Err(Refused::Private);
+    }
+    let inside = fs::canonicalize(dir.join(rel))
+        .ok()
+        .zip(fs::canonicalize(dir).ok())
+        .is_some_and(|(f, root)| f.starts_with(root));
+    let meta = fs::metadata(dir.join(rel)).ok().filter(|m| m.is_file());
+    match (meta, inside) {
+        (Some(_), false) => Err(Refused::LinkOutside),
+        (None, _) => Err(Refused::Missing),
+        (Some(meta), true) if meta.len() > max_bytes => Err(Refused::TooBig(meta.len(), max_bytes)),
+        (Some(meta), true) => Ok(meta.len()),
+    }
+}
+
+/// The local files (relative to the articles folder) a story's `image`,
+/// `attachments` and body name, found or not: what the watcher must notice
+/// (a story file among them, because its link may change).
 pub fn local_media_refs(story: &Story) -> Vec<PathBuf> {
     let story_dir = story.path.parent().unwrap_or(Path::new(""));
     let references = story.image.iter().chain(story.attachments.iter().map(|a| &a.url));
-    references
+    let given = references
         .filter(|r| url::Url::parse(r).is_err())
-        .filter_map(|r| normalize(&story_dir.join(r)))
-        .filter(|rel| paths::is_media_path(rel))
-        .collect()
-}
-
-/// `a/./b/../c` → `a/c`; `None` when it climbs above the start.
-fn normalize(path: &Path) -> Option<PathBuf> {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::Normal(c) => out.push(c),
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                if !out.pop() {
-                    return None;
-                }
-            }
-            _ => return None,
-        }
-    }
-    Some(out)
+        .filter_map(|r| refs::normalize(&story_dir.join(r)))
+        .filter(|rel| paths::is_media_path(rel));
+    let body = story
+        .refs
+        .iter()
+        .filter_map(|r| r.file())
+        .filter_map(|file| refs::normalize(&story_dir.join(file)))
+        .filter(|rel| paths::is_media_path(rel) || paths::is_story_path(rel));
+    let mut files: Vec<PathBuf> = given.chain(body).collect();
+    files.sort();
+    files.dedup();
+    files
 }
 
 #[cfg(test)]

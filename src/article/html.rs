@@ -2,26 +2,55 @@
 //! URLs made absolute, and the headline block framed (pure).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::PathBuf;
 
 use url::Url;
 
+use super::refs;
 use super::text::escape;
 
 /// Tags added to ammonia's defaults (which already keep headings,
 /// paragraphs, lists, tables, figures, links, blockquotes and code).
 const EXTRA_TAGS: &[&str] = &["picture", "source", "video", "audio", "track"];
 
+/// Where the local files a body refers to are published: a relative URL
+/// naming one (relative to the story's folder) is replaced by its URL.
+#[derive(Debug, Clone, Default)]
+pub struct LocalFiles {
+    /// The story's folder, relative to the articles folder.
+    pub story_dir: PathBuf,
+    /// File (relative to the articles folder) → absolute URL.
+    pub urls: HashMap<PathBuf, String>,
+}
+
+impl LocalFiles {
+    /// The published URL of the file `reference` names, with its query
+    /// and fragment kept (`report.pdf#page=2`, `other.md#part`).
+    fn url_of(&self, reference: &str) -> Option<String> {
+        if self.urls.is_empty() {
+            return None;
+        }
+        let file = refs::normalize(&self.story_dir.join(refs::file_part(reference)?))?;
+        let url = self.urls.get(&file)?;
+        let suffix = reference.find(['?', '#']).map_or("", |at| &reference[at..]);
+        Some(format!("{url}{suffix}"))
+    }
+}
+
 /// Removes everything a reader must not run (script, style, event handlers,
 /// `javascript:`/`data:` URLs, iframes, objects, embeds, forms, meta) and
-/// resolves relative `href`, `src`, `srcset` and `poster` against `base`.
-pub fn sanitize(html: &str, base: &Url) -> String {
+/// resolves relative `href`, `src`, `srcset` and `poster`: a published local
+/// file (see [`LocalFiles`]) to its URL, anything else against `base`.
+pub fn sanitize(html: &str, base: &Url, local: &LocalFiles) -> String {
     let srcset_base = base.clone();
+    let srcset_local = local.clone();
     // Footnotes work inside the item, where readers show it: their ids
     // (made unique to the story by `footnote_prefix`, as the Markdown
     // renderer wrote them and their links) are kept, and so are links to
     // them; any other relative URL is made absolute.
     let prefix = footnote_prefix(base.as_str());
-    let resolve = Resolve { base: base.clone(), prefix: prefix.clone() };
+    let resolve = Resolve { base: base.clone(), prefix: prefix.clone(), local: local.clone() };
     let mut builder = ammonia::Builder::default();
     builder
         .add_tags(EXTRA_TAGS)
@@ -37,7 +66,7 @@ pub fn sanitize(html: &str, base: &Url) -> String {
         .id_prefix(Some(&prefix))
         .url_relative(ammonia::UrlRelative::Custom(Box::new(resolve)))
         .attribute_filter(move |_element, attribute, value| match attribute {
-            "srcset" => resolve_srcset(value, &srcset_base).map(Cow::Owned),
+            "srcset" => resolve_srcset(value, &srcset_base, &srcset_local).map(Cow::Owned),
             _ => Some(Cow::Borrowed(value)),
         });
     builder.clean(html).to_string()
@@ -48,13 +77,17 @@ pub fn sanitize(html: &str, base: &Url) -> String {
 struct Resolve {
     base: Url,
     prefix: String,
+    local: LocalFiles,
 }
 
 impl<'a> ammonia::UrlRelativeEvaluate<'a> for Resolve {
     fn evaluate<'url>(&self, url: &'url str) -> Option<Cow<'url, str>> {
         match url.strip_prefix('#') {
             Some(fragment) if fragment.starts_with(&self.prefix) => Some(Cow::Borrowed(url)),
-            _ => self.base.join(url).ok().map(|u| Cow::Owned(u.to_string())),
+            _ => match self.local.url_of(url) {
+                Some(published) => Some(Cow::Owned(published)),
+                None => self.base.join(url).ok().map(|u| Cow::Owned(u.to_string())),
+            },
         }
     }
 }
@@ -101,12 +134,14 @@ pub fn nesting_depth(html: &str) -> usize {
 
 /// Resolves every candidate of a `srcset` (`url [descriptor], …`), keeping
 /// only http(s) URLs. `None` when nothing is left.
-fn resolve_srcset(value: &str, base: &Url) -> Option<String> {
+fn resolve_srcset(value: &str, base: &Url, local: &LocalFiles) -> Option<String> {
     let candidates: Vec<String> = value
         .split(',')
         .filter_map(|candidate| {
             let mut parts = candidate.split_whitespace();
-            let url = base.join(parts.next()?).ok().filter(|u| matches!(u.scheme(), "http" | "https"))?;
+            let written = parts.next()?;
+            let url = local.url_of(written).unwrap_or_else(|| written.to_owned());
+            let url = base.join(&url).ok().filter(|u| matches!(u.scheme(), "http" | "https"))?;
             let descriptor: Vec<&str> = parts.collect();
             Some(if descriptor.is_empty() { url.to_string() } else { format!("{url} {}", descriptor.join(" ")) })
         })
@@ -152,6 +187,7 @@ mod tests {
         let html = sanitize(
             r#"<a href="../other/">o</a><img src="p.jpg" srcset="p-2x.jpg 2x, /q.jpg 640w"><video poster="v.jpg" src="v.mp4"></video><a href="https://x.org/">x</a>"#,
             &base(),
+            &LocalFiles::default(),
         );
         assert!(html.contains(r#"href="https://news.example.com/other/""#), "{html}");
         assert!(html.contains(r#"src="https://news.example.com/duibiao/p.jpg""#), "{html}");
@@ -180,7 +216,7 @@ mod tests {
             "<img srcset=\"javascript:alert(1) 1x\">",
         ];
         for case in cases {
-            let out = sanitize(case, &base()).to_lowercase();
+            let out = sanitize(case, &base(), &LocalFiles::default()).to_lowercase();
             for bad in [
                 "<script",
                 "onerror",
@@ -203,7 +239,7 @@ mod tests {
     #[test]
     fn news_markup_survives() {
         let html = "<figure><img src=\"https://e.com/a.jpg\" alt=\"图\"><figcaption>说明</figcaption></figure><table><tr><td>1</td></tr></table><blockquote><p>q</p></blockquote><pre><code>c</code></pre><sup class=\"footnote-reference\"><a href=\"#1\">1</a></sup>";
-        let out = sanitize(html, &base());
+        let out = sanitize(html, &base(), &LocalFiles::default());
         for keep in [
             "<figure>",
             "<figcaption>说明</figcaption>",
@@ -215,14 +251,14 @@ mod tests {
         ] {
             assert!(out.contains(keep), "{keep} missing from {out}");
         }
-        assert!(sanitize("<a href=\"https://e.com/\">x</a>", &base()).contains("rel=\"noopener noreferrer\""));
+        assert!(sanitize("<a href=\"https://e.com/\">x</a>", &base(), &LocalFiles::default()).contains("rel=\"noopener noreferrer\""));
     }
 
     #[test]
     fn footnotes_link_to_their_notes_inside_the_item() {
         let text = "正文[^b]和[^a]，[自己的锚点](#here)。\n\n[^a]: 注释甲。\n\n[^b]: 注释乙。\n";
         let prefix = footnote_prefix(base().as_str());
-        let html = sanitize(&crate::article::markdown::to_html(text, &prefix), &base());
+        let html = sanitize(&crate::article::markdown::to_html(text, &prefix), &base(), &LocalFiles::default());
         // Numbered in the order they are referred to, each linking to its note.
         assert!(html.contains(&format!("<a href=\"#{prefix}b\" rel=\"noopener noreferrer\">1</a>")), "{html}");
         assert!(html.contains(&format!("<a href=\"#{prefix}a\" rel=\"noopener noreferrer\">2</a>")), "{html}");
@@ -239,7 +275,7 @@ mod tests {
             "other fragments stay absolute: {html}"
         );
         assert_ne!(prefix, footnote_prefix("https://news.example.com/other/"), "another story's ids differ");
-        assert_eq!(sanitize("<p id=\"x\" onclick=\"y\">a</p>", &base()), "<p>a</p>", "ids only on footnote notes");
+        assert_eq!(sanitize("<p id=\"x\" onclick=\"y\">a</p>", &base(), &LocalFiles::default()), "<p>a</p>", "ids only on footnote notes");
     }
 
     #[test]

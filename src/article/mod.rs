@@ -11,6 +11,7 @@ pub mod front_matter;
 pub mod html;
 pub mod link_pattern;
 pub mod markdown;
+pub mod refs;
 mod plain_toml;
 pub mod shortcodes;
 pub mod split;
@@ -76,6 +77,9 @@ pub struct Story {
     /// The same, resolved when the story is loaded: published URL, type, length.
     pub enclosures: Enclosures,
     pub lang: Option<String>,
+    /// The local files its body refers to (Markdown only), as written:
+    /// resolved into `enclosures.inline` with the media.
+    pub refs: Vec<refs::BodyRef>,
 }
 
 impl Story {
@@ -83,7 +87,19 @@ impl Story {
     /// relative URLs were resolved against (which `link_pattern` may make
     /// from the date, and a date may come from the file's time).
     pub fn body_key(&self) -> u64 {
-        xxhash_rust::xxh3::xxh3_64_with_seed(self.link.as_bytes(), self.hash)
+        let key = xxhash_rust::xxh3::xxh3_64_with_seed(self.link.as_bytes(), self.hash);
+        if self.enclosures.inline.is_empty() {
+            return key;
+        }
+        // And where the files its body refers to are published now.
+        let mut where_ = Vec::new();
+        for inline in &self.enclosures.inline {
+            where_.extend_from_slice(inline.target.as_os_str().as_encoded_bytes());
+            where_.push(0);
+            where_.extend_from_slice(inline.url.as_bytes());
+            where_.push(0);
+        }
+        xxhash_rust::xxh3::xxh3_64_with_seed(&where_, key)
     }
 }
 
@@ -93,6 +109,21 @@ impl Story {
 pub struct Enclosures {
     pub image: Option<Box<Enclosure>>,
     pub attachments: Vec<Enclosure>,
+    /// The local files the body refers to that are published: pictures
+    /// and documents under `media/`, other stories at their links.
+    pub inline: Vec<Inline>,
+}
+
+/// A local file a story's body refers to, as readers find it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inline {
+    /// Relative to the articles folder.
+    pub target: PathBuf,
+    /// Absolute URL: under `feeds_url/media/` for a media file, the link
+    /// of the story for a story file (empty until that story is known).
+    pub url: String,
+    /// A media file, copied to `media/` while the story is published.
+    pub media: bool,
 }
 
 /// A file that goes with a story, as feeds announce it.
@@ -151,8 +182,10 @@ pub fn parse(source: Source<'_>, site: Site<'_>) -> Result<Parsed, StoryError> {
         .ok_or_else(|| StoryError::new(path, "not a story file", "use the .md, .markdown or .txt extension"))?;
     let (fm, body, at) = front_matter_of(source)?;
     let mut warnings = Vec::new();
+    let mut body_refs = Vec::new();
     if format == Format::Markdown {
         warnings.extend(unsupported_shortcodes(body, &at));
+        body_refs = refs::find(body, at.body_first_line);
     }
     let (title, title_from_body, body) = title_of(fm.title.clone(), format, body, path)?;
     let stem = source.rel_path.file_stem().and_then(|s| s.to_str()).unwrap_or("story");
@@ -191,6 +224,7 @@ pub fn parse(source: Source<'_>, site: Site<'_>) -> Result<Parsed, StoryError> {
             attachments: fm.attachments,
             enclosures: Enclosures::default(),
             lang: fm.lang,
+            refs: body_refs,
         },
         warnings,
     })
@@ -475,10 +509,19 @@ pub fn content_html(story: &Story, text: &str) -> String {
         raw
     };
     let clean = match &base {
-        Some(base) => html::sanitize(&raw, base),
+        Some(base) => html::sanitize(&raw, base, &local_files(story)),
         None => ammonia::clean(&raw),
     };
     html::frame(story.kicker.as_deref(), story.subtitle.as_deref(), &clean)
+}
+
+/// Where the local files the story's body refers to are published.
+fn local_files(story: &Story) -> html::LocalFiles {
+    let inline = &story.enclosures.inline;
+    html::LocalFiles {
+        story_dir: story.path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        urls: inline.iter().filter(|i| !i.url.is_empty()).map(|i| (i.target.clone(), i.url.clone())).collect(),
+    }
 }
 
 /// Cuts `text` to at most `max` characters (never inside a character),

@@ -54,6 +54,26 @@ pub fn find(body: &str) -> Vec<Found> {
     found
 }
 
+/// The `src` and `link` of every figure in `body` that feedsmith
+/// publishes: (attribute, value, byte offset of the value in the body).
+pub fn figure_refs(body: &str) -> Vec<(&'static str, String, usize)> {
+    let mut out = Vec::new();
+    for f in find(body).into_iter().filter(|f| f.supported() && f.name == "figure") {
+        let Some(written) = body.get(f.start..f.end) else { continue };
+        let inner = written.trim_start_matches(['{', '<', '%']).trim_end_matches(['}', '>', '%']).trim_start();
+        for (key, value) in attributes(inner.strip_prefix("figure").unwrap_or("")) {
+            let attribute = match key.as_str() {
+                "src" => "src",
+                "link" => "link",
+                _ => continue,
+            };
+            let at = written.find(&format!("{key}=")).and_then(|k| written[k..].find(&value).map(|v| k + v));
+            out.push((attribute, value, f.start + at.unwrap_or(0)));
+        }
+    }
+    out
+}
+
 /// The body with every shortcode replaced by its HTML (nothing for one
 /// that is not supported).
 pub fn expand(body: &str) -> String {

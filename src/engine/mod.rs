@@ -79,7 +79,7 @@ fn take_in_scanned(
     record: Option<Record>,
     bulk: Option<&mut Bulk>,
 ) -> Taken {
-    let body_of = |record: &mut Record| record.body.take().map(|html| (record.story.body_key(), html));
+    let body_of = |record: &mut Record| record.body.take();
     let (result, last_good, mut body) = match (outcome, record) {
         (Outcome::Unchanged, Some(mut record)) => {
             let body = body_of(&mut record);
@@ -244,7 +244,7 @@ impl Engine {
                 continue;
             }
             hidden_kept += 1;
-            let body = record.body.take().map(|html| (record.story.body_key(), html));
+            let body = record.body.take();
             stories.restore(&mut intake, &path, record, bulk.as_mut());
             if let Some((hash, html)) = body {
                 rendered.insert(path, hash, html);
@@ -257,6 +257,7 @@ impl Engine {
                 self.output.dirty.mark(config, &self.stories.index, &old.story);
             }
         }
+        self.stories.relink(config, &mut self.output.dirty);
         self.stories.report_duplicates(&config.articles_dir, now, &mut report);
         self.stories.last_scan = Some(Scanned { files: paths.len(), unread });
         tracing::debug!(
@@ -342,6 +343,7 @@ impl Engine {
                 self.output.rendered.remove(&path);
             }
         }
+        self.stories.relink(&self.config, &mut self.output.dirty);
         self.stories.report_duplicates(&self.config.articles_dir, now, &mut report);
         report
     }

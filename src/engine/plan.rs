@@ -88,9 +88,10 @@ impl Plan<'_> {
                 e.story.date
             ));
             // What the story takes from outside its text: its media files'
-            // URLs, lengths and types.
+            // URLs, lengths and types, and where the files its body refers
+            // to are published.
             let enclosures = &e.story.enclosures;
-            if enclosures.image.is_some() || !enclosures.attachments.is_empty() {
+            if enclosures.image.is_some() || !enclosures.attachments.is_empty() || !enclosures.inline.is_empty() {
                 text.push_str(&format!("\t{enclosures:?}"));
             }
         }

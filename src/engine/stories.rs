@@ -42,6 +42,9 @@ pub(super) struct Stories {
     /// The local files each story names as media, found or not: a change
     /// to one makes the story read again.
     media_refs: DependsOn,
+    /// The stories whose body links another story's file: that story's
+    /// link is looked up again after each scan and update.
+    linking: BTreeSet<PathBuf>,
     /// Story files that are symlinks, with the file each points at: a
     /// change to the target changes them (the OS reports only the target).
     pub(super) links: DependsOn,
@@ -76,6 +79,7 @@ impl Stories {
             unread: BTreeSet::new(),
             media: HashMap::new(),
             media_refs: DependsOn::default(),
+            linking: BTreeSet::new(),
             links: DependsOn::default(),
             warned: HashMap::new(),
             state_dirty: false,
@@ -100,6 +104,7 @@ impl Stories {
         self.cache_dirty = true;
         self.media.remove(path);
         self.media_refs.remove(path);
+        self.linking.remove(path);
         self.unread.remove(path);
         match self.index.remove(path) {
             Some(old) => {
@@ -201,15 +206,23 @@ impl Stories {
         if report_warnings {
             report.warnings.extend(warnings.iter().cloned());
         }
-        if story.image.is_some() || !story.attachments.is_empty() {
+        if story.image.is_some() || !story.attachments.is_empty() || !story.refs.is_empty() {
             let (dir, url) = (&config.articles_dir, &config.feeds_url);
-            report.warnings.extend(load::resolve_media(dir, &mut story, url, config.max_media_bytes));
+            let index = &self.index;
+            let link_of = |path: &Path| index.get(path).map(|e| e.story.link.clone());
+            report.warnings.extend(load::resolve_media(dir, &mut story, url, config.max_media_bytes, &link_of));
         }
         // (Each map is looked at only when it holds something: a restart
         // takes 100,000 stories in here one after the other.)
         let e = &story.enclosures;
-        let sources: Vec<PathBuf> =
+        let mut sources: Vec<PathBuf> =
             e.image.as_deref().into_iter().chain(&e.attachments).filter_map(|m| m.source.clone()).collect();
+        sources.extend(e.inline.iter().filter(|i| i.media).map(|i| i.target.clone()));
+        if e.inline.iter().any(|i| !i.media) {
+            self.linking.insert(path.to_owned());
+        } else if !self.linking.is_empty() {
+            self.linking.remove(path);
+        }
         if !sources.is_empty() {
             self.media.insert(path.to_owned(), sources);
         } else if !self.media.is_empty() {
@@ -253,6 +266,31 @@ impl Stories {
         }
         report.changed.push(path.to_owned());
         Applied::Changed
+    }
+
+    /// Looks up again the links of the stories other stories' bodies link
+    /// to (a story taken in before the one it links, or whose link
+    /// changed): a story whose links changed is updated and its feeds
+    /// marked.
+    pub(super) fn relink(&mut self, config: &Config, dirty: &mut Dirty) {
+        for path in &self.linking {
+            let Some(entry) = self.index.get(path) else { continue };
+            let mut inline = entry.story.enclosures.inline.clone();
+            let mut changed = false;
+            for i in inline.iter_mut().filter(|i| !i.media) {
+                let url = self.index.get(&i.target).map(|e| e.story.link.clone()).unwrap_or_default();
+                if i.url != url {
+                    i.url = url;
+                    changed = true;
+                }
+            }
+            if changed && self.index.set_inline(path, inline) {
+                if let Some(entry) = self.index.get(path) {
+                    dirty.mark(config, &self.index, &entry.story);
+                }
+                self.cache_dirty = true;
+            }
+        }
     }
 
     /// Records whether the story file `path` is a symlink, and to what.
@@ -358,7 +396,8 @@ impl Stories {
                     true => no_warnings,
                     false => self.warned.get(&story.path).map_or(no_warnings, Vec::as_slice),
                 };
-                RecordRef { seen: *seen, story, warnings, body: body(&story.path, story.body_key()) }
+                let key = story.body_key();
+                RecordRef { seen: *seen, story, warnings, body: body(&story.path, key).map(|html| (key, html)) }
             })
         });
         drop(entries);
