@@ -115,6 +115,35 @@ pub fn copy_atomically(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Whether the regular files `a` and `b` hold the same bytes, compared
+/// by streaming (a buffer each, never the files); `false` when either
+/// cannot be read or is not a regular file (links are not followed).
+pub fn same_bytes(a: &Path, b: &Path) -> bool {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let open = |path: &Path| {
+        let flags = libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY;
+        let file = fs::OpenOptions::new().read(true).custom_flags(flags).open(path).ok()?;
+        let meta = file.metadata().ok()?;
+        meta.is_file().then_some((file, meta.len()))
+    };
+    let (Some((mut a, a_len)), Some((mut b, b_len))) = (open(a), open(b)) else { return false };
+    if a_len != b_len {
+        return false;
+    }
+    let (mut left, mut right) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
+    loop {
+        let n = match a.read(&mut left) {
+            Ok(0) => return b.read(&mut right[..1]).is_ok_and(|n| n == 0),
+            Ok(n) => n,
+            Err(_) => return false,
+        };
+        if b.read_exact(&mut right[..n]).is_err() || left[..n] != right[..n] {
+            return false;
+        }
+    }
+}
+
 /// A new temp file beside `target` (its folder made if missing), to be
 /// renamed over it, and that folder. Readable by everyone (umask
 /// permitting): web servers run as other users.
@@ -553,5 +582,24 @@ mod tests {
         let changed = write_all_if_changed(&[(a.clone(), "a"), (b.clone(), "b")]).expect("write");
         assert_eq!(changed, std::slice::from_ref(&b));
         assert_eq!(fs::read(&b).expect("read"), b"b");
+    }
+
+    #[test]
+    fn same_bytes_compares_whole_files_without_following_links() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut other = big.clone();
+        other[150_000] ^= 1;
+        let (a, b, c, d) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"), dir.path().join("d"));
+        fs::write(&a, &big).expect("write");
+        fs::write(&b, &big).expect("write");
+        fs::write(&c, &other).expect("write");
+        fs::write(&d, &big[..100]).expect("write");
+        assert!(same_bytes(&a, &b));
+        assert!(!same_bytes(&a, &c), "a byte past the first buffer differs");
+        assert!(!same_bytes(&a, &d), "another length");
+        assert!(!same_bytes(&a, &dir.path().join("missing")));
+        std::os::unix::fs::symlink(&a, dir.path().join("link")).expect("symlink");
+        assert!(!same_bytes(&dir.path().join("link"), &a), "a link is not followed");
     }
 }

@@ -428,9 +428,11 @@ impl Engine {
         self.stories.unread.iter().cloned().collect()
     }
 
-    /// Whether some story names `path` (relative to the articles folder) as media.
-    pub fn names_media(&self, path: &Path) -> bool {
-        !self.stories.media_users(path).is_empty()
+    /// The files at or under `path` (relative to the articles folder)
+    /// that some story names as media or links from its body: a folder
+    /// that appears or moves may hold them.
+    pub fn media_named_under(&self, path: &Path) -> Vec<PathBuf> {
+        self.stories.media_named_under(path)
     }
 
     /// Every rejected story currently known.
@@ -535,7 +537,8 @@ impl Engine {
     /// scheduled for later is not public before the story is, and a story
     /// taken down takes its pictures with it. A file is copied again when
     /// its source changed in any way (size, times, inode), even when its
-    /// length stays and its modification time goes back (`cp -p`).
+    /// length stays and its modification time goes back (`cp -p`); at
+    /// start, a copy with the same bytes is kept.
     fn publish_media(&mut self, now: DateTime<Utc>) {
         let wanted = self.stories.published_media(now);
         let (articles, output) = (&self.config.articles_dir, &self.config.output_dir);
@@ -546,6 +549,14 @@ impl Engine {
             let stamp = Stamp::of(&from);
             if stamp.is_some() && media.copied.get(rel) == stamp.as_ref() && to.is_file() {
                 continue;
+            }
+            // Not copied by this process yet: a copy an earlier run left
+            // with the same bytes stays (its time, and so its ETag, too).
+            if let (Some(stamp), false) = (stamp, media.copied.contains_key(rel)) {
+                if crate::publish::same_bytes(&from, &to) {
+                    media.copied.insert(rel.clone(), stamp);
+                    continue;
+                }
             }
             if !no_symlink_between(output, &to) {
                 tracing::warn!("{}: a folder on the way is a symlink; not copied", to.display());

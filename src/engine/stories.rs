@@ -308,6 +308,11 @@ impl Stories {
         self.media_refs.dependents(media)
     }
 
+    /// The files at or under `prefix` that stories name.
+    pub(super) fn media_named_under(&self, prefix: &Path) -> Vec<PathBuf> {
+        self.media_refs.files_under(prefix)
+    }
+
     /// The media of the stories published at `now`: what `media/` holds.
     pub(super) fn published_media(&self, now: DateTime<Utc>) -> BTreeSet<PathBuf> {
         self.media
@@ -496,6 +501,14 @@ impl DependsOn {
     /// The stories that depend on `file`.
     pub(super) fn dependents(&self, file: &Path) -> Vec<PathBuf> {
         self.on.get(file).map(|s| s.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    /// The files at or under `prefix` that stories depend on.
+    pub(super) fn files_under(&self, prefix: &Path) -> Vec<PathBuf> {
+        match self.on.contains_key(prefix) {
+            true => vec![prefix.to_owned()],
+            false => self.on.keys().filter(|f| f.starts_with(prefix)).cloned().collect(),
+        }
     }
 
     pub(super) fn clear(&mut self) {

@@ -510,10 +510,8 @@ impl Daemon {
         let mut paths = work.stories.clone();
         for tree in &work.trees {
             paths.extend(self.engine.paths_under(tree));
-            // Not a folder, but a picture or file a story names.
-            if self.engine.names_media(tree) {
-                paths.insert(tree.clone());
-            }
+            // A picture or file a story names, or a folder holding some.
+            paths.extend(self.engine.media_named_under(tree));
         }
         let paths: Vec<PathBuf> = paths.into_iter().collect();
         let report = self.engine.update(&paths, now);

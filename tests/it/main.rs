@@ -7,7 +7,8 @@
 //! - `properties`: the checks shared with the fuzz targets in `fuzz/`;
 //! - `agree`: the daemon's feeds equal a fresh build after random file
 //!   operations (seeded; failing seeds are kept);
-//! - one module per area of the contract: `build` (build, check, new, the
+//! - one module per area of the contract: `body_media` (the files a body
+//!   refers to), `build` (build, check, new, the
 //!   committed sample), `import` (newspaper pages to stories), `history` (archived feeds), `restart` (the story
 //!   cache: restarts that read nothing unchanged, last good versions kept
 //!   across them), `roundtrip` (what a reader gets back), `proptest_feeds` (any text through the
@@ -26,6 +27,7 @@
 //! `cargo test --test it -- --ignored slow::`.
 
 mod agree;
+mod body_media;
 mod build;
 mod history;
 mod hostile;
