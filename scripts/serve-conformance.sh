@@ -265,6 +265,10 @@ ln -sf /etc/passwd "$feeds/planted-link.xml"
 
 # ---------------------------------------------------------------- b. feedsmith's server
 check_server "b feedsmith" "$FEEDSMITH_URL" 1
+# The sample names no icon: /favicon.ico is answered with nothing, not an error.
+fetch "${FEEDSMITH_URL}favicon.ico"
+expect_code 204 "b feedsmith: /favicon.ico without an icon"
+pass "b feedsmith: /favicon.ico -> 204 without an icon"
 
 # ---------------------------------------------------------------- c. nginx
 # A packaged nginx reads the folder as www-data, so feeds must be readable
@@ -287,6 +291,14 @@ fetch "${NGINX_URL%/}"
 expect_code 301 "c nginx: /feeds"
 [[ $(header Location) == /feeds/ ]] || fail "c nginx: /feeds redirects to '$(header Location)', expected /feeds/"
 pass "c nginx: /feeds -> 301 /feeds/"
+fetch "${NGINX_URL%feeds/}favicon.ico"
+expect_code 204 "c nginx: /favicon.ico without an icon"
+printf 'PNG icon' >"$feeds/favicon.png"
+fetch "${NGINX_URL%feeds/}favicon.ico"
+expect_code 200 "c nginx: /favicon.ico with favicon.png published"
+[[ $(header Content-Type | norm_type) == image/png ]] || fail "c nginx: /favicon.ico served as '$(header Content-Type)', expected image/png"
+rm -f "$feeds/favicon.png"
+pass "c nginx: /favicon.ico -> 204 without an icon, the PNG icon with one"
 stop_pid "$NGINX_PID" 3
 NGINX_PID=
 

@@ -98,8 +98,11 @@ pub fn check(config: Config, now: DateTime<Utc>) -> Result<u8, FatalError> {
     let mut engine = Engine::new(config);
     let report = engine.scan(now)?;
     print_report(&report);
-    if report.errors.is_empty() {
-        tracing::info!("{} stories, no problems", engine.index().len());
+    match (report.errors.is_empty(), report.warnings.len()) {
+        (true, 0) => tracing::info!("{} stories, no problems", engine.index().len()),
+        (true, 1) => tracing::info!("{} stories, no errors, 1 warning", engine.index().len()),
+        (true, n) => tracing::info!("{} stories, no errors, {n} warnings", engine.index().len()),
+        (false, _) => {}
     }
     let clean = report.errors.is_empty();
     exit_without_freeing(engine);

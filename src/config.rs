@@ -50,6 +50,11 @@ pub struct Config {
     /// `feed.xsl` written, and named by every RSS and Atom file, so a feed
     /// opened in a browser reads as a page.
     pub feed_stylesheet: bool,
+    /// The site's icon (a `.ico`, `.png`, `.svg`… file), published as
+    /// `favicon.<ext>` at the top of the output folder, named by the
+    /// index page, Atom `icon` and JSON Feed `favicon`, and answered for
+    /// `/favicon.ico`.
+    pub icon: Option<PathBuf>,
 }
 
 /// The taxonomies that can get per-term feeds.
@@ -108,6 +113,7 @@ struct RawConfig {
     archive_full_content: Option<bool>,
     feed_stylesheet: Option<bool>,
     link_pattern: Option<String>,
+    icon: Option<PathBuf>,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "feedsmith.toml";
@@ -166,7 +172,25 @@ impl Config {
             config.state_file = cwd.join(file);
         }
         config.check_state_outside_output()?;
+        config.check_icon()?;
         Ok(config)
+    }
+
+    /// The icon, when one is set, must be a file that can be read.
+    fn check_icon(&self) -> Result<(), FatalError> {
+        let Some(icon) = &self.icon else { return Ok(()) };
+        match std::fs::metadata(icon) {
+            Ok(m) if m.is_file() => Ok(()),
+            found => Err(FatalError::Config {
+                path: icon.clone(),
+                message: match found {
+                    Ok(_) => "the `icon` is not a file".to_owned(),
+                    Err(e) => format!("cannot read the `icon`: {e}"),
+                },
+                hint: "set `icon` to an image file (its path relative to the configuration file), or remove it"
+                    .to_owned(),
+            }),
+        }
     }
 
     /// The state file and the story cache beside it hold every story,
@@ -273,6 +297,13 @@ impl Config {
                 return Err(invalid("admin", admin, hint));
             }
         }
+        let icon = raw.icon.filter(|p| !p.as_os_str().is_empty());
+        if let Some(icon) = &icon {
+            if crate::layout::icon_file(icon).is_none() {
+                let hint = format!("use an image file ending in {}", crate::layout::ICON_EXTENSIONS.join(", "));
+                return Err(invalid("icon", &icon.display().to_string(), &hint));
+            }
+        }
         let title = raw.title.unwrap_or_else(|| "feedsmith".to_owned());
         Ok(Config {
             description: raw.description.unwrap_or_else(|| title.clone()),
@@ -299,6 +330,7 @@ impl Config {
             archive_full_content: raw.archive_full_content.unwrap_or(false),
             link_pattern: raw.link_pattern.filter(|p| !p.is_empty()),
             feed_stylesheet: raw.feed_stylesheet.unwrap_or(true),
+            icon: icon.map(|i| base_dir.join(i)),
         })
     }
 }

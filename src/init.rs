@@ -74,6 +74,8 @@ timezone = {timezone}
 # archive_full_content = false
 # feed.xsl, so that a feed opened in a browser reads as a page.
 # feed_stylesheet = true
+# The site's icon (.ico, .png, .svg…), for browsers and feed readers.
+# icon = "favicon.png"
 
 # Limits on what one story may bring.
 # max_article_bytes = 10485760

@@ -21,6 +21,22 @@ pub const INDEX_PAGE: &str = "index.html";
 /// keeping its path under the articles folder.
 pub const MEDIA_DIR: &str = "media";
 
+/// The image types a site icon may be, by extension.
+pub const ICON_EXTENSIONS: [&str; 7] = ["ico", "png", "svg", "gif", "jpg", "jpeg", "webp"];
+
+/// Where the site icon `source` is published: `favicon.<ext>` at the top
+/// of the output folder; `None` for a file that is not an icon type.
+pub fn icon_file(source: &Path) -> Option<PathBuf> {
+    let extension = source.extension()?.to_str()?.to_ascii_lowercase();
+    ICON_EXTENSIONS.contains(&extension.as_str()).then(|| PathBuf::from(format!("favicon.{extension}")))
+}
+
+/// Every name a published site icon may have: what `/favicon.ico`
+/// answers with, and what is removed when the icon is unset.
+pub fn icon_files() -> impl Iterator<Item = PathBuf> {
+    ICON_EXTENSIONS.iter().map(|e| PathBuf::from(format!("favicon.{e}")))
+}
+
 /// The folder holding one feed folder per archive month.
 const ARCHIVE_DIR: &str = "archive";
 

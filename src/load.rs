@@ -831,9 +831,7 @@ impl Refused {
 
     fn why(self) -> (String, &'static str) {
         match self {
-            Refused::Outside => {
-                ("leads outside the articles folder".into(), "put the file inside the articles folder")
-            }
+            Refused::Outside => ("leads outside the articles folder".into(), "put the file inside the articles folder"),
             Refused::Private => (
                 "is a hidden, private (`_`) or story file".into(),
                 "media must be a visible file that is not a story (.md, .markdown, .txt)",

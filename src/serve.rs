@@ -386,10 +386,19 @@ async fn handle(shared: Arc<Shared>, method: &Method, path: &str, headers: &Head
     let Some(rel) = request_path(path) else {
         return status(StatusCode::NOT_FOUND, &[]);
     };
+    // Browsers ask for `/favicon.ico` whatever the page names: the site
+    // icon in whatever type it was given, or nothing (not an error).
+    let wanted: Vec<PathBuf> = match rel == Path::new("favicon.ico") {
+        true => layout::icon_files().collect(),
+        false => vec![rel.clone()],
+    };
     let shared2 = shared.clone();
-    let rel2 = rel.clone();
-    let file = tokio::task::spawn_blocking(move || load(&shared2, &rel2)).await;
-    let Ok(Some(file)) = file else {
+    let found =
+        tokio::task::spawn_blocking(move || wanted.into_iter().find_map(|r| load(&shared2, &r).map(|f| (r, f)))).await;
+    let Ok(Some((rel, file))) = found else {
+        if rel == Path::new("favicon.ico") {
+            return status(StatusCode::NO_CONTENT, &[]);
+        }
         return status(StatusCode::NOT_FOUND, &[]);
     };
     let range = requested_range(headers, &file);

@@ -251,7 +251,8 @@ mod tests {
         ] {
             assert!(out.contains(keep), "{keep} missing from {out}");
         }
-        assert!(sanitize("<a href=\"https://e.com/\">x</a>", &base(), &LocalFiles::default()).contains("rel=\"noopener noreferrer\""));
+        assert!(sanitize("<a href=\"https://e.com/\">x</a>", &base(), &LocalFiles::default())
+            .contains("rel=\"noopener noreferrer\""));
     }
 
     #[test]
@@ -275,7 +276,11 @@ mod tests {
             "other fragments stay absolute: {html}"
         );
         assert_ne!(prefix, footnote_prefix("https://news.example.com/other/"), "another story's ids differ");
-        assert_eq!(sanitize("<p id=\"x\" onclick=\"y\">a</p>", &base(), &LocalFiles::default()), "<p>a</p>", "ids only on footnote notes");
+        assert_eq!(
+            sanitize("<p id=\"x\" onclick=\"y\">a</p>", &base(), &LocalFiles::default()),
+            "<p>a</p>",
+            "ids only on footnote notes"
+        );
     }
 
     #[test]

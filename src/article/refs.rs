@@ -353,7 +353,8 @@ mod tests {
 
     #[test]
     fn markdown_images_and_links_are_found_at_their_place() {
-        let body = "第一段。\n\n![现场照片](photo.jpg \"标题\")\n\n见[报告](files/report.pdf)和[另一篇](other.md#part)。\n";
+        let body =
+            "第一段。\n\n![现场照片](photo.jpg \"标题\")\n\n见[报告](files/report.pdf)和[另一篇](other.md#part)。\n";
         assert_eq!(
             refs(body),
             [
@@ -393,7 +394,8 @@ mod tests {
 
     #[test]
     fn figure_shortcodes_and_reference_definitions_count() {
-        let body = "{{< figure src=\"fig.jpg\" caption=\"图\" link=\"big.jpg\" >}}\n\n![x][pic]\n\n[pic]: defined.png\n";
+        let body =
+            "{{< figure src=\"fig.jpg\" caption=\"图\" link=\"big.jpg\" >}}\n\n![x][pic]\n\n[pic]: defined.png\n";
         let found = refs(body);
         let names: Vec<(RefKind, &str, u32)> = found.iter().map(|(k, r, l, _)| (*k, r.as_str(), *l)).collect();
         assert_eq!(

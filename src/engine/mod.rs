@@ -619,11 +619,12 @@ impl Engine {
 
 /// Deletes feed files of terms that are gone: those written last time, and
 /// on the first publish any feed folder left by an earlier run (and a
-/// stylesheet no longer wanted).
+/// stylesheet or site icon no longer wanted).
 fn remove_stale(out_dir: &Path, produced: &BTreeSet<PathBuf>, previous: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
     let mut candidates: BTreeSet<PathBuf> = previous.clone();
     if previous.is_empty() {
         candidates.insert(PathBuf::from(crate::feed::stylesheet::FILE_NAME));
+        candidates.extend(layout::icon_files());
         for parent in layout::feed_parent_folders() {
             let Ok(entries) = std::fs::read_dir(out_dir.join(parent)) else { continue };
             for entry in entries.flatten() {

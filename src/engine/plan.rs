@@ -229,6 +229,7 @@ impl<'a> Planner<'a> {
             prev_archive: None,
             next_archive: None,
             stylesheet: c.feed_stylesheet.then(|| feed::stylesheet::href(&key.url_folder())),
+            icon: c.icon.as_deref().and_then(crate::layout::icon_file).map(|f| crate::layout::url_of(&c.feeds_url, &f)),
         }
     }
 }

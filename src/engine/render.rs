@@ -20,9 +20,9 @@ use crate::error::FatalError;
 use crate::feed::index_page::{index_html, Listed};
 use crate::feed::stylesheet;
 use crate::feed::{self, Feed, Selected};
-use crate::layout::{FeedKey, INDEX_PAGE};
+use crate::layout::{self, FeedKey, INDEX_PAGE};
 use crate::load::{self, Limits};
-use crate::publish::Batch;
+use crate::publish::{self, Batch};
 
 /// Rendered bodies kept between renders, at most about this many bytes
 /// (beyond it, only the main feed's and malformed stories' are kept).
@@ -48,6 +48,8 @@ pub(super) struct Output {
     pub(super) bodies_rendered: AtomicUsize,
     /// The media published in `media/`.
     pub(super) media: Media,
+    /// Why the site icon could not be published last time (said once).
+    pub(super) icon_problem: Option<String>,
 }
 
 /// What is published in `media/`: each file with the identity of the
@@ -231,6 +233,10 @@ impl Renderer<'_> {
             expected.insert(PathBuf::from(stylesheet::FILE_NAME));
             self.render_stylesheet(dirty.all, batch)?;
         }
+        if let Some((source, file)) = self.config.icon.as_deref().and_then(|s| layout::icon_file(s).map(|f| (s, f))) {
+            self.publish_icon(source, &file);
+            expected.insert(file);
+        }
         let keys: Vec<FeedKey> = if dirty.all { all_keys.clone() } else { dirty.feeds.into_iter().collect() };
         let (todo, gone) = self.plan_others(planner, keys, &mut expected);
         digests.extend(self.render_others(todo, &main_paths, &mut fresh, batch)?);
@@ -294,6 +300,30 @@ impl Renderer<'_> {
         }
         let text = stylesheet::stylesheet(self.config.language.as_deref());
         batch.push(path, text).map_err(|e| output_error(self.config, e))
+    }
+
+    /// Copies the site icon to `file` (at the top of the output folder)
+    /// unless it holds the same bytes already. A failure keeps the copy
+    /// there is and is logged once, until it changes or ends.
+    fn publish_icon(&mut self, source: &Path, file: &Path) {
+        let to = self.config.output_dir.join(file);
+        let result = std::fs::canonicalize(source).and_then(|source| match publish::same_bytes(&source, &to) {
+            true => Ok(()),
+            false => publish::copy_atomically(&source, &to),
+        });
+        match result {
+            Ok(()) => self.output.icon_problem = None,
+            Err(e) => {
+                let problem = e.to_string();
+                if self.output.icon_problem.as_ref() != Some(&problem) {
+                    tracing::warn!(
+                        "{}: cannot publish the site icon: {problem} — check the `icon` setting; the feeds are published without it changing",
+                        source.display()
+                    );
+                    self.output.icon_problem = Some(problem);
+                }
+            }
+        }
     }
 
     /// Plans the marked feeds other than the main one (cheap), keeping those

@@ -31,6 +31,7 @@ pub fn to_atom(feed: &Feed) -> String {
         subtitle: (feed.description != feed.title).then(|| text(&feed.description, None)),
         entries: feed.items.iter().map(|item| to_entry(feed, item)).collect(),
         lang: feed.language.clone(),
+        icon: feed.icon.clone(),
         namespaces,
         ..atom_syndication::Feed::default()
     };

@@ -100,6 +100,9 @@ pub fn index_html(main: &Feed, taxonomies: &[Listed]) -> String {
         "<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
     );
     out.push_str(&format!("<title>{title}</title>\n"));
+    if let Some(icon) = &main.icon {
+        out.push_str(&format!("<link rel=\"icon\" href=\"{}\">\n", escape(icon)));
+    }
     for format in Format::ALL {
         out.push_str(&format!(
             "<link rel=\"alternate\" type=\"{}\" title=\"{title} ({})\" href=\"{}\">\n",

@@ -13,6 +13,8 @@ struct JsonFeed<'a> {
     feed_url: &'a str,
     description: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    favicon: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     language: Option<&'a str>,
     authors: Vec<Author<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -77,6 +79,7 @@ pub fn to_json_feed(feed: &Feed) -> String {
         home_page_url: &feed.home_url,
         feed_url: &feed.json_url,
         description: &feed.description,
+        favicon: feed.icon.as_deref(),
         language: feed.language.as_deref(),
         authors: vec![Author { name: &feed.author }],
         // Paging back through history: the next older archive page.

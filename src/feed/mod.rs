@@ -58,6 +58,8 @@ pub struct Feed {
     pub next_archive: Option<String>,
     /// The `href` of the XSLT stylesheet the RSS and Atom files name, if any.
     pub stylesheet: Option<String>,
+    /// The site icon's URL (Atom `icon`, JSON Feed `favicon`), if any.
+    pub icon: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -113,6 +115,8 @@ pub struct Head {
     pub next_archive: Option<String>,
     /// See [`Feed::stylesheet`].
     pub stylesheet: Option<String>,
+    /// See [`Feed::icon`].
+    pub icon: Option<String>,
 }
 
 /// A selected story with its `updated` moment and rendered content.
@@ -180,6 +184,7 @@ pub fn build(head: &Head, selected: &[Selected<'_>]) -> Feed {
         prev_archive: head.prev_archive.clone(),
         next_archive: head.next_archive.clone(),
         stylesheet: head.stylesheet.clone(),
+        icon: head.icon.clone(),
     }
 }
 

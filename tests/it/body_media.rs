@@ -151,7 +151,14 @@ fn a_missing_local_file_is_a_warning_at_its_line_and_column() {
                 run.stderr
             );
         }
-        assert!(lines.iter().any(|l| l.contains(":12:8:") && l.contains("story \"nope.md\" not found")), "{}", run.stderr);
+        assert!(
+            lines.iter().any(|l| l.contains(":12:8:") && l.contains("story \"nope.md\" not found")),
+            "{}",
+            run.stderr
+        );
+        if command == "check" {
+            assert!(run.stderr.contains("1 stories, no errors, 3 warnings"), "check counts them: {}", run.stderr);
+        }
     }
     assert_eq!(site.items().titles(), ["S"]);
     assert_eq!(media_files(&site), Vec::<String>::new());

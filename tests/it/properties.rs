@@ -111,6 +111,7 @@ pub(crate) fn check_story_to_feeds_in(bytes: &[u8], timezone: chrono_tz::Tz) {
         prev_archive: None,
         next_archive: None,
         stylesheet: Some("../../feed.xsl".into()),
+        icon: Some(format!("{base}favicon.png")),
     };
     let html: Arc<str> = article::content_html(&story, text).into();
     assert_harmless(&html, "s.md", false);

@@ -242,6 +242,7 @@ fn render(input: &Input) -> Result<Outputs, TestCaseError> {
         prev_archive: None,
         next_archive: None,
         stylesheet: None,
+        icon: None,
     };
     let updated: DateTime<Utc> = story.date;
     let model = feed::build(&head, &[Selected { story: &story, updated, content_html: Some(content) }]);

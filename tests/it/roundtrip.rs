@@ -70,9 +70,11 @@ const STORIES: &[Story] = &[
             "href=\"https://news.example.com/yaml-story/\"",
             "href=\"https://news.example.com/about/\"",
             "href=\"https://news.example.com/toml-rich/#frag\"",
-            "poster=\"https://news.example.com/toml-rich/media/poster.jpg\"",
-            "src=\"https://news.example.com/toml-rich/img/small.jpg\"",
-            "srcset=\"https://news.example.com/toml-rich/img/small.jpg 1x, https://news.example.com/toml-rich/img/large.jpg 2x, https://news.example.com/abs/huge.jpg 3x\"",
+            // Pictures beside the story: published in media/, linked there.
+            "src=\"https://news.example.com/feeds/media/2024/03/images/photo.jpg\"",
+            "poster=\"https://news.example.com/feeds/media/2024/03/media/poster.jpg\"",
+            "src=\"https://news.example.com/feeds/media/2024/03/img/small.jpg\"",
+            "srcset=\"https://news.example.com/feeds/media/2024/03/img/small.jpg 1x, https://news.example.com/feeds/media/2024/03/img/large.jpg 2x, https://news.example.com/abs/huge.jpg 3x\"",
             "<code>inline ]]&gt; code</code>",
             "footnote-definition",
             "The footnote text.",
@@ -93,7 +95,7 @@ const STORIES: &[Story] = &[
         content_in_order: &[
             "<h1>A heading that is not the title</h1>",
             "href=\"https://news.example.com/toml-rich/\"",
-            "src=\"https://news.example.com/yaml-story/pic.png\"",
+            "src=\"https://news.example.com/feeds/media/pic.png\"",
             "👩‍👩‍👧",
             "مرحبا",
         ],
@@ -325,6 +327,18 @@ fn every_feed_folder_is_there_and_nothing_else() {
     // golden files in tests/build.rs.
     want.extend(["index.html", "feed.xsl"].map(String::from));
     want.extend(["rss.xml", "atom.xml", "feed.json"].map(|n| format!("archive/2024-03/{n}")));
+    // The pictures the stories show, beside them in the articles folder.
+    want.extend(
+        [
+            "2024/03/images/photo.jpg",
+            "2024/03/img/large.jpg",
+            "2024/03/img/small.jpg",
+            "2024/03/media/clip.mp4",
+            "2024/03/media/poster.jpg",
+            "pic.png",
+        ]
+        .map(|f| format!("media/{f}")),
+    );
     want.sort();
     let got: Vec<String> = files.keys().cloned().collect();
     assert_eq!(got, want);

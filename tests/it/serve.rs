@@ -555,3 +555,59 @@ fn a_duplicate_id_problem_ends_and_comes_back_with_the_other_file() {
     site.write(kept, if kept == "first.md" { first } else { second });
     daemon.wait("the duplicate logged again", || duplicates() == 2 && rejected() == Some(1.0));
 }
+
+/// Browsers ask every site for `/favicon.ico`. Without an `icon` the
+/// answer is 204 No Content, and nothing is logged; with one, it is the
+/// icon in its own type (a PNG for `/favicon.ico` too), named by the
+/// index page and the feeds. Unset again, the icon leaves the output.
+#[test]
+fn favicon_is_the_configured_icon_or_no_content() {
+    let site = site_with_story();
+    let (daemon, base) = site.serve(&[]);
+    let none = request("GET", &format!("{base}favicon.ico"), &[]);
+    assert_eq!(none.status, 204, "no icon configured");
+    assert!(none.body.is_empty());
+    assert_eq!(request("GET", &format!("{base}favicon.png"), &[]).status, 404, "only favicon.ico is answered so");
+    assert!(!daemon.log().contains("favicon"), "a missing icon is not worth a log line:\n{}", daemon.log());
+    drop(daemon);
+
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n fake icon bytes";
+    std::fs::write(site.root().join("logo.png"), png).expect("write the icon");
+    site.write_config("title = \"永康日报\"\nlanguage = \"zh-CN\"\nicon = \"logo.png\"");
+    let (daemon, base) = site.serve(&[]);
+    for path in ["favicon.ico", "favicon.png"] {
+        let got = request("GET", &format!("{base}{path}"), &[]);
+        assert_eq!(got.status, 200, "{path}");
+        assert_eq!(got.header("content-type"), Some("image/png"), "{path}");
+        assert_eq!(got.body, png, "{path}");
+    }
+    let icon_url = "https://news.example.com/feeds/favicon.png";
+    let page = String::from_utf8(request("GET", &base, &[]).body).expect("utf-8");
+    assert!(page.contains(&format!("<link rel=\"icon\" href=\"{icon_url}\">")), "{page}");
+    let atom = read_text(&site.out().join("atom.xml"));
+    assert!(atom.contains(&format!("<icon>{icon_url}</icon>")), "{atom}");
+    assert_eq!(parse_feed("atom.xml", atom.as_bytes()).icon.map(|i| i.uri).as_deref(), Some(icon_url));
+    let json: serde_json::Value = serde_json::from_str(&read_text(&site.out().join("feed.json"))).expect("json");
+    assert_eq!(json["favicon"], icon_url);
+    drop(daemon);
+
+    site.write_config("title = \"永康日报\"\nlanguage = \"zh-CN\"");
+    site.build().assert_code(0);
+    assert!(!site.out().join("favicon.png").exists(), "an icon no longer configured is removed");
+    assert!(!read_text(&site.out().join("atom.xml")).contains("<icon>"));
+}
+
+/// An icon that is not an image type, or not there, is a configuration
+/// error naming the key (exit 2), before anything is written.
+#[test]
+fn an_icon_that_is_missing_or_not_an_image_is_a_configuration_error() {
+    let site = site_with_story();
+    std::fs::write(site.root().join("notes.txt"), "text").expect("write");
+    for (icon, says) in [("notes.txt", "invalid `icon`"), ("gone.png", "cannot read the `icon`")] {
+        site.write_config(&format!("title = \"t\"\nicon = \"{icon}\""));
+        let run = site.build();
+        run.assert_code(2);
+        assert!(run.stderr.contains(says) && run.stderr.contains(icon), "{icon}: {}", run.stderr);
+        assert!(!site.out().join("rss.xml").exists(), "nothing written");
+    }
+}
