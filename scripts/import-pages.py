@@ -186,11 +186,13 @@ def units(token):
     return sum(1 if ch.isascii() else 2 for ch in token)
 
 
-def set_lines(text, cols, indent, split_numbers):
+def set_lines(text, cols, indent, split_numbers, rng):
     """Lines `cols` characters wide (in half units: CJK 2, punctuation and
-    ASCII 1), the first `indent` characters in."""
-    room = 2 * cols
+    ASCII 1), the first `indent` characters in. Now and then a line holds a
+    little less: the printer's justification, and digits or Latin letters a
+    little wider than half, as in the seed."""
     lines, line, used = [], [], 2 * indent
+    room = 2 * cols - (1 if rng.random() < 0.25 else 0)
     for tok in tokens(text, split_numbers):
         w = units(tok)
         fits = used + w <= room
@@ -206,6 +208,7 @@ def set_lines(text, cols, indent, split_numbers):
         while line and line[-1] in OPENING:
             carry.insert(0, line.pop())
         lines.append("".join(line).rstrip(" "))
+        room = 2 * cols - (1 if rng.random() < 0.25 else 0)
         line = [t for t in carry + [tok] if not (t == " " and not carry)]
         used = sum(units(t) for t in line)
     if line:
@@ -229,9 +232,11 @@ def stray_spaces(rng, line, p):
 
 def wrap_headline(rng, text, narrow):
     """An element of a headline block over two lines, cut between CJK
-    characters (never inside a Latin word or number)."""
+    characters (never at a space nor inside a Latin word or number: the
+    join could not tell), at `narrow` characters if given."""
     if len(text) < 8:
         return [text]
+
     spots = [i for i in range(3, len(text) - 2) if not text[i - 1].isascii() and not text[i].isascii() and text[i] not in CLOSING and text[i - 1] not in OPENING]
     if not spots:
         return [text]
@@ -314,7 +319,7 @@ def make(seed):
         put(lead + s["byline"])
         first = s["paragraphs"][0][len(s["byline"]):]
         for i, p in enumerate([first] + s["paragraphs"][1:]):
-            for line in set_lines(p, cols, 0 if i == 0 else 2, split_numbers):
+            for line in set_lines(p, cols, 0 if i == 0 else 2, split_numbers, rng):
                 put(stray_spaces(rng, line, spaces))
         if s["column_printed"]:
             letter = rng.choice("ABCDEFGH") if rng.random() < 0.5 and not s["column_printed"].startswith("【") else ""
@@ -326,7 +331,7 @@ def make(seed):
             if two and rng.random() < 0.5:
                 narrow = cols  # cut near the body's column width
             elements.append(wrap_headline(rng, s["kicker"], narrow) if two else [s["kicker"]])
-        title_lines = wrap_headline(rng, s["title"], None) if len(s["title"]) > 18 and rng.random() < 0.5 else [s["title"]]
+        title_lines = wrap_headline(rng, s["title"], cols if rng.random() < 0.5 else None) if len(s["title"]) > 18 and rng.random() < 0.5 else [s["title"]]
         elements.append(title_lines)
         if s["subtitle"]:
             elements.append([("——" if s["dashed"] else "") + s["subtitle"]])
@@ -336,8 +341,10 @@ def make(seed):
             together = e + 1 < len(elements) and rng.random() < (0.45 if e + 2 == len(elements) and s["subtitle"] else 0.1)
             put(lines[-1], together)
     if teasers:
-        out[-1][1] = rng.random() < 0.5
+        # The teaser box follows the last headline directly (as on the seed)
+        # only when the extractor marks the box's start.
         box = rng.random() < 0.8
+        out[-1][1] = box and rng.random() < 0.5
         for t, (kick, head) in enumerate(teasers):
             put((" " if box and (t == 0 or rng.random() < 0.3) else "") + kick, rng.random() < 0.3)
             put(head)
