@@ -207,7 +207,8 @@ pub fn parse_page(text: &str) -> Page {
 
 /// The index of the last line of a story's body in `segment` (its byline
 /// first): the last line that ends a sentence and can be a paragraph's last
-/// line. A paragraph's last line follows a line that fills the column (or
+/// line. Headlines may end in `？` or `！`, never in `。`; a paragraph's last
+/// line follows a line that fills the column (or
 /// is indented two characters), one that ends a clause or a paragraph, or
 /// one left short because the word that opens this line did not fit on
 /// it. A line ending in `？` or `！` after a short line that does none of
@@ -223,6 +224,7 @@ fn body_end(segment: &[Line], ends_body: &impl Fn(&Line) -> bool, width: u32) ->
             return true;
         };
         i == 1
+            || !line.text.trim_end_matches(['”', '’']).ends_with(['？', '！', '?', '!'])
             || (before.width + 5 >= width && before.width <= width + 4)
             || ends_sentence(&before.text)
             || closing_note(&before.text)
@@ -338,11 +340,16 @@ fn paragraphs(body: &[Line], width: u32, notes: &mut Vec<Note>) -> Vec<String> {
         }
         let Some(next) = body.get(i + 1) else { break };
         let next_width = inner_width(next);
+        // Short only because the Latin word or number opening the next line
+        // did not fit: as good as full.
+        let squeezed = line.width + lines::leading_word_width(&next.text) + 2 > width;
         let sentence = ends_sentence(&line.text) || closing_note(&line.text);
-        let closing = ends_closing(&line.text) && line.width <= short;
+        let line_width = if squeezed { line.width.max(full) } else { line.width };
+        let closing = ends_closing(&line.text) && line_width <= short;
         // A short line alone as a paragraph, ending in no punctuation, and
         // a paragraph's first line after it: a subheading (小标题).
         let subheading = starts_paragraph
+            && !squeezed
             && line.width + 8 <= width
             && !line.text.ends_with(['，', '、', '：', '；', ',', ';', ':', '—'])
             && next_width <= indented;
@@ -350,7 +357,7 @@ fn paragraphs(body: &[Line], width: u32, notes: &mut Vec<Note>) -> Vec<String> {
             true
         } else if !sentence && !closing {
             false
-        } else if line.width <= short {
+        } else if line_width <= short {
             true
         } else if next_width >= full {
             false
