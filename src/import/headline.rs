@@ -79,6 +79,43 @@ fn bracketed_column(text: &str) -> bool {
     (text.starts_with('【') && text.ends_with('】')) || text.starts_with(['■', '□', '◆', '●', '▲'])
 }
 
+/// The most characters of a column name that opens with a quoted word
+/// (`“两会”时间`, `“八八战略”在身边`); a longer line is a kicker quoting.
+const QUOTED_COLUMN_CHARS: usize = 10;
+
+/// Whether an item reads as a column name that opens with a word in
+/// quotes and is short: `“两会”时间`. Kickers seldom open with a quote and
+/// run longer.
+fn quoted_column(text: &str) -> bool {
+    let chars = text.chars().count();
+    text.starts_with('“') && text[3..].contains('”') && chars <= QUOTED_COLUMN_CHARS && !text.ends_with('”')
+}
+
+/// Joins an item to the one before when that one leaves a quote or bracket
+/// open (`护航“五战双` / `强”主战场`): a headline cut over two lines, set
+/// together or not.
+fn join_open_quotes(items: &mut Vec<Item>) {
+    let mut at = 1;
+    while at < items.len() {
+        let open = items.get(at - 1).is_some_and(|prev| unbalanced(&prev.text));
+        if open {
+            let next = items.remove(at);
+            if let Some(prev) = items.get_mut(at - 1) {
+                join(&mut prev.text, &next.text);
+                prev.width += next.width;
+            }
+        } else {
+            at += 1;
+        }
+    }
+}
+
+/// More opening quotes or brackets than closing ones.
+fn unbalanced(text: &str) -> bool {
+    let count = |set: &[char]| text.chars().filter(|c| set.contains(c)).count();
+    count(&['“', '（', '《', '(']) > count(&['”', '）', '》', ')'])
+}
+
 /// The headline block of a story that another story follows.
 pub(crate) fn story_block(lines: &[&Line], notes: &mut Vec<Note>) -> Option<Headline> {
     let (headline, _, mut found) = assign(items(lines))?;
@@ -198,11 +235,12 @@ fn assign(mut rest: Vec<Item>) -> Option<(Headline, u32, Vec<Note>)> {
         if let Some(name) = page_letter_column(&first.text) {
             column = Some(name);
             rest.remove(0);
-        } else if bracketed_column(&first.text) && rest.len() >= 2 {
+        } else if (bracketed_column(&first.text) || quoted_column(&first.text)) && rest.len() >= 2 {
             column = Some(first.text.trim_matches(['【', '】', '■', '□', '◆', '●', '▲']).trim().to_owned());
             rest.remove(0);
         }
     }
+    join_open_quotes(&mut rest);
     strain += join_wrapped(&mut rest, MAX_ITEMS - 1);
     // Two lines set together and one apart: a kicker over two lines and
     // the headline (rather than a headline set under its kicker and a

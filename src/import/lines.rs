@@ -123,6 +123,14 @@ pub(crate) fn inner_width(line: &Line) -> u32 {
     }
 }
 
+/// The width of the Latin word or number that opens `text` (0 when it
+/// opens with CJK): a column never cuts a word, so a line before it may be
+/// left short without ending a paragraph.
+pub(crate) fn leading_word_width(text: &str) -> u32 {
+    let word: String = text.chars().take_while(|c| c.is_ascii_graphic()).collect();
+    width(&word)
+}
+
 /// Appends the next physical line of the same paragraph: CJK joins with
 /// no space; where the break fell between two Latin words, or a word and a
 /// number, one space goes back; between two digits none (the column cut a

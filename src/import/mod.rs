@@ -117,7 +117,11 @@ pub fn parse_page(text: &str) -> Page {
     // lines alone, as it does, a line set under another with no empty
     // line between is a headline even if it ends in `？` or `！`.
     let alone_is_body = lines.iter().filter(|l| l.alone).count() * 2 >= lines.len();
-    let ends_body = |l: &Line| (ends_sentence(&l.text) || closing_note(&l.text)) && (!l.follows || !alone_is_body);
+    let ends_body =
+        |l: &Line| (ends_sentence(&l.text) || closing_note(&l.text)) && (!(l.follows || l.runs_on) || !alone_is_body);
+    // Body lines are most of the page: their width, measured on all of it,
+    // is good enough to tell a body line from a headline line.
+    let rough_width = typical_width(lines.iter().filter(|l| l.alone || !alone_is_body));
     let segments: Vec<&[Line]> = (0..bylines.len())
         .map(|k| {
             let start = bylines.get(k).map_or(0, |b| b.0);
@@ -128,7 +132,7 @@ pub fn parse_page(text: &str) -> Page {
     let stories: Vec<(&[Line], &[Line])> = segments
         .iter()
         .map(|segment| {
-            let body_end = segment.iter().rposition(ends_body).map_or(segment.len(), |i| i + 1);
+            let body_end = body_end(segment, &ends_body, rough_width).map_or(segment.len(), |i| i + 1);
             segment.split_at(body_end.max(1).min(segment.len()))
         })
         .collect();
@@ -199,6 +203,36 @@ pub fn parse_page(text: &str) -> Page {
     page.notes.extend(page.teasers.iter().map(Note::teaser));
     page.notes.sort_by_key(|n| n.line);
     page
+}
+
+/// The index of the last line of a story's body in `segment` (its byline
+/// first): the last line that ends a sentence and can be a paragraph's last
+/// line. Headlines may end in `？` or `！`, never in `。`; a paragraph's last
+/// line follows a line that fills the column (or
+/// is indented two characters), one that ends a clause or a paragraph, or
+/// one left short because the word that opens this line did not fit on
+/// it. A line ending in `？` or `！` after a short line that does none of
+/// these (a kicker, a column name, a teaser's kicker) is a headline.
+fn body_end(segment: &[Line], ends_body: &impl Fn(&Line) -> bool, width: u32) -> Option<usize> {
+    let mut candidates = segment.iter().enumerate().rev().filter(|(_, l)| ends_body(l));
+    let first = candidates.next()?;
+    if width == 0 {
+        return Some(first.0);
+    }
+    let can_end = |i: usize| {
+        let (Some(line), Some(before)) = (segment.get(i), i.checked_sub(1).and_then(|b| segment.get(b))) else {
+            return true;
+        };
+        i == 1
+            || !line.text.trim_end_matches(['”', '’']).ends_with(['？', '！', '?', '!'])
+            || (before.width + 5 >= width && before.width <= width + 4)
+            || ends_sentence(&before.text)
+            || closing_note(&before.text)
+            || ends_closing(&before.text)
+            || before.text.ends_with(['，', '、', '：', '；', ',', ';', ':', '—'])
+            || before.width + lines::leading_word_width(&line.text) + 2 > width
+    };
+    std::iter::once(first).chain(candidates).map(|(i, _)| i).find(|&i| can_end(i)).or(Some(first.0))
 }
 
 /// A story whose last line ends a sentence has no headline block by the
@@ -306,11 +340,16 @@ fn paragraphs(body: &[Line], width: u32, notes: &mut Vec<Note>) -> Vec<String> {
         }
         let Some(next) = body.get(i + 1) else { break };
         let next_width = inner_width(next);
+        // Short only because the Latin word or number opening the next line
+        // did not fit: as good as full.
+        let squeezed = line.width + lines::leading_word_width(&next.text) + 2 > width;
         let sentence = ends_sentence(&line.text) || closing_note(&line.text);
-        let closing = ends_closing(&line.text) && line.width <= short;
+        let line_width = if squeezed { line.width.max(full) } else { line.width };
+        let closing = ends_closing(&line.text) && line_width <= short;
         // A short line alone as a paragraph, ending in no punctuation, and
         // a paragraph's first line after it: a subheading (小标题).
         let subheading = starts_paragraph
+            && !squeezed
             && line.width + 8 <= width
             && !line.text.ends_with(['，', '、', '：', '；', ',', ';', ':', '—'])
             && next_width <= indented;
@@ -318,7 +357,7 @@ fn paragraphs(body: &[Line], width: u32, notes: &mut Vec<Note>) -> Vec<String> {
             true
         } else if !sentence && !closing {
             false
-        } else if line.width <= short {
+        } else if line_width <= short {
             true
         } else if next_width >= full {
             false

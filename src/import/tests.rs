@@ -604,3 +604,88 @@ fn a_wrapped_byline_keeps_its_names_whole() {
     }
     assert_eq!(super::wrapped_byline_names("本报讯（记者 张三", &["今天下雨"]), None, "never closed");
 }
+
+/// Where a story's body ends and its headline block begins when a
+/// headline ends as a sentence does: `？` or `！` after a line that no
+/// paragraph's last line follows (a kicker, a column, a teaser's kicker) is
+/// a headline; after a full line or a paragraph's end it is the body's.
+#[test]
+fn a_question_after_a_short_line_is_a_headline() {
+    // (what follows the body's last line, the story's title, its kicker, teasers)
+    let cases: &[(&str, &str, Option<&str>, usize, &str)] = &[
+        (
+            "市民怎么看\n\n老人吃饭还难吗？\n\n——我市新增助餐点\n",
+            "老人吃饭还难吗？",
+            Some("市民怎么看"),
+            0,
+            "a subtitle after it",
+        ),
+        ("老人吃饭不再难\n\n 免费修家电\n\n谁来守护老手艺？\n", "老人吃饭不再难", None, 1, "a teaser's headline asks"),
+        ("新风B\n\n“双强”\n\n干就完了！\n", "干就完了！", Some("“双强”"), 0, "a column, a kicker, then it"),
+    ];
+    for (block, title, kicker, teasers, why) in cases {
+        let page = parse_page(&story_with(block));
+        let story = page.stories.first().unwrap_or_else(|| panic!("{why}: no story: {:?}", page.notes));
+        assert_eq!((story.title.as_str(), story.kicker.as_deref()), (*title, *kicker), "{why}");
+        assert_eq!(story.paragraphs, [format!("本报讯（记者 张三）{FULL}{FULL}{FULL}完了。")], "{why}");
+        assert_eq!(page.teasers.len(), *teasers, "{why}: {:?}", page.teasers);
+    }
+    // With no box marked (a headline and a teaser, or a kicker, headline
+    // and subtitle), the body still ends before them.
+    let page = parse_page(&story_with("老人吃饭不再难\n\n免费修家电\n\n谁来守护老手艺？\n"));
+    let story = page.stories.first().expect("a story");
+    assert_eq!(story.paragraphs, [format!("本报讯（记者 张三）{FULL}{FULL}{FULL}完了。")]);
+    // A one-line paragraph that asks, after a paragraph's end, stays in the body.
+    let page = parse_page(&story_with("“真的吗？”\n\n引题\n\n标题\n"));
+    let story = page.stories.first().expect("a story");
+    assert_eq!(story.title, "标题");
+    assert_eq!(story.paragraphs.last().map(String::as_str), Some("“真的吗？”"));
+}
+
+/// Headline lines that leave a quote open run on into the next, whether
+/// or not the extractor set them together; a short column name in quotes
+/// is a column even without a page letter.
+#[test]
+fn open_quotes_and_quoted_columns() {
+    let cases: &[(&str, Head<'_>)] = &[
+        ("提升新质公安战斗力 护航“五战双\n强”主战场\n", (None, None, "提升新质公安战斗力 护航“五战双强”主战场", None)),
+        (
+            "胡勇春在全市公安工作会议上强调\n\n提升战斗力 护航“五战\n\n双强”主战场\n",
+            (None, Some("胡勇春在全市公安工作会议上强调"), "提升战斗力 护航“五战双强”主战场", None),
+        ),
+        ("“两会”时间\n\n代表委员热议新质生产力\n", (Some("“两会”时间"), None, "代表委员热议新质生产力", None)),
+        (
+            "“两会”时间\n\n连线全国人大代表黄美媚\n\n聚焦技能人才培育链\n",
+            (Some("“两会”时间"), Some("连线全国人大代表黄美媚"), "聚焦技能人才培育链", None),
+        ),
+        (
+            "“八八战略”引领下的山区县共同富裕之路\n\n老人吃饭不再难\n",
+            (None, Some("“八八战略”引领下的山区县共同富裕之路"), "老人吃饭不再难", None),
+        ),
+    ];
+    for (block, want) in cases {
+        let page = parse_page(&format!("{}{}", story_with(&format!("{block}\n")), story_with("另一个标题\n")));
+        assert_eq!(heads(&page).first(), Some(want), "{block}");
+    }
+}
+
+/// A line left short because the Latin word or number opening the next
+/// line did not fit on it ends no paragraph, even after a closing quote,
+/// and is no subheading.
+#[test]
+fn a_line_left_short_by_a_long_word() {
+    let cases: &[(&[&str], usize, &str)] = &[
+        (&["甲乙“丙丁”", "Internationalization", "完。"], 1, "after a closing quote"),
+        (&["一二三。", "甲乙丙丁戊", "13957912345", "完。"], 2, "a paragraph's first line, then a long number"),
+        (
+            &["甲乙“丙丁”", "乙丙丁戊己庚辛壬", "完。"],
+            2,
+            "a short line after a quote that the next word would have fit",
+        ),
+    ];
+    for (lines, paragraphs, why) in cases {
+        let page = one_story(lines);
+        let story = page.stories.first().unwrap_or_else(|| panic!("{why}: no story"));
+        assert_eq!(story.paragraphs.len(), *paragraphs, "{why}: {:?}", story.paragraphs);
+    }
+}

@@ -330,3 +330,67 @@ fn two_stories_with_one_headline_are_both_written_whatever_the_order() {
     again.assert_code(0);
     assert_eq!(again.stdout, "");
 }
+
+/// Pages made by `scripts/import-pages.py fixture SEED DIR` in the seed's
+/// layout at other column widths (`made-<seed>/page.txt`), and the stories
+/// each holds (`expected.toml`): every story comes out whole — headline
+/// block, authors, each paragraph — and every teaser is reported, with
+/// nothing unsure.
+#[test]
+fn made_pages_give_exactly_their_stories() {
+    for seed in ["made-26", "made-34", "made-41"] {
+        let dir = fixture("import").join(seed);
+        let expected: toml::Table = read_text(&dir.join("expected.toml")).parse().expect("expected.toml");
+        let site = Site::new("");
+        let run = site.run("import", &[dir.join("page.txt").to_str().expect("UTF-8 path"), "--date", "2024-03-09"]);
+        run.assert_code(0);
+        let empty = Vec::new();
+        let list = |key: &str| expected.get(key).and_then(toml::Value::as_array).unwrap_or(&empty).clone();
+        let want_stories = list("story");
+        let written: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(written.len(), want_stories.len(), "{seed}: {}\n{}", run.stdout, run.stderr);
+        for (path, want) in written.iter().zip(&want_stories) {
+            let (got, body) = split_story(Path::new(path));
+            let text = |table: &toml::Table, key: &str| table.get(key).and_then(toml::Value::as_str).map(str::to_owned);
+            let want = want.as_table().expect("a story table");
+            for key in ["title", "kicker", "subtitle"] {
+                assert_eq!(text(&got, key), text(want, key), "{seed} {path}: {key}");
+            }
+            let tags: Vec<String> = text(want, "column").into_iter().collect();
+            let got_tags: Vec<String> = got
+                .get("tags")
+                .and_then(toml::Value::as_array)
+                .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default();
+            assert_eq!(got_tags, tags, "{seed} {path}: tags");
+            let strings = |value: Option<&toml::Value>| -> Vec<String> {
+                value
+                    .and_then(toml::Value::as_array)
+                    .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default()
+            };
+            let got_authors = match text(&got, "author") {
+                Some(one) => vec![one],
+                None => strings(got.get("authors")),
+            };
+            assert_eq!(got_authors, strings(want.get("authors")), "{seed} {path}: authors");
+            let paragraphs: Vec<String> = body.split("\n\n").map(|p| p.replace('\\', "")).collect();
+            assert_eq!(paragraphs, strings(want.get("paragraphs")), "{seed} {path}: body");
+        }
+        let teasers: Vec<String> = list("teaser")
+            .iter()
+            .filter_map(toml::Value::as_table)
+            .map(|t| {
+                let field = |k: &str| t.get(k).and_then(toml::Value::as_str).unwrap_or_default().to_owned();
+                format!("teaser without body: {} / {}", field("kicker"), field("headline"))
+            })
+            .collect();
+        let reported: Vec<String> = run
+            .problem_lines()
+            .iter()
+            .filter_map(|l| l.split_once(": teaser without body: ").map(|(_, t)| format!("teaser without body: {t}")))
+            .collect();
+        assert_eq!(reported, teasers, "{seed}: {}", run.stderr);
+        assert_eq!(run.problem_lines().len(), teasers.len(), "{seed}: only teasers reported:\n{}", run.stderr);
+    }
+}
