@@ -35,6 +35,13 @@ impl Found {
 /// Every shortcode in `body`, in order, outside code.
 pub fn find(body: &str) -> Vec<Found> {
     let mut found = Vec::new();
+    // Every shortcode opens with `{{` or `{%`; most bodies hold no `{` at
+    // all, and a scan of each line costs a fifth of a cold build.
+    let bytes = body.as_bytes();
+    let opens = memchr::memchr_iter(b'{', bytes).any(|at| matches!(bytes.get(at + 1), Some(b'{' | b'%')));
+    if !opens {
+        return found;
+    }
     // The open fence's character and length: it closes with a line of at
     // least as many of the same character and nothing else.
     let mut fence: Option<(u8, usize)> = None;
