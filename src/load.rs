@@ -486,7 +486,7 @@ fn with_story<R>(
         })?;
         let stamp = Stamp::from_metadata(&meta);
         let seen = (!linked).then(|| Seen { stamp, settled: stamp.settled(read_at) });
-        let modified = meta.modified().ok().map(DateTime::<Utc>::from);
+        let modified = modified_time(&meta);
         let mut parsed = article::parse(Source { rel_path: rel, shown_path: &path, text: &text, modified }, site)?;
         if how == decode::Decoded::Gb18030 {
             parsed.warnings.push(fail("read as GB18030 (not valid UTF-8)".into(), "save the file as UTF-8"));
@@ -674,6 +674,15 @@ pub fn read_all(
             }))
         })
         .collect()
+}
+
+/// A file's modification time as a date, if it is one chrono can hold: file
+/// systems with 64-bit times (tmpfs, btrfs, ZFS, NFS) can hold a year far
+/// beyond that (`touch -d @9000000000000`), where the plain conversion
+/// panics. Such a time is as good as none.
+fn modified_time(meta: &fs::Metadata) -> Option<DateTime<Utc>> {
+    let nanos = u32::try_from(meta.mtime_nsec()).unwrap_or(0).min(999_999_999);
+    DateTime::from_timestamp(meta.mtime(), nanos)
 }
 
 /// Resolves a story's `image` and `attachments`, and the local files its

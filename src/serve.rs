@@ -498,6 +498,16 @@ fn requested_range(headers: &HeaderMap, file: &Served) -> Part {
 }
 
 /// A moment at the whole-second precision of HTTP dates.
+/// `t` within what an HTTP date can say: 1970-01-01 to 9999-12-31.
+fn http_time(t: SystemTime) -> SystemTime {
+    const LAST: Duration = Duration::from_secs(253_402_300_799);
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(since) if since <= LAST => t,
+        Ok(_) => SystemTime::UNIX_EPOCH + LAST,
+        Err(_) => SystemTime::UNIX_EPOCH,
+    }
+}
+
 fn truncate(t: SystemTime) -> SystemTime {
     let secs = t.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
@@ -689,7 +699,9 @@ fn load(shared: &Shared, rel: &Path) -> Option<Served> {
     if !real.starts_with(&root.real) {
         return None;
     }
-    let modified = meta.modified().ok()?;
+    // An HTTP date holds 1970 to 9999: a file dated outside (an operator's
+    // `touch -d 1960-01-01`) is served as if dated at the nearer end.
+    let modified = http_time(meta.modified().ok()?);
     if meta.len() > CACHE_MAX_FILE {
         let etag = format!("{:x}-{:x}.{:x}-{:x}", meta.ino(), meta.mtime(), meta.mtime_nsec(), meta.len());
         return Some(Served::Disk { file, len: meta.len(), modified, etag });

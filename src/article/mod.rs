@@ -372,6 +372,12 @@ fn read_date(text: &str, key: &str, site: Site<'_>, at: &Locator<'_>) -> Result<
         let message = format!("{what} {text:?} is out of the range a feed can carry");
         return Err(at.at_key(key, at.err(message, dates::RANGE_HINT)));
     }
+    // chrono keeps `:60` as a leap second, which no feed format can write
+    // (RFC 3339 allows it only where one happened, and readers refuse it).
+    if chrono::Timelike::nanosecond(&date) >= 1_000_000_000 {
+        let message = format!("{what} {text:?} falls on a leap second (:60), which feeds cannot carry");
+        return Err(at.at_key(key, at.err(message, "use :59, or the next minute's :00")));
+    }
     Ok(date)
 }
 

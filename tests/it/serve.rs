@@ -611,3 +611,21 @@ fn an_icon_that_is_missing_or_not_an_image_is_a_configuration_error() {
         assert!(!site.out().join("rss.xml").exists(), "nothing written");
     }
 }
+
+/// Regression: a file in the output folder dated before 1970 (or after
+/// 9999), which no HTTP date can say, made every request for it panic the
+/// server thread and log a backtrace. It is served, dated at the nearer end.
+#[test]
+fn a_file_dated_before_1970_is_served_without_a_panic() {
+    let site = site_with_story();
+    let (daemon, base) = site.serve(&[]);
+    std::fs::write(site.out().join("robots.txt"), "User-agent: *\n").expect("write");
+    let file = std::fs::File::options().write(true).open(site.out().join("robots.txt")).expect("open");
+    file.set_modified(std::time::SystemTime::UNIX_EPOCH - Duration::from_secs(10 * 365 * 86_400)).expect("time");
+    for _ in 0..2 {
+        let got = request("GET", &format!("{base}robots.txt"), &[]);
+        assert_eq!(got.status, 200);
+        assert_eq!(got.header("last-modified"), Some("Thu, 01 Jan 1970 00:00:00 GMT"));
+    }
+    assert!(!daemon.log().contains("panicked"), "{}", daemon.log());
+}

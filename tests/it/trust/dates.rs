@@ -72,3 +72,59 @@ fn a_running_watch_rejects_a_date_out_of_range_and_keeps_publishing() {
     let (status, _) = d.stop("TERM");
     assert_eq!(status.code(), Some(0), "{}", d.log());
 }
+
+/// Regression: a story file whose modification time lies beyond any year
+/// a date can hold (`touch -d @9000000000000`, which tmpfs, btrfs, ZFS and
+/// NFS keep) made `build`, `check` and `watch` panic with status 101, even
+/// for a story with a `date` of its own. Such a time is as good as none.
+#[test]
+fn a_modification_time_beyond_any_calendar_is_no_date_and_no_panic() {
+    // ext4 clamps times to 2446: only a file system that keeps them shows it.
+    let Ok(shm) = tempfile::tempdir_in("/dev/shm") else {
+        eprintln!("skipped: no /dev/shm to keep a time beyond 2446");
+        return;
+    };
+    let site = Site::new(&format!("articles_dir = {}", toml_str(&shm.path().display().to_string())));
+    std::fs::write(shm.path().join("dated.md"), story("Dated", DATE, "x")).expect("write");
+    std::fs::write(shm.path().join("undated.md"), "+++\ntitle = \"Undated\"\n+++\n\nx\n").expect("write");
+    let far = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(9_000_000_000_000);
+    for name in ["dated.md", "undated.md"] {
+        let file = std::fs::File::options().write(true).open(shm.path().join(name)).expect("open");
+        file.set_modified(far).expect("set the time");
+    }
+    if std::fs::metadata(shm.path().join("dated.md")).and_then(|m| m.modified()).ok() != Some(far) {
+        eprintln!("skipped: /dev/shm did not keep the time");
+        return;
+    }
+    for command in ["check", "build"] {
+        let run = site.run(command, &[]);
+        assert!(!run.stderr.contains("panicked"), "{command}: {}", run.stderr);
+        assert!(matches!(run.code, Some(0 | 1)), "{command}: {:?}\n{}", run.code, run.stderr);
+    }
+    assert!(site.items().titles().contains(&"Dated".to_owned()));
+    let d = site.spawn(&[]);
+    d.wait_log("watching");
+    std::fs::write(shm.path().join("new.md"), story("New", DATE, "x")).expect("write");
+    let file = std::fs::File::options().write(true).open(shm.path().join("new.md")).expect("open");
+    file.set_modified(far).expect("set the time");
+    d.wait("the daemon publishes it and lives", || site.all_feeds_list(&["Dated", "New"]));
+}
+
+/// A leap second (`…:60`), which TOML and YAML accept at any minute, is
+/// no moment feeds can carry (RFC 4287's schema and feedparser refuse it):
+/// the story is rejected at its line.
+#[test]
+fn a_leap_second_is_rejected_at_its_line() {
+    let site = Site::new("timezone = \"UTC\"");
+    site.write("good.md", story("Good", DATE, "x"));
+    site.write("toml.md", "+++\ntitle = \"Leap\"\ndate = 2024-03-07T15:00:60Z\n+++\n\nx\n");
+    site.write("yaml.md", "---\ntitle: Leap\ndate: 2016-12-31T23:59:60Z\n---\n\nx\n");
+    site.write("string.md", "+++\ntitle = \"Leap\"\ndate = 2024-03-07\nupdated = \"2024-03-08 10:00:60\"\n+++\n\nx\n");
+    let run = site.build();
+    run.assert_code(1);
+    for (name, line) in [("toml.md", 3), ("yaml.md", 3), ("string.md", 4)] {
+        let rejection = run.rejection(name);
+        assert!(rejection.contains(&format!("{name}:{line}:1:")) && rejection.contains("leap second"), "{rejection}");
+    }
+    assert_eq!(site.items().titles(), ["Good"]);
+}
