@@ -121,11 +121,41 @@ pub fn stories_under(dir: &Path, sub: &Path) -> Vec<PathBuf> {
     all.into_iter().filter(|p| p.starts_with(sub)).collect()
 }
 
-/// Whether a full scan lists the story file `rel` (which exists): only a
-/// question when a folder on its way is a symlink.
+/// Whether a full scan lists the story file `rel` (which exists): not a
+/// symlink to a hidden or private file, and, when a folder on its way is a
+/// symlink, reached the way the scan reaches it.
 pub fn is_listed(dir: &Path, rel: &Path) -> bool {
+    if refused_link(dir, rel).is_some() {
+        return false;
+    }
     let parent = rel.parent().unwrap_or(Path::new(""));
     !link_on_the_way(dir, parent) || stories_under(dir, parent).iter().any(|p| p == rel)
+}
+
+/// The problem a scan reports for the story file `rel` when it is a
+/// symlink (or a chain of them) to a hidden or private file inside the
+/// articles folder `dir`: such a link would publish what the target's own
+/// name keeps out.
+pub fn refused_link(dir: &Path, rel: &Path) -> Option<StoryError> {
+    let full = dir.join(rel);
+    let is_link = fs::symlink_metadata(&full).is_ok_and(|m| m.file_type().is_symlink());
+    let target = is_link.then(|| fs::canonicalize(&full).ok()).flatten()?;
+    let root = fs::canonicalize(dir).ok()?;
+    is_private_target(&root, &target).then(|| private_link(&full))
+}
+
+/// Whether `target` (canonical) lies inside `root` (canonical) where a
+/// hidden or private name keeps it out of the feeds.
+fn is_private_target(root: &Path, target: &Path) -> bool {
+    target.strip_prefix(root).is_ok_and(|inside| !paths::is_story_dir(inside))
+}
+
+fn private_link(path: &Path) -> StoryError {
+    StoryError::new(
+        path,
+        "symlink points at a hidden or private file or folder; skipped",
+        "move what it points at out of the `.`/`_` folder, or delete the link",
+    )
 }
 
 /// Whether an error looking a path up says it does not exist (as opposed
@@ -288,16 +318,11 @@ fn list_folder(dir: &Path, root: &Path, rel_dir: &Path) -> Listing {
             // publish what the folder's own name keeps out (and the watcher,
             // which ignores such folders, would not see it change).
             let target = fs::canonicalize(entry.path());
-            let private =
-                target.as_ref().is_ok_and(|t| t.strip_prefix(root).is_ok_and(|inside| !paths::is_story_dir(inside)));
+            let private = target.as_ref().is_ok_and(|t| is_private_target(root, t));
             match target {
                 Ok(_) if private && (paths::is_story_path(&rel) || entry.path().is_dir()) => {
                     listing.links_outside = true;
-                    listing.problems.push(StoryError::new(
-                        dir.join(&rel),
-                        "symlink points at a hidden or private file or folder; skipped",
-                        "move what it points at out of the `.`/`_` folder, or delete the link",
-                    ));
+                    listing.problems.push(private_link(&dir.join(&rel)));
                 }
                 Ok(target) if target.is_dir() => {
                     if !target.starts_with(root) {

@@ -325,6 +325,10 @@ impl Engine {
                 && crate::paths::is_story_path(&path)
                 && load::is_listed(&self.config.articles_dir, &path);
             if !listed {
+                // A link to a hidden or private story: said as a scan says it.
+                if let Some(problem) = load::refused_link(&self.config.articles_dir, &path) {
+                    report.errors.push(problem);
+                }
                 // Reported through a folder symlink: the story is known by its real path.
                 if let Some(real) = load::real_path(&self.config.articles_dir, &path) {
                     if expanded.insert(real.clone()) {

@@ -41,3 +41,44 @@ fn folder_links_made_while_watching_publish_what_a_fresh_build_publishes() {
     unique.dedup();
     assert_eq!(unique, ids(), "an id appears twice");
 }
+
+/// Regression: a story symlink made while `watch` runs that points at a
+/// hidden or private story — directly, through a chain of links, or by
+/// retargeting an existing link — published that story, which a scan
+/// refuses ("points at a hidden or private file").
+#[test]
+fn story_links_made_while_watching_never_publish_a_private_story() {
+    let site = Site::new("");
+    site.write("_p/secret.md", story("PRIVATE-SECRET", DATE, "x"));
+    site.write(".h/hidden.md", story("HIDDEN-SECRET", DATE, "x"));
+    site.write("pub/p.md", story("Public", DATE, "x"));
+    symlink("pub/p.md", site.a("retarget.md"));
+    let d = site.start(&[]);
+    assert_eq!(site.titles(), ["Public", "Public"], "a link to a public story is a story of its own");
+
+    symlink("_p/secret.md", site.a("mid.md"));
+    symlink("../mid.md", site.a("pub/chain.md"));
+    symlink(".h/hidden.md", site.a("leak.md"));
+    std::fs::remove_file(site.a("retarget.md")).expect("unlink");
+    symlink("_p/secret.md", site.a("retarget.md"));
+    site.write("zz-marker.md", story("Marker", DATE, "x"));
+    d.wait("the story saved after the links published", || site.titles().contains(&"Marker".to_owned()));
+    d.wait("the retargeted link leaves the feeds", || {
+        let mut titles = site.titles();
+        titles.sort();
+        titles == ["Marker", "Public"]
+    });
+    let titles = site.titles();
+    assert!(titles.iter().all(|t| !t.contains("SECRET")), "{titles:?}");
+    for link in ["mid.md", "chain.md", "leak.md", "retarget.md"] {
+        d.wait(&format!("{link} reported"), || {
+            d.log().lines().any(|l| l.contains(link) && l.contains("hidden or private"))
+        });
+    }
+    let fresh = Site::with_config(site.config_path());
+    fresh.build().assert_finished();
+    let (mut a, mut b) = (fresh.titles(), site.titles());
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "the daemon publishes what a fresh build does");
+}
