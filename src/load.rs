@@ -757,8 +757,8 @@ pub fn resolve_media(
             return Some(Enclosure { url: url.to_string(), mime_type, ..base });
         }
         let local = refs::normalize(&story_dir.join(reference)).ok_or_else(Refused::outside);
-        let len = match local.clone().and_then(|rel| local_file(dir, &rel, max_bytes)) {
-            Ok(len) => len,
+        let (len, rel) = match local.and_then(|rel| local_file(dir, &rel, max_bytes)) {
+            Ok(found) => found,
             Err(Refused::Missing) => {
                 warnings.push(StoryError::new(
                     &shown,
@@ -773,7 +773,6 @@ pub fn resolve_media(
                 return None;
             }
         };
-        let rel = local.ok()?;
         let mime_type =
             given_type.or_else(|| layout::media_type(&rel)).unwrap_or_else(|| "application/octet-stream".to_owned());
         Some(Enclosure {
@@ -809,7 +808,7 @@ pub fn resolve_media(
             let found = paths::is_story_path(&rel) && fs::metadata(dir.join(&rel)).is_ok_and(|m| m.is_file());
             if found {
                 let url = story_link(&rel).unwrap_or_default();
-                inline.push(Inline { target: rel, url, media: false });
+                inline.push(Inline { target: rel, url, source: None });
             } else {
                 warnings.push(at(StoryError::new(
                     &shown,
@@ -820,9 +819,9 @@ pub fn resolve_media(
             continue;
         }
         match local_file(dir, &rel, max_bytes) {
-            Ok(_) => {
-                let url = layout::media_url(feeds_url, &rel);
-                inline.push(Inline { target: rel, url, media: true });
+            Ok((_, real)) => {
+                let url = layout::media_url(feeds_url, &real);
+                inline.push(Inline { target: rel, url, source: Some(real) });
             }
             Err(Refused::Missing) => {
                 // A link to what is not a file may be a page of the site.
@@ -883,23 +882,31 @@ impl Refused {
 }
 
 /// The length of the media file `rel` (relative to the articles folder),
-/// if it may be published: visible, inside the folder (links included),
-/// a regular file, within `max_bytes`. Nothing is read.
-fn local_file(dir: &Path, rel: &Path, max_bytes: u64) -> Result<u64, Refused> {
+/// and the file it really is (`rel` itself, or where the symlinks on its
+/// way lead, relative to the folder), if it may be published: visible by
+/// its written path and by its real one (a link named `pub` to `.git` must
+/// not publish `.git/config`), inside the folder, a regular file, within
+/// `max_bytes`. Nothing is read.
+fn local_file(dir: &Path, rel: &Path, max_bytes: u64) -> Result<(u64, PathBuf), Refused> {
     if !paths::is_media_path(rel) {
         return Err(Refused::Private);
     }
-    let inside = fs::canonicalize(dir.join(rel))
-        .ok()
-        .zip(fs::canonicalize(dir).ok())
-        .is_some_and(|(f, root)| f.starts_with(root));
-    let meta = fs::metadata(dir.join(rel)).ok().filter(|m| m.is_file());
-    match (meta, inside) {
-        (Some(_), false) => Err(Refused::LinkOutside),
-        (None, _) => Err(Refused::Missing),
-        (Some(meta), true) if meta.len() > max_bytes => Err(Refused::TooBig(meta.len(), max_bytes)),
-        (Some(meta), true) => Ok(meta.len()),
+    let Ok(meta) = fs::metadata(dir.join(rel)) else { return Err(Refused::Missing) };
+    if !meta.is_file() {
+        return Err(Refused::Missing);
     }
+    let real = fs::canonicalize(dir.join(rel)).ok();
+    let root = fs::canonicalize(dir).ok();
+    let Some(real) = real.zip(root).and_then(|(f, root)| f.strip_prefix(root).ok().map(Path::to_path_buf)) else {
+        return Err(Refused::LinkOutside);
+    };
+    if !paths::is_media_path(&real) {
+        return Err(Refused::Private);
+    }
+    if meta.len() > max_bytes {
+        return Err(Refused::TooBig(meta.len(), max_bytes));
+    }
+    Ok((meta.len(), real))
 }
 
 /// The local files (relative to the articles folder) a story's `image`,

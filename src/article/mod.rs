@@ -122,8 +122,10 @@ pub struct Inline {
     /// Absolute URL: under `feeds_url/media/` for a media file, the link
     /// of the story for a story file (empty until that story is known).
     pub url: String,
-    /// A media file, copied to `media/` while the story is published.
-    pub media: bool,
+    /// For a media file, the file copied to `media/` while the story is
+    /// published: `target` itself, or the file a symlink there leads to
+    /// (relative to the articles folder). `None` for a story.
+    pub source: Option<PathBuf>,
 }
 
 /// A file that goes with a story, as feeds announce it.

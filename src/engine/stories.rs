@@ -217,8 +217,8 @@ impl Stories {
         let e = &story.enclosures;
         let mut sources: Vec<PathBuf> =
             e.image.as_deref().into_iter().chain(&e.attachments).filter_map(|m| m.source.clone()).collect();
-        sources.extend(e.inline.iter().filter(|i| i.media).map(|i| i.target.clone()));
-        if e.inline.iter().any(|i| !i.media) {
+        sources.extend(e.inline.iter().filter_map(|i| i.source.clone()));
+        if e.inline.iter().any(|i| i.source.is_none()) {
             self.linking.insert(path.to_owned());
         } else if !self.linking.is_empty() {
             self.linking.remove(path);
@@ -277,7 +277,7 @@ impl Stories {
             let Some(entry) = self.index.get(path) else { continue };
             let mut inline = entry.story.enclosures.inline.clone();
             let mut changed = false;
-            for i in inline.iter_mut().filter(|i| !i.media) {
+            for i in inline.iter_mut().filter(|i| i.source.is_none()) {
                 let url = self.index.get(&i.target).map(|e| e.story.link.clone()).unwrap_or_default();
                 if i.url != url {
                     i.url = url;

@@ -142,3 +142,39 @@ fn under_watch_media_changes_are_copied_and_a_deleted_media_file_leaves_the_feed
     });
     assert_eq!(site.items().titles(), ["Published"]);
 }
+
+/// Regression: media reached through a folder symlink into a hidden or
+/// private folder was published (`pub -> .git` with `attachments =
+/// ["pub/config"]` put `.git/config` in `media/`), though the scan refuses
+/// the link; and a media symlink to a visible picture inside the articles
+/// folder was announced but never copied (a 404 for every subscriber).
+#[test]
+fn media_is_judged_by_where_its_links_lead() {
+    let site = Site::new("");
+    site.write(".git/config", "SECRET-GIT-CONFIG");
+    site.write("_drafts/p.jpg", "SECRET-DRAFT-PHOTO");
+    site.write("sub/ok.jpg", "OK-PHOTO");
+    std::os::unix::fs::symlink(".git", site.a("pub")).expect("symlink");
+    std::os::unix::fs::symlink("../_drafts", site.a("sub/d")).expect("symlink");
+    std::os::unix::fs::symlink("sub/ok.jpg", site.a("alias.jpg")).expect("symlink");
+    site.write(
+        "m.md",
+        story_with("Media", DATE, "attachments = [\"pub/config\", \"sub/d/p.jpg\"]\nimage = \"alias.jpg\"\n")
+            .replace("Body of Media.", "![x](pub/config) ![y](sub/d/p.jpg) ![z](alias.jpg)"),
+    );
+    let run = site.build();
+    run.assert_finished();
+    assert!(!all_output_text(&site.out()).contains("SECRET"), "a private file reached the output");
+    let warnings = run.lines_naming("m.md");
+    for reference in ["pub/config", "sub/d/p.jpg"] {
+        assert!(
+            warnings.iter().any(|l| l.contains(reference) && l.contains("not published")),
+            "{reference}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(media_files(&site), ["sub/ok.jpg"], "the linked picture is published where it really is");
+    let feed = read_text(&site.out().join("feed.json"));
+    assert!(feed.contains("media/sub/ok.jpg") && !feed.contains("media/alias.jpg"), "{feed}");
+    assert!(!feed.contains("media/pub/") && !feed.contains("media/sub/d/"), "{feed}");
+}
