@@ -135,13 +135,14 @@ pub fn fingerprint(config: &Config) -> u64 {
     let program = std::env::current_exe().ok().and_then(|exe| Stamp::of(&exe));
     let program = program.map(|s| (s.device, s.inode, s.len, s.modified));
     let text = format!(
-        "{FORMAT}\0{}\0{program:?}\0{}\0{:?}\0{}\0{}\0{}\0{}",
+        "{FORMAT}\0{}\0{program:?}\0{}\0{:?}\0{}\0{}\0{}\0{}\0{}",
         env!("CARGO_PKG_VERSION"),
         config.base_url,
         config.link_pattern,
         config.timezone.name(),
         config.max_article_bytes,
         config.max_terms,
+        config.max_content_bytes,
         config.articles_dir.display()
     );
     xxhash_rust::xxh3::xxh3_64(text.as_bytes())

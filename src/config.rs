@@ -32,6 +32,10 @@ pub struct Config {
     /// Tags, categories and authors one story may have, each; the rest are
     /// left out with a warning.
     pub max_terms: usize,
+    /// Content HTML larger than this (in bytes) is published as the
+    /// story's summary and a link, with a warning: one story's weight in
+    /// the output is bounded.
+    pub max_content_bytes: u64,
     pub taxonomy_feeds: Vec<Taxonomy>,
     pub websub_hubs: Vec<Url>,
     pub serve: Option<String>,
@@ -104,6 +108,7 @@ struct RawConfig {
     max_article_bytes: Option<u64>,
     max_media_bytes: Option<u64>,
     max_terms: Option<usize>,
+    max_content_bytes: Option<u64>,
     taxonomy_feeds: Option<Vec<Taxonomy>>,
     websub_hubs: Option<Vec<String>>,
     serve: Option<String>,
@@ -321,6 +326,7 @@ impl Config {
             max_article_bytes: raw.max_article_bytes.unwrap_or(10 * 1024 * 1024),
             max_media_bytes: raw.max_media_bytes.unwrap_or(1 << 30),
             max_terms: raw.max_terms.unwrap_or(50),
+            max_content_bytes: raw.max_content_bytes.unwrap_or(256 * 1024),
             taxonomy_feeds,
             websub_hubs,
             serve: raw.serve,

@@ -81,6 +81,7 @@ timezone = {timezone}
 # max_article_bytes = 10485760
 # max_media_bytes = 1073741824
 # max_terms = 50
+# max_content_bytes = 262144
 
 # `feedsmith watch`: quiet period before a rebuild, the address --serve
 # listens on, how long readers may cache served files, WebSub hubs, and

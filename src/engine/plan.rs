@@ -66,13 +66,15 @@ pub(super) struct Plan<'a> {
     pub(super) entries: Vec<&'a Entry>,
     /// Full content HTML, or summaries only (archives by default).
     pub(super) full_content: bool,
+    /// Content HTML larger than this is replaced by the summary and a link.
+    pub(super) content_cap: u64,
 }
 
 impl Plan<'_> {
     /// A hash of everything the feed's bytes depend on.
     pub(super) fn digest(&self) -> u64 {
         // The version too: a new feedsmith may write the same stories differently.
-        let mut text = format!("{}{:?}{}", feed::VERSION, self.head, self.full_content);
+        let mut text = format!("{}{:?}{}{}", feed::VERSION, self.head, self.full_content, self.content_cap);
         for e in &self.entries {
             // The terms kept depend on `max_terms` as well as the text.
             let terms = (e.story.tags.len(), e.story.categories.len(), e.story.authors.len());
@@ -155,7 +157,12 @@ impl<'a> Planner<'a> {
             FeedKey::Main => {
                 let mut head = self.head(None, key);
                 head.prev_archive = self.months.last().map(month_url);
-                Some(Plan { head, entries: index.published(now).take(c.limit).collect(), full_content: true })
+                Some(Plan {
+                    head,
+                    entries: index.published(now).take(c.limit).collect(),
+                    full_content: true,
+                    content_cap: c.max_content_bytes,
+                })
             }
             FeedKey::Term(taxonomy, slug) => {
                 let term = index.terms().get(&TermKey::new(*taxonomy, slug.clone()))?;
@@ -163,7 +170,12 @@ impl<'a> Planner<'a> {
                 if entries.is_empty() || !c.taxonomy_feeds.contains(taxonomy) {
                     return None;
                 }
-                Some(Plan { head: self.head(Some(term.name()), key), entries, full_content: true })
+                Some(Plan {
+                    head: self.head(Some(term.name()), key),
+                    entries,
+                    full_content: true,
+                    content_cap: c.max_content_bytes,
+                })
             }
             FeedKey::Month(month) => {
                 let i = self.months.iter().position(|m| m == month)?;
@@ -181,7 +193,7 @@ impl<'a> Planner<'a> {
                     head.current = None;
                 }
                 let entries = index.published_in(index.months().get(month)?, now).collect();
-                Some(Plan { head, entries, full_content: c.archive_full_content })
+                Some(Plan { head, entries, full_content: c.archive_full_content, content_cap: c.max_content_bytes })
             }
         }
     }

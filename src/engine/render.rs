@@ -513,7 +513,19 @@ impl Renderer<'_> {
         match load::read_story(&self.config.articles_dir, &story.path, limits, site) {
             Ok(file) => {
                 let exact = xxhash_rust::xxh3::xxh3_64(file.text.as_bytes()) == story.hash;
-                (article::content_html(story, &file.text).into(), exact)
+                let html = article::content_html(story, &file.text);
+                let cap = self.config.max_content_bytes;
+                if html.len() as u64 <= cap {
+                    return (html.into(), exact);
+                }
+                // It would be repeated in every format of every feed the
+                // story is in: one story must not fill the disk.
+                tracing::warn!(
+                    "{}: its content is {} bytes of HTML, over `max_content_bytes` ({cap}): its feeds carry the summary and a link instead — shorten it, or raise `max_content_bytes`",
+                    self.config.articles_dir.join(&story.path).display(),
+                    html.len()
+                );
+                (stand_in(story).into(), exact)
             }
             Err(e) => {
                 // The file went bad after it was indexed: publish what is known.
@@ -522,6 +534,13 @@ impl Renderer<'_> {
             }
         }
     }
+}
+
+/// The content of a story too large to repeat in every feed: its summary
+/// and a link to it.
+fn stand_in(story: &Story) -> String {
+    let link = escape(&story.link);
+    format!("<p>{}</p>\n<p><a href=\"{link}\">{link}</a></p>\n", escape(&story.summary))
 }
 
 /// A write into the output folder failed (the error names the file).

@@ -460,6 +460,15 @@ fn cap_terms(story: &mut article::Story, max: usize, articles_dir: &Path) -> Vec
             list.truncate(max);
         }
     }
+    // Each attachment is repeated in every format of every feed too.
+    if story.attachments.len() > max {
+        warnings.push(StoryError::new(
+            articles_dir.join(&story.path),
+            format!("{} attachments: only the first {max} are published", story.attachments.len()),
+            "use fewer, or raise `max_terms` in feedsmith.toml",
+        ));
+        story.attachments.truncate(max);
+    }
     warnings
 }
 

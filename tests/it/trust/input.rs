@@ -93,3 +93,40 @@ fn a_story_with_a_thousand_tags_publishes_only_the_first_max_terms() {
         assert!(items.all().all(|i| i.tags.len() <= max), "{config:?}: an item lists more than {max} tags");
     }
 }
+
+/// The size of every file under `dir`.
+fn tree_bytes(dir: &std::path::Path) -> u64 {
+    walk(dir).iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
+}
+
+/// Regression: one story of 300 KB of relative links (each grows some 30
+/// times when made absolute and escaped) in 50 tags and 50 categories
+/// wrote its content in three formats into 101 feeds: a gigabyte from one
+/// file. Content HTML over `max_content_bytes` is published as the
+/// summary and a link, with a warning; attachments are capped as terms
+/// are. One story's weight is bounded whatever it holds.
+#[test]
+fn one_story_cannot_multiply_the_output_past_the_bound() {
+    let site = Site::new("");
+    let terms = |prefix: &str| (0..50).map(|i| format!("\"{prefix}{i}\"")).collect::<Vec<_>>().join(", ");
+    let attachments = (0..3000).map(|i| format!("\"a/{i}.mp3\"")).collect::<Vec<_>>().join(",");
+    let front = format!(
+        "+++\ntitle = \"Heavy\"\ndate = {DATE}\ntags = [{}]\ncategories = [{}]\nattachments = [{attachments}]\n+++\n\n",
+        terms("t"),
+        terms("c")
+    );
+    let body = "[x](y) ".repeat(43_000);
+    site.write("heavy.md", format!("{front}{body}\n"));
+    site.write("light.md", story("Light", DATE, "正文。"));
+    let run = site.build();
+    run.assert_code(0);
+    let lines = run.lines_naming("heavy.md");
+    assert!(lines.iter().any(|l| l.contains("over `max_content_bytes`")), "{}", run.stderr);
+    assert!(lines.iter().any(|l| l.contains("3000 attachments: only the first 50")), "{}", run.stderr);
+    let heavy = site.items().by_title("Heavy").into_iter().map(|i| i.content.len()).max().unwrap_or(0);
+    assert!(heavy < 64 * 1024, "the stand-in is the summary and a link: {heavy} bytes");
+    let total = tree_bytes(&site.out());
+    // 3 formats x 101 feeds x (stand-in + 50 attachments + terms), and an archive.
+    assert!(total < 40 * 1024 * 1024, "{total} bytes of output from one story");
+    assert_eq!(site.items().titles(), ["Heavy", "Light"]);
+}
