@@ -153,7 +153,7 @@ pub fn fingerprint(config: &Config) -> u64 {
 /// lost but time).
 pub fn load(path: &Path, fingerprint: u64) -> Vec<Record> {
     let started = std::time::Instant::now();
-    let bytes = match read_regular(path) {
+    let bytes = match read_regular(path, MAX_BYTES) {
         Ok(bytes) => bytes,
         Err(e) => {
             if e.kind() != std::io::ErrorKind::NotFound {
@@ -181,10 +181,15 @@ pub fn load(path: &Path, fingerprint: u64) -> Vec<Record> {
 /// Records a group holds: groups are decoded side by side.
 const GROUP: usize = 2048;
 
+/// The largest cache file read (some 700 bytes a story: three million
+/// stories). A larger one is no cache feedsmith wrote.
+const MAX_BYTES: u64 = 2 << 30;
+
 /// The bytes of the regular file at `path`, opened without following a
 /// symlink or waiting on a FIFO, and read to the length it had when
-/// opened (a device or a growing file cannot make it read forever).
-fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+/// opened (a device or a growing file cannot make it read forever), if
+/// that is at most `max` bytes (a sparse 20 GB file is not read).
+pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
     let flags = libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY;
@@ -192,6 +197,10 @@ fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    if meta.len() > max {
+        let message = format!("{} bytes, more than the {max} a state or cache file may hold", meta.len());
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, message));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.take(meta.len()).read_to_end(&mut bytes)?;

@@ -35,6 +35,10 @@ struct Seen {
     changed: Option<DateTime<Utc>>,
 }
 
+/// The largest state file read (about 100 bytes a story: ten million
+/// stories). A larger one is no state feedsmith wrote.
+const MAX_BYTES: u64 = 1 << 30;
+
 impl State {
     /// Records the story's current text. Returns when its latest change was
     /// first seen: `now` if the text differs from what was remembered, the
@@ -71,7 +75,7 @@ impl State {
     /// Reads the state file; a missing or unreadable one gives an empty
     /// state (and a warning for a corrupt one).
     pub fn load(path: &Path) -> State {
-        match std::fs::read(path) {
+        match crate::cache::read_regular(path, MAX_BYTES) {
             Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
                 tracing::warn!(
                     "{}: corrupt state file ({e}); starting afresh — edits made while stopped keep their old dates",

@@ -343,3 +343,34 @@ fn a_story_made_binary_or_too_large_while_stopped_keeps_its_last_good_version() 
     assert!(t.content_of("二进制").is_some_and(|c| c.contains("原来的正文一")));
     assert!(t.content_of("太大").is_some_and(|c| c.contains("原来的正文二")));
 }
+
+/// Regression: the state file was read with a plain read: a FIFO there
+/// hung `build` and `watch` forever, a link to `/dev/zero` allocated until
+/// memory ran out, and a sparse 20 GB state or cache file was read whole.
+/// Each is now passed over with a warning (the state) or silently (the
+/// cache), and the build goes on.
+#[test]
+fn a_state_or_cache_file_that_is_a_fifo_a_device_or_huge_is_not_read() {
+    let t = Site::new("");
+    t.write("a.md", story("A", DATE, "x"));
+    t.build().assert_code(0);
+    let (state, cache) = (t.state(), cache_of(&t));
+    type Plant = fn(&std::path::Path);
+    let plants: [(&str, Plant); 3] = [
+        ("a FIFO", |p| run_ok(Command::new("mkfifo").arg(p))),
+        ("a link to /dev/zero", |p| std::os::unix::fs::symlink("/dev/zero", p).expect("symlink")),
+        ("a sparse 20 GB file", |p| {
+            std::fs::File::create(p).and_then(|f| f.set_len(20 << 30)).expect("sparse file");
+        }),
+    ];
+    for (what, plant) in plants {
+        for file in [&state, &cache] {
+            let _ = std::fs::remove_file(file);
+            plant(file);
+            let run = t.run_for("build", &[], HANG);
+            assert_eq!(run.code, Some(0), "{what} at {}: {}", file.display(), run.stderr);
+            assert_eq!(t.titles(), ["A"]);
+            let _ = std::fs::remove_file(file);
+        }
+    }
+}
