@@ -217,16 +217,31 @@ fn run(listener: std::net::TcpListener, shared: Shared, what: &str) -> Result<Se
     Ok(Server { addr: local, stop: Some(stop_tx), thread: Some(thread) })
 }
 
+/// How many connections may be open at once: [`MAX_CONNECTIONS`], or a
+/// quarter of the process's file descriptor limit when that is lower, so
+/// that clients can never take the descriptors story files, folders and
+/// feed files need.
+pub fn connection_cap() -> usize {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit only writes the struct it is given.
+    let known = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+    let descriptors = if known { usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX) } else { 1024 };
+    (descriptors / 4).clamp(8, MAX_CONNECTIONS)
+}
+
 /// Accepts connections until `stop` completes: at most
-/// [`MAX_CONNECTIONS`] at once (beyond, a new connection is closed at
+/// [`connection_cap`] at once (beyond, a new connection is closed at
 /// once), each with [`HEADER_TIMEOUT`] to send its request headers.
 async fn accept_loop(
     listener: tokio::net::TcpListener,
     shared: Arc<Shared>,
     stop: impl std::future::Future<Output = ()>,
 ) {
-    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let cap = connection_cap();
+    let slots = Arc::new(tokio::sync::Semaphore::new(cap));
     let mut full_logged = false;
+    // An accept error (out of descriptors) is said once while it lasts.
+    let mut failing = false;
     tokio::pin!(stop);
     loop {
         let accepted = tokio::select! {
@@ -237,14 +252,21 @@ async fn accept_loop(
             Ok((stream, _)) => stream,
             Err(e) => {
                 // Out of descriptors, say: wait a moment rather than spin.
-                tracing::warn!("HTTP server: cannot accept a connection: {e}");
+                if !failing {
+                    tracing::warn!("HTTP server: cannot accept a connection: {e} (said once until one is accepted)");
+                    failing = true;
+                }
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
         };
+        if failing {
+            tracing::info!("HTTP server: accepting connections again");
+            failing = false;
+        }
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             if !full_logged {
-                tracing::warn!("HTTP server: {MAX_CONNECTIONS} connections open; closing new ones until some end");
+                tracing::warn!("HTTP server: {cap} connections open; closing new ones until some end");
                 full_logged = true;
             }
             drop(stream);

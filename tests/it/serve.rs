@@ -629,3 +629,31 @@ fn a_file_dated_before_1970_is_served_without_a_panic() {
     }
     assert!(!daemon.log().contains("panicked"), "{}", daemon.log());
 }
+
+/// The connection cap follows the descriptor limit: with 64 descriptors,
+/// at most 16 clients hold a connection (the rest are closed at once), so
+/// that stories, folders and feeds always have descriptors left; and a
+/// failing accept is logged once, not ten times a second.
+#[test]
+fn the_connection_cap_is_a_quarter_of_the_descriptor_limit() {
+    let site = site_with_story();
+    let feedsmith = site.command("watch");
+    let mut command = std::process::Command::new("prlimit");
+    command.arg("--nofile=64:64").arg("--").arg(feedsmith.get_program()).args(feedsmith.get_args());
+    command.args(["--serve", "127.0.0.1:0"]).current_dir(site.root()).env_remove("RUST_LOG");
+    let daemon = Daemon::spawn(command);
+    daemon.wait_log("serving ");
+    let address = daemon
+        .log()
+        .lines()
+        .find_map(|l| l.split(" at http://").nth(1))
+        .map(|a| a.trim().trim_end_matches('/').to_owned())
+        .expect("the log names the address");
+    let held: Vec<std::net::TcpStream> =
+        (0..30).map(|_| std::net::TcpStream::connect(&address).expect("connect")).collect();
+    daemon.wait_log("16 connections open; closing new ones");
+    site.write("b.md", "+++\ntitle = \"During\"\ndate = 2024-03-08\n+++\n\nb\n");
+    daemon.wait("a story saved meanwhile is published", || site.titles().contains(&"During".to_owned()));
+    drop(held);
+    assert_eq!(request("GET", &format!("http://{address}/rss.xml"), &[]).status, 200, "served again");
+}
