@@ -269,6 +269,14 @@ fn front_matter_of(source: Source<'_>) -> Result<(FrontMatter, &str, Locator<'_>
         .at(1, Some(1))
     })?;
     let Some(f) = front_matter else {
+        if let Some(hidden) = hidden_before_fence(source.text) {
+            return Err(StoryError::new(
+                path,
+                format!("the front matter is not read: the file starts with {hidden} before its first `+++` or `---`"),
+                "delete what comes before the fence (an invisible character your editor does not show)",
+            )
+            .at(1, Some(1)));
+        }
         let at = Locator { path, fm_text: "", fm_first_line: 1, body_first_line: body_line };
         return Ok((FrontMatter::default(), body, at));
     };
@@ -296,6 +304,23 @@ fn unsupported_shortcodes(body: &str, at: &Locator<'_>) -> Vec<StoryError> {
             .at(at.body_first_line + f.line, Some(f.column))
         })
         .collect()
+}
+
+/// What invisible or blank characters come before a front matter fence on
+/// the first line (`U+200B`), if that is all that keeps it from being one.
+fn hidden_before_fence(text: &str) -> Option<String> {
+    let first = text.lines().next()?;
+    let invisible = |c: char| c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}');
+    let fence = first.trim_start_matches(invisible).trim_end();
+    if fence != "+++" && fence != "---" {
+        return None;
+    }
+    let before: Vec<String> = first
+        .chars()
+        .take_while(|c| invisible(*c))
+        .map(|c| if c == ' ' { "a space".to_owned() } else { format!("U+{:04X}", c as u32) })
+        .collect();
+    (!before.is_empty()).then(|| before.join(", "))
 }
 
 /// Step 2: the title — front matter, else the first `# heading` (Markdown)
@@ -563,6 +588,22 @@ mod tests {
 
     fn site_url() -> Url {
         Url::parse("https://news.example.com/").expect("url")
+    }
+
+    /// Regression: an invisible character before the fence hid the front
+    /// matter, and the story was reported as having "no title".
+    #[test]
+    fn an_invisible_character_before_the_front_matter_is_named() {
+        for (text, named) in [
+            ("\u{200B}+++\ntitle = \"T\"\n+++\nbody\n", "U+200B"),
+            ("\u{2060}---\ntitle: T\n---\nbody\n", "U+2060"),
+            (" +++\ntitle = \"T\"\n+++\nbody\n", "a space"),
+        ] {
+            let e = parse_at("a.md", text).expect_err(text);
+            assert_eq!((e.line, e.column), (Some(1), Some(1)));
+            assert!(e.message.contains(named) && e.message.contains("front matter"), "{e}");
+        }
+        assert!(parse_at("a.md", "# Title\n\nbody +++\n").is_ok());
     }
 
     fn parse_at(rel: &str, text: &str) -> Result<Parsed, StoryError> {
