@@ -337,6 +337,16 @@ fn from_toml(v: toml::de::DeValue<'_>) -> Value {
     }
 }
 
+/// What to do about a YAML error: a limit of the parser's own is passed
+/// by structure, not by a missing quote.
+fn yaml_hint(error: &str) -> &'static str {
+    if error.contains("recursion limit") || error.contains("repetition limit") {
+        "front matter is flat metadata: write lists and values out plainly, without deep nesting or repeated aliases"
+    } else {
+        "fix the YAML syntax between the --- lines (quote text containing `: ` or `#`)"
+    }
+}
+
 fn parse_yaml(text: &str) -> Result<Vec<(String, Value)>, FrontMatterError> {
     let value: serde_norway::Value = serde_norway::from_str(text).map_err(|e| {
         let location = e.location();
@@ -348,7 +358,7 @@ fn parse_yaml(text: &str) -> Result<Vec<(String, Value)>, FrontMatterError> {
             // The position is reported as the file's line and column; the
             // parser's own "at line N" counts from the front matter.
             message: yaml_in_plain_words(e.to_string().split(" at line ").next().unwrap_or("")),
-            hint: "fix the YAML syntax between the --- lines (quote text containing `: ` or `#`)".into(),
+            hint: yaml_hint(&e.to_string()).into(),
         }
     })?;
     match from_yaml(value) {

@@ -545,8 +545,17 @@ fn stand_in(story: &Story) -> String {
 
 /// A write into the output folder failed (the error names the file).
 pub(super) fn output_error(config: &Config, source: std::io::Error) -> FatalError {
+    use std::io::ErrorKind;
+    let what_to_do = match source.kind() {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => "free some space",
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => "make the folder writable",
+        // A file or folder removed while it was written (another program
+        // cleaning the folder): the next try writes it again.
+        ErrorKind::NotFound => "leave the output folder to feedsmith alone",
+        _ => "check the disk and the folder",
+    };
     FatalError::Other(format!(
-        "cannot write the feeds in {}: {source} — free some space or make the folder writable; every feed keeps its last good version",
+        "cannot write the feeds in {}: {source} — {what_to_do}; every feed keeps its last good version",
         config.output_dir.display()
     ))
 }
