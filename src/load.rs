@@ -786,6 +786,7 @@ pub fn resolve_media(
     let image = story.image.clone().and_then(|i| resolve(&i, None)).map(Box::new);
     let attachments = story.attachments.clone().iter().filter_map(|a| resolve(&a.url, Some(a))).collect();
     let mut inline: Vec<Inline> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for r in &story.refs {
         let Some(file) = r.file() else { continue };
         let at = |error: StoryError| error.at(r.line as usize, Some(r.column as usize));
@@ -798,7 +799,7 @@ pub fn resolve_media(
             }
             continue;
         };
-        if inline.iter().any(|i| i.target == rel) {
+        if !seen.insert(rel.clone()) {
             continue;
         }
         if article::Format::of(&rel).is_some() {

@@ -166,15 +166,16 @@ pub fn find(body: &str, first_line: usize) -> Vec<BodyRef> {
         .collect()
 }
 
-/// Where `dest` is written inside `range` (its first occurrence after the
-/// bracket), else anywhere in the body (a reference definition), else the
-/// start of the range.
+/// Where `dest` is written inside `range`, else the start of the range (a
+/// reference-style image, or a path written with entities or escapes).
+/// Never a search of the whole body: a story of many such references
+/// would take time quadratic in its length.
 fn locate(body: &str, range: &Range<usize>, dest: &str) -> usize {
     if dest.is_empty() {
         return range.start;
     }
-    let inside = body.get(range.clone()).and_then(|text| text.find(dest)).map(|at| range.start + at);
-    inside.or_else(|| body.find(dest)).unwrap_or(range.start)
+    let inside = body.get(range.clone()).and_then(|text| memchr::memmem::find(text.as_bytes(), dest.as_bytes()));
+    inside.map_or(range.start, |at| range.start + at)
 }
 
 /// The references in the raw HTML at `range` of `body`.
@@ -400,7 +401,8 @@ mod tests {
         let names: Vec<(RefKind, &str, u32)> = found.iter().map(|(k, r, l, _)| (*k, r.as_str(), *l)).collect();
         assert_eq!(
             names,
-            [(RefKind::Image, "fig.jpg", 1), (RefKind::Link, "big.jpg", 1), (RefKind::Image, "defined.png", 5)]
+            [(RefKind::Image, "fig.jpg", 1), (RefKind::Link, "big.jpg", 1), (RefKind::Image, "defined.png", 3)],
+            "a reference-style image is placed where it is used"
         );
     }
 
