@@ -206,7 +206,14 @@ fn strain(all: &[Item], k: usize, column_width: u32) -> Option<u32> {
     let bare = if headline.kicker.is_none() { 2 } else { 0 };
     // Teasers are set in a box of their own, which the extractor marks.
     let unmarked = if !rest.is_empty() && !rest.iter().any(|i| i.frame) { UNMARKED_TEASERS } else { 0 };
-    Some(own_strain + bare + unmarked + 2 * count(parted) + cost::IMPOSSIBLE * count(framed) + if misframed { cost::IMPOSSIBLE } else { 0 })
+    Some(
+        own_strain
+            + bare
+            + unmarked
+            + 2 * count(parted)
+            + cost::IMPOSSIBLE * count(framed)
+            + if misframed { cost::IMPOSSIBLE } else { 0 },
+    )
 }
 
 /// What an element of a headline block is.
@@ -319,7 +326,8 @@ fn partitions(items: &[Item]) -> Vec<Vec<(usize, usize)>> {
 
 /// Whether a line may be a column name by its length and punctuation.
 fn short_name(text: &str) -> bool {
-    text.chars().count() <= COLUMN_NAME_CHARS && !text.contains(['，', '。', '、', '：', '；', '！', '？', ' ', '!', '?'])
+    text.chars().count() <= COLUMN_NAME_CHARS
+        && !text.contains(['，', '。', '、', '：', '；', '！', '？', ' ', '!', '?'])
 }
 
 /// Whether a line holds phrases parted by a space between two CJK
@@ -533,8 +541,13 @@ fn assign(mut rest: Vec<Item>, column_width: u32) -> Option<(Headline, u32, Vec<
     let bare_column = best.roles.contains(&Role::Column);
     if let Some((other, alternative)) = rival {
         // Where the two readings part: the first item they give another element or role.
-        let role_at = |r: &Reading, i: usize| r.groups.iter().zip(r.roles).find(|((s, e), _)| (*s..*e).contains(&i)).map(|(g, role)| (*g, *role));
-        let at = (0..rest.len()).find(|&i| role_at(best, i) != role_at(other, i)).and_then(|i| rest.get(i)).map_or(block_line, |i| i.no);
+        let role_at = |r: &Reading, i: usize| {
+            r.groups.iter().zip(r.roles).find(|((s, e), _)| (*s..*e).contains(&i)).map(|(g, role)| (*g, *role))
+        };
+        let at = (0..rest.len())
+            .find(|&i| role_at(best, i) != role_at(other, i))
+            .and_then(|i| rest.get(i))
+            .map_or(block_line, |i| i.no);
         notes.push(Note::unsure(
             at,
             format!(
@@ -653,7 +666,10 @@ mod tests {
         let refs: Vec<&Line> = lines.iter().collect();
         let mut notes = Vec::new();
         let (own, teasers) = last_block(&refs, 0, &mut notes);
-        assert_eq!(own, Some(h(Some("栏目"), Some("区里召开助餐点建设推进会"), "老人吃饭不再难", Some("全区新增助餐点四十个"))));
+        assert_eq!(
+            own,
+            Some(h(Some("栏目"), Some("区里召开助餐点建设推进会"), "老人吃饭不再难", Some("全区新增助餐点四十个")))
+        );
         assert_eq!(teasers.len(), 1);
         assert!(notes.is_empty(), "{notes:?}");
 

@@ -394,7 +394,9 @@ fn a_story_without_a_byline_is_not_merged_silently() {
 
 #[test]
 fn a_body_may_run_on_into_its_headline_block() {
-    let page = parse_page(&format!("本报讯（记者 张三）\n3 月 8 日，{FULL}\n\n{FULL}\n\n完。\n区里召开助餐点建设会\n\n标题\n"));
+    let page = parse_page(&format!(
+        "本报讯（记者 张三）\n3 月 8 日，{FULL}\n\n{FULL}\n\n完。\n区里召开助餐点建设会\n\n标题\n"
+    ));
     let story = page.stories.first().expect("a story");
     assert_eq!(story.paragraphs, [format!("本报讯（记者 张三）3月8日，{FULL}{FULL}完。")]);
     assert_eq!((story.kicker.as_deref(), story.title.as_str()), (Some("区里召开助餐点建设会"), "标题"));
