@@ -107,9 +107,15 @@ pub(crate) fn clean(line: &str) -> String {
 }
 
 /// Printed width in half-characters: ASCII (Latin letters, digits, spaces)
-/// is half as wide as a CJK character or full-width punctuation.
+/// and punctuation are half as wide as a CJK character.
 pub(crate) fn width(text: &str) -> u32 {
-    text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+    text.chars().map(|c| if c.is_ascii() || is_half_set(c) { 1 } else { 2 }).sum()
+}
+
+/// Punctuation the printer sets half wide (`，。、“”：；？！（）`): a column
+/// holds as many of them as of Latin letters.
+fn is_half_set(c: char) -> bool {
+    is_fullwidth_punct(c) || matches!(c, '“' | '”' | '‘' | '’' | '—' | '…')
 }
 
 /// The width a line takes inside the column: a full-width comma or stop
@@ -117,7 +123,7 @@ pub(crate) fn width(text: &str) -> u32 {
 /// no fuller than the indented line it is), so it counts as nothing.
 pub(crate) fn inner_width(line: &Line) -> u32 {
     if line.text.ends_with(['，', '。', '、', '；', '：', '！', '？']) {
-        line.width.saturating_sub(2)
+        line.width.saturating_sub(1)
     } else {
         line.width
     }
@@ -183,13 +189,14 @@ pub(crate) fn ends_closing(text: &str) -> bool {
     text.ends_with(['”', '）', ')', '」', '』'])
 }
 
-/// The typical width of a full body line on this page: the median width
-/// of the body lines that do not end a sentence — nearly all of them full,
-/// a few the indented first lines of paragraphs.
+/// The typical width of a full body line on this page: the width two
+/// thirds up the body lines that do not end a sentence — nearly all of them
+/// full, some a little short (justified a character less), a few the
+/// indented first lines of paragraphs.
 pub(crate) fn typical_width<'a>(body: impl Iterator<Item = &'a Line>) -> u32 {
     let mut widths: Vec<u32> = body.filter(|l| !ends_sentence(&l.text)).map(|l| l.width).collect();
     widths.sort_unstable();
-    widths.get(widths.len() / 2).copied().unwrap_or(0)
+    widths.get(widths.len() * 2 / 3).copied().unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -257,10 +264,12 @@ mod tests {
     }
 
     #[test]
-    fn widths_count_ascii_as_half() {
+    fn widths_count_ascii_and_punctuation_as_half() {
         assert_eq!(width("中文"), 4);
         assert_eq!(width("2024年"), 6);
-        assert_eq!(width("“八八”"), 8);
+        // Punctuation is set half wide, as the printer compresses it.
+        assert_eq!(width("“八八”"), 6);
+        assert_eq!(width("好，走吧。"), 8);
     }
 
     #[test]

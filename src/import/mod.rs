@@ -132,7 +132,14 @@ pub fn parse_page(text: &str) -> Page {
     let stories: Vec<(&[Line], &[Line])> = segments
         .iter()
         .map(|segment| {
-            let body_end = body_end(segment, &ends_body, rough_width).map_or(segment.len(), |i| i + 1);
+            let mut body_end = body_end(segment, &ends_body, rough_width).map_or(segment.len(), |i| i + 1);
+            // A dashed subtitle needs its headline above it: a line ending
+            // in `？` or `！` just before one is that headline, not the body's end.
+            let subtitle_next = segment.get(body_end).is_some_and(|l| headline::is_dashed(&l.text));
+            let asks = |l: &Line| l.text.trim_end_matches(['”', '’']).ends_with(['？', '！', '?', '!']);
+            if subtitle_next && body_end > 2 && segment.get(body_end - 1).is_some_and(asks) {
+                body_end -= 1;
+            }
             segment.split_at(body_end.max(1).min(segment.len()))
         })
         .collect();
@@ -161,11 +168,11 @@ pub fn parse_page(text: &str) -> Page {
         let block: Vec<&Line> = block.iter().collect();
         let mut notes = Vec::new();
         let headline = if last {
-            let (headline, teasers) = headline::last_block(&block, &mut notes);
+            let (headline, teasers) = headline::last_block(&block, width, &mut notes);
             page.teasers.extend(teasers);
             headline
         } else {
-            headline::story_block(&block, &mut notes)
+            headline::story_block(&block, width, &mut notes)
         };
         let set_under = |(l, prev): &(&Line, &Line)| alone_is_body && l.follows && byline::parse(&prev.text).is_none();
         // A width of 0 (every line ends a sentence: one-line briefs) tells nothing.
@@ -230,9 +237,16 @@ fn body_end(segment: &[Line], ends_body: &impl Fn(&Line) -> bool, width: u32) ->
             || closing_note(&before.text)
             || ends_closing(&before.text)
             || before.text.ends_with(['，', '、', '：', '；', ',', ';', ':', '—'])
-            || before.width + lines::leading_word_width(&line.text) + 2 > width
+            || squeezed(before, &line.text, width)
     };
     std::iter::once(first).chain(candidates).map(|(i, _)| i).find(|&i| can_end(i)).or(Some(first.0))
+}
+
+/// Whether `line` was left short only because the Latin word or number
+/// that opens the next line did not fit on it.
+fn squeezed(line: &Line, next: &str, width: u32) -> bool {
+    let word = lines::leading_word_width(next);
+    word > 0 && line.width <= width && line.width + word + 2 > width
 }
 
 /// A story whose last line ends a sentence has no headline block by the
