@@ -20,21 +20,24 @@ const EXTRA_TAGS: &[&str] = &["picture", "source", "video", "audio", "track"];
 pub struct LocalFiles {
     /// The story's folder, relative to the articles folder.
     pub story_dir: PathBuf,
-    /// File (relative to the articles folder) → absolute URL.
-    pub urls: HashMap<PathBuf, String>,
+    /// File (relative to the articles folder) → absolute URL, or `None`
+    /// for a file whose link must not be given (a story not yet out).
+    pub urls: HashMap<PathBuf, Option<String>>,
 }
 
 impl LocalFiles {
     /// The published URL of the file `reference` names, with its query
-    /// and fragment kept (`report.pdf#page=2`, `other.md#part`).
-    fn url_of(&self, reference: &str) -> Option<String> {
+    /// and fragment kept (`report.pdf#page=2`, `other.md#part`): `None`
+    /// for a file not published, `Some(None)` for one whose link is
+    /// withheld.
+    fn url_of(&self, reference: &str) -> Option<Option<String>> {
         if self.urls.is_empty() {
             return None;
         }
         let file = refs::normalize(&self.story_dir.join(refs::file_part(reference)?))?;
-        let url = self.urls.get(&file)?;
+        let url = self.urls.get(&file)?.as_ref();
         let suffix = reference.find(['?', '#']).map_or("", |at| &reference[at..]);
-        Some(format!("{url}{suffix}"))
+        Some(url.map(|url| format!("{url}{suffix}")))
     }
 }
 
@@ -85,7 +88,7 @@ impl<'a> ammonia::UrlRelativeEvaluate<'a> for Resolve {
         match url.strip_prefix('#') {
             Some(fragment) if fragment.starts_with(&self.prefix) => Some(Cow::Borrowed(url)),
             _ => match self.local.url_of(url) {
-                Some(published) => Some(Cow::Owned(published)),
+                Some(published) => published.map(Cow::Owned),
                 None => self.base.join(url).ok().map(|u| Cow::Owned(u.to_string())),
             },
         }
@@ -140,7 +143,7 @@ fn resolve_srcset(value: &str, base: &Url, local: &LocalFiles) -> Option<String>
         .filter_map(|candidate| {
             let mut parts = candidate.split_whitespace();
             let written = parts.next()?;
-            let url = local.url_of(written).unwrap_or_else(|| written.to_owned());
+            let url = local.url_of(written).unwrap_or_else(|| Some(written.to_owned()))?;
             let url = base.join(&url).ok().filter(|u| matches!(u.scheme(), "http" | "https"))?;
             let descriptor: Vec<&str> = parts.collect();
             Some(if descriptor.is_empty() { url.to_string() } else { format!("{url} {}", descriptor.join(" ")) })

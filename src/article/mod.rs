@@ -120,7 +120,8 @@ pub struct Inline {
     /// Relative to the articles folder.
     pub target: PathBuf,
     /// Absolute URL: under `feeds_url/media/` for a media file, the link
-    /// of the story for a story file (empty until that story is known).
+    /// of the story for a story file (empty while that story is not
+    /// published: a draft's or a scheduled story's link is not given).
     pub url: String,
     /// For a media file, the file copied to `media/` while the story is
     /// published: `target` itself, or the file a symlink there leads to
@@ -553,7 +554,7 @@ fn local_files(story: &Story) -> html::LocalFiles {
     let inline = &story.enclosures.inline;
     html::LocalFiles {
         story_dir: story.path.parent().map(Path::to_path_buf).unwrap_or_default(),
-        urls: inline.iter().filter(|i| !i.url.is_empty()).map(|i| (i.target.clone(), i.url.clone())).collect(),
+        urls: inline.iter().map(|i| (i.target.clone(), Some(i.url.clone()).filter(|u| !u.is_empty()))).collect(),
     }
 }
 

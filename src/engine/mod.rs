@@ -257,7 +257,7 @@ impl Engine {
                 self.output.dirty.mark(config, &self.stories.index, &old.story);
             }
         }
-        self.stories.relink(config, &mut self.output.dirty);
+        self.stories.relink(config, &mut self.output.dirty, now);
         self.stories.report_duplicates(&config.articles_dir, now, &mut report);
         self.stories.last_scan = Some(Scanned { files: paths.len(), unread });
         tracing::debug!(
@@ -347,7 +347,7 @@ impl Engine {
                 self.output.rendered.remove(&path);
             }
         }
-        self.stories.relink(&self.config, &mut self.output.dirty);
+        self.stories.relink(&self.config, &mut self.output.dirty, now);
         self.stories.report_duplicates(&self.config.articles_dir, now, &mut report);
         report
     }
@@ -465,6 +465,8 @@ impl Engine {
             // A story going live may win an id from another.
             self.stories.mark_claimants(&self.config, &mut self.output.dirty, &entry.story.id);
         }
+        // And the stories linking one that went live can link it now.
+        self.stories.relink(&self.config, &mut self.output.dirty, now);
     }
 
     /// Renders into the cache the main feed's bodies it does not hold, so

@@ -209,7 +209,7 @@ impl Stories {
         if story.image.is_some() || !story.attachments.is_empty() || !story.refs.is_empty() {
             let (dir, url) = (&config.articles_dir, &config.feeds_url);
             let index = &self.index;
-            let link_of = |path: &Path| index.get(path).map(|e| e.story.link.clone());
+            let link_of = |path: &Path| public_link(index, path, now);
             report.warnings.extend(load::resolve_media(dir, &mut story, url, config.max_media_bytes, &link_of));
         }
         // (Each map is looked at only when it holds something: a restart
@@ -272,13 +272,13 @@ impl Stories {
     /// to (a story taken in before the one it links, or whose link
     /// changed): a story whose links changed is updated and its feeds
     /// marked.
-    pub(super) fn relink(&mut self, config: &Config, dirty: &mut Dirty) {
+    pub(super) fn relink(&mut self, config: &Config, dirty: &mut Dirty, now: DateTime<Utc>) {
         for path in &self.linking {
             let Some(entry) = self.index.get(path) else { continue };
             let mut inline = entry.story.enclosures.inline.clone();
             let mut changed = false;
             for i in inline.iter_mut().filter(|i| i.source.is_none()) {
-                let url = self.index.get(&i.target).map(|e| e.story.link.clone()).unwrap_or_default();
+                let url = public_link(&self.index, &i.target, now).unwrap_or_default();
                 if i.url != url {
                     i.url = url;
                     changed = true;
@@ -470,6 +470,14 @@ fn cap_terms(story: &mut article::Story, max: usize, articles_dir: &Path) -> Vec
         story.attachments.truncate(max);
     }
     warnings
+}
+
+/// The link of the story at `path` if it is published at `now`: a link to
+/// a draft or a story scheduled for later would give away its slug before
+/// it is out.
+fn public_link(index: &Index, path: &Path, now: DateTime<Utc>) -> Option<String> {
+    let entry = index.get(path)?;
+    (!entry.story.draft && entry.story.date <= now).then(|| entry.story.link.clone())
 }
 
 /// Files that story files depend on besides their own text (media they

@@ -282,3 +282,31 @@ fn a_story_with_pictures_broken_while_stopped_keeps_its_content() {
     assert!(html.contains(&format!("src=\"{FEEDS}media/photo.jpg\"")), "{html}");
     assert_eq!(media_files(&site), ["photo.jpg"]);
 }
+
+/// A link to a draft or to a story scheduled for later would give away
+/// its slug before it is out: the link is left without its address until
+/// the story is published, and given then (the daemon at the scheduled
+/// moment, with no file event).
+#[test]
+fn a_link_to_a_story_not_yet_out_gives_nothing_away_until_it_is() {
+    let site = Site::new("");
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(3)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    site.write("a.md", story("A", DATE, "见[草稿](draft.md)和[预告](soon.md)。"));
+    site.write(
+        "draft.md",
+        "+++\ntitle = \"D\"\ndate = 2024-03-01\nslug = \"layoffs-secret\"\ndraft = true\n+++\n\nD.\n",
+    );
+    site.write("soon.md", &format!("+++\ntitle = \"S\"\ndate = {soon}\nslug = \"embargoed-news\"\n+++\n\nS.\n"));
+    let d = site.start(&[]);
+    let everything = all_output_text(&site.out());
+    for secret in ["layoffs-secret", "embargoed-news", "draft.md", "soon.md"] {
+        assert!(!everything.contains(secret), "{secret} given away before it is out");
+    }
+    assert!(content(&site, "A").contains("草稿"), "the link's text stays");
+    d.wait("the scheduled story's link given when it goes live", || {
+        read_text(&site.out().join("feed.json")).contains("https://news.example.com/embargoed-news/")
+            && site.titles().contains(&"S".to_owned())
+    });
+    assert!(content(&site, "A").contains("href=\"https://news.example.com/embargoed-news/\""));
+    assert!(!all_output_text(&site.out()).contains("layoffs-secret"));
+}
