@@ -124,6 +124,10 @@ pub struct Report {
     pub warnings: Vec<StoryError>,
     /// Paths whose story was added, changed or removed.
     pub changed: Vec<PathBuf>,
+    /// Every path an update looked at again (those it was given, and the
+    /// stories it followed to: users of a changed media file, links to a
+    /// changed story): their problems are current.
+    pub looked_at: Vec<PathBuf>,
 }
 
 /// What a publish did.
@@ -290,6 +294,7 @@ impl Engine {
             if self.cancelled() {
                 break;
             }
+            report.looked_at.push(path.clone());
             let users = self.stories.media_users(&path);
             if !users.is_empty() && followed.insert(path.clone()) {
                 report.changed.push(path.clone());

@@ -234,6 +234,7 @@ fn under_watch_a_body_picture_added_replaced_or_deleted_is_republished() {
             && read_text(&site.out().join("feed.json")).contains(&media_url)
     });
     assert!(content(&site, "S").contains(&format!("src=\"{media_url}\"")));
+    d.wait_log("s.md: no problem any more");
 
     site.write("pics/photo.jpg", "second photo, longer");
     d.wait("the new bytes copied", || std::fs::read_to_string(&copy).is_ok_and(|t| t == "second photo, longer"));
@@ -243,6 +244,8 @@ fn under_watch_a_body_picture_added_replaced_or_deleted_is_republished() {
         !copy.exists() && !read_text(&site.out().join("feed.json")).contains(&media_url)
     });
     assert_eq!(site.items().titles(), ["S"]);
+    // Missing again: said again (it was said once per process).
+    d.wait("the missing picture reported again", || d.log().matches("image \"pics/photo.jpg\" not found").count() == 2);
 }
 
 /// Under `watch`, a story whose link changes (a new slug) changes the
