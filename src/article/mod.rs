@@ -526,7 +526,20 @@ pub fn content_html(story: &Story, text: &str) -> String {
             };
             markdown::to_html(&shortcodes::expand(&body), &notes)
         }
-        (Format::Markdown, false) => markdown::to_html(&shortcodes::expand(body), &notes),
+        (Format::Markdown, false) => {
+            // A body that opens with the headline again (`# 标题` under a
+            // front matter `title`): readers show it above the content.
+            let repeated = body.trim_start().starts_with('#').then(|| markdown::first_heading(body)).flatten();
+            let body = match repeated {
+                Some((heading, range))
+                    if one_line(&heading) == story.title && body[..range.start].trim().is_empty() =>
+                {
+                    body.get(range.end..).unwrap_or("")
+                }
+                _ => body,
+            };
+            markdown::to_html(&shortcodes::expand(body), &notes)
+        }
         (Format::Text, true) => text::to_html(text::first_line(body).map_or("", |(_, rest)| rest)),
         (Format::Text, false) => text::to_html(body),
     };
@@ -722,6 +735,15 @@ mod tests {
         let s = story("2024-01-01-a.txt", "\n  第一行 \n\n正文\n");
         assert_eq!(s.title, "第一行");
         assert_eq!(content_html(&s, "\n  第一行 \n\n正文\n"), "<p>正文</p>\n");
+        // A front matter title and the same headline opening the body: once.
+        let text = "+++\ntitle = \"标题\"\n+++\n\n# 标题\n\n正文\n";
+        let s = story("2024-01-01-a.md", text);
+        assert_eq!(content_html(&s, text), "<p>正文</p>\n");
+        let other = "+++\ntitle = \"标题\"\n+++\n\n# 小标题\n\n正文\n";
+        assert!(
+            content_html(&story("2024-01-01-a.md", other), other).contains("<h1>小标题</h1>"),
+            "another heading stays"
+        );
         let e = parse_at("2024-01-01-a.md", "## not h1\n\ntext").expect_err("no title");
         assert!(e.to_string().starts_with("articles/2024-01-01-a.md: no title — add `title"), "{e}");
         assert!(parse_at("2024-01-01-a.txt", "\n \n").is_err());

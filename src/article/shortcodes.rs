@@ -46,8 +46,21 @@ pub fn find(body: &str) -> Vec<Found> {
     // least as many of the same character and nothing else.
     let mut fence: Option<(u8, usize)> = None;
     let mut offset = 0;
+    // An indented code block: lines indented four spaces (or a tab) after
+    // a blank line, and the blank and indented lines that follow.
+    let (mut after_blank, mut indented_code) = (true, false);
     for (line_no, line) in body.split_inclusive('\n').enumerate() {
         let trimmed = line.trim();
+        let blank = trimmed.is_empty();
+        let indented = line.starts_with("    ") || line.starts_with('\t');
+        if fence.is_none() && !blank {
+            indented_code = indented && (indented_code || after_blank);
+        }
+        after_blank = blank;
+        if indented_code {
+            offset += line.len();
+            continue;
+        }
         let run = |c: u8| trimmed.bytes().take_while(|&b| b == c).count();
         let marker = [b'`', b'~'].into_iter().map(|c| (c, run(c))).find(|(_, n)| *n >= 3);
         match (fence, marker) {
@@ -296,6 +309,13 @@ mod tests {
         assert_eq!(find("``{{< figure src=x >}}`` 与 `a`"), []);
         assert_eq!(find("````\n```\n{{< youtube x >}}\n````\n"), []);
         assert_eq!(find("```js\n{{< youtube x >}}\n```\n").len(), 0);
+        // Regression: an indented code block was read, its figure published
+        // and the block left out with a warning.
+        let indented =
+            "例子：\n\n    {{< figure src=\"a.jpg\" >}}\n\n    {{< youtube x >}}\n\n正文 {{< youtube y >}}\n";
+        let names: Vec<String> = find(indented).into_iter().map(|f| f.written).collect();
+        assert_eq!(names, ["{{< youtube y >}}"], "only the shortcode outside the code block");
+        assert_eq!(find("段落\n    {{< youtube z >}}\n").len(), 1, "a paragraph's indented line is no code block");
         let hidden = find("{{ a {{< youtube x >}}");
         assert_eq!(
             hidden.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
