@@ -123,6 +123,9 @@ struct RawConfig {
 
 pub const DEFAULT_CONFIG_FILE: &str = "feedsmith.toml";
 
+/// The largest site icon published (icons are a few kilobytes).
+pub const MAX_ICON_BYTES: u64 = 1 << 20;
+
 /// The longest quiet period before a rebuild: beyond it, a steady trickle
 /// of edits could keep every change from being published for hours.
 pub const MAX_DEBOUNCE_MS: u64 = 60_000;
@@ -177,25 +180,26 @@ impl Config {
             config.state_file = cwd.join(file);
         }
         config.check_state_outside_output()?;
-        config.check_icon()?;
+        config.check_icon();
         Ok(config)
     }
 
-    /// The icon, when one is set, must be a file that can be read.
-    fn check_icon(&self) -> Result<(), FatalError> {
-        let Some(icon) = &self.icon else { return Ok(()) };
-        match std::fs::metadata(icon) {
-            Ok(m) if m.is_file() => Ok(()),
-            found => Err(FatalError::Config {
-                path: icon.clone(),
-                message: match found {
-                    Ok(_) => "the `icon` is not a file".to_owned(),
-                    Err(e) => format!("cannot read the `icon`: {e}"),
-                },
-                hint: "set `icon` to an image file (its path relative to the configuration file), or remove it"
-                    .to_owned(),
-            }),
-        }
+    /// The icon, when one is set, must be a file of at most
+    /// [`MAX_ICON_BYTES`]; else it is left out with a warning (an icon is
+    /// not worth stopping the feeds for).
+    fn check_icon(&mut self) {
+        let Some(icon) = &self.icon else { return };
+        let problem = match std::fs::metadata(icon) {
+            Ok(m) if m.is_file() && m.len() <= MAX_ICON_BYTES => return,
+            Ok(m) if m.is_file() => format!("is {} bytes, more than the {MAX_ICON_BYTES} an icon may be", m.len()),
+            Ok(_) => "is not a file".to_owned(),
+            Err(e) => format!("cannot be read: {e}"),
+        };
+        tracing::warn!(
+            "{}: the `icon` {problem}; the feeds are published without an icon — set `icon` to an image file (its path relative to the configuration file), or remove it",
+            icon.display()
+        );
+        self.icon = None;
     }
 
     /// The state file and the story cache beside it hold every story,

@@ -50,6 +50,8 @@ pub(super) struct Output {
     pub(super) media: Media,
     /// Why the site icon could not be published last time (said once).
     pub(super) icon_problem: Option<String>,
+    /// The identity of the icon file last copied.
+    pub(super) icon_copied: Option<Stamp>,
 }
 
 /// What is published in `media/`: each file with the identity of the
@@ -307,12 +309,19 @@ impl Renderer<'_> {
     /// there is and is logged once, until it changes or ends.
     fn publish_icon(&mut self, source: &Path, file: &Path) {
         let to = self.config.output_dir.join(file);
+        let stamp = Stamp::of(source);
+        if stamp.is_some() && stamp == self.output.icon_copied && to.is_file() {
+            return;
+        }
         let result = std::fs::canonicalize(source).and_then(|source| match publish::same_bytes(&source, &to) {
             true => Ok(()),
             false => publish::copy_atomically(&source, &to),
         });
         match result {
-            Ok(()) => self.output.icon_problem = None,
+            Ok(()) => {
+                self.output.icon_problem = None;
+                self.output.icon_copied = stamp;
+            }
             Err(e) => {
                 let problem = e.to_string();
                 if self.output.icon_problem.as_ref() != Some(&problem) {

@@ -597,18 +597,28 @@ fn favicon_is_the_configured_icon_or_no_content() {
     assert!(!read_text(&site.out().join("atom.xml")).contains("<icon>"));
 }
 
-/// An icon that is not an image type, or not there, is a configuration
-/// error naming the key (exit 2), before anything is written.
+/// An icon that is not an image type is a configuration error naming the
+/// key (exit 2), before anything is written. One that is missing or too
+/// large is left out with a warning: an icon is not worth stopping the
+/// feeds for (a deleted icon made the daemon's restart fail).
 #[test]
-fn an_icon_that_is_missing_or_not_an_image_is_a_configuration_error() {
+fn an_icon_that_is_not_an_image_type_is_a_configuration_error_and_a_missing_one_a_warning() {
     let site = site_with_story();
     std::fs::write(site.root().join("notes.txt"), "text").expect("write");
-    for (icon, says) in [("notes.txt", "invalid `icon`"), ("gone.png", "cannot read the `icon`")] {
+    site.write_config("title = \"t\"\nicon = \"notes.txt\"");
+    let run = site.build();
+    run.assert_code(2);
+    assert!(run.stderr.contains("invalid `icon`") && run.stderr.contains("notes.txt"), "{}", run.stderr);
+    assert!(!site.out().join("rss.xml").exists(), "nothing written");
+
+    std::fs::File::create(site.root().join("huge.png")).and_then(|f| f.set_len(2 << 20)).expect("write");
+    for (icon, says) in [("gone.png", "cannot be read"), ("huge.png", "more than the 1048576")] {
         site.write_config(&format!("title = \"t\"\nicon = \"{icon}\""));
         let run = site.build();
-        run.assert_code(2);
+        run.assert_code(0);
         assert!(run.stderr.contains(says) && run.stderr.contains(icon), "{icon}: {}", run.stderr);
-        assert!(!site.out().join("rss.xml").exists(), "nothing written");
+        assert!(!read_text(&site.out().join("atom.xml")).contains("<icon>"), "{icon}: no icon named");
+        assert!(!site.out().join("favicon.png").exists(), "{icon}: none published");
     }
 }
 
