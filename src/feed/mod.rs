@@ -154,7 +154,7 @@ pub fn build(head: &Head, selected: &[Selected<'_>]) -> Feed {
                 .image
                 .as_deref()
                 .cloned()
-                .or_else(|| s.content_html.as_deref().and_then(first_image)),
+                .or_else(|| s.content_html.as_deref().and_then(|html| first_image(html, &missing_images(s.story)))),
             image_given: s.story.enclosures.image.is_some(),
             attachments: s.story.enclosures.attachments.clone(),
         })
@@ -202,18 +202,48 @@ pub fn rfc2822(date: &DateTime<FixedOffset>) -> String {
 
 /// The first `<img src="…">` of sanitised HTML (whose URLs are absolute and
 /// whose attributes are double-quoted), as an image of a guessed type.
-pub fn first_image(html: &str) -> Option<Enclosure> {
-    let tag = html.get(html.find("<img ")?..)?;
-    let tag = tag.get(..tag.find('>')?)?;
-    let src = tag.split(" src=\"").nth(1)?.split('"').next()?;
-    let url = src.replace("&amp;", "&");
-    let path = url.split(['?', '#']).next().unwrap_or("");
-    let mime_type = crate::layout::media_type(Path::new(path)).unwrap_or_else(|| "image/jpeg".to_owned());
-    (url.starts_with("http://") || url.starts_with("https://")).then(|| Enclosure {
-        url: url.clone(),
-        mime_type,
-        ..Enclosure::default()
-    })
+/// The first picture whose URL is not in `missing` (local files the body
+/// names that are not there: announcing one would announce a 404).
+pub fn first_image(html: &str, missing: &[String]) -> Option<Enclosure> {
+    let mut rest = html;
+    while let Some(at) = rest.find("<img ") {
+        let tag = rest.get(at..)?;
+        let end = tag.find('>')?;
+        rest = tag.get(end..)?;
+        let Some(src) = tag[..end].split(" src=\"").nth(1).and_then(|s| s.split('"').next()) else { continue };
+        let url = src.replace("&amp;", "&");
+        if !(url.starts_with("http://") || url.starts_with("https://")) || missing.contains(&url) {
+            continue;
+        }
+        let path = url.split(['?', '#']).next().unwrap_or("");
+        let mime_type = crate::layout::media_type(Path::new(path)).unwrap_or_else(|| "image/jpeg".to_owned());
+        return Some(Enclosure { url, mime_type, ..Enclosure::default() });
+    }
+    None
+}
+
+/// The URLs the story's pictures that are not there were given (resolved
+/// against its link, as the sanitiser resolves a reference it cannot
+/// publish).
+fn missing_images(story: &Story) -> Vec<String> {
+    if story.refs.is_empty() {
+        return Vec::new();
+    }
+    let Ok(base) = url::Url::parse(&story.link) else { return Vec::new() };
+    let dir = story.path.parent().unwrap_or(Path::new(""));
+    let targets: std::collections::HashSet<&Path> =
+        story.enclosures.inline.iter().map(|i| i.target.as_path()).collect();
+    let published = |r: &crate::article::refs::BodyRef| {
+        r.file()
+            .and_then(|f| crate::article::refs::normalize(&dir.join(f)))
+            .is_some_and(|target| targets.contains(target.as_path()))
+    };
+    story
+        .refs
+        .iter()
+        .filter(|r| r.kind == crate::article::refs::RefKind::Image && !published(r))
+        .filter_map(|r| base.join(&r.reference).ok().map(String::from))
+        .collect()
 }
 
 /// The RFC 5005 links a feed carries, as (rel, folder URL).

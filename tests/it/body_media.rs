@@ -313,3 +313,18 @@ fn a_link_to_a_story_not_yet_out_gives_nothing_away_until_it_is() {
     assert!(content(&site, "A").contains("href=\"https://news.example.com/embargoed-news/\""));
     assert!(!all_output_text(&site.out()).contains("layoffs-secret"));
 }
+
+/// The item's image is the first picture of the body that is published: a
+/// missing one, reported as missing, is not announced as the image.
+#[test]
+fn a_missing_first_picture_is_not_the_item_image() {
+    let site = Site::new("");
+    site.write("s.md", story("S", DATE, "![缺](gone.jpg)\n\n![在](there.jpg)"));
+    site.write("there.jpg", "photo");
+    site.build().assert_code(0);
+    assert_eq!(json_item(&site, "S")["image"], format!("{FEEDS}media/there.jpg"));
+    site.write("t.md", story("T", DATE, "![缺](gone.jpg)"));
+    site.build().assert_code(0);
+    assert!(json_item(&site, "T").get("image").is_none(), "{}", json_item(&site, "T"));
+    assert!(!read_text(&site.out().join("rss.xml")).contains("gone.jpg\" medium"), "no media:content for it");
+}
