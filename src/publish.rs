@@ -167,12 +167,29 @@ pub fn is_temp_file(name: &str) -> bool {
 /// Temp files start with this, then the writing process's id.
 const TEMP_PREFIX: &str = ".feedsmith-";
 
-/// This process's temp file prefix: `.feedsmith-<pid>-`. The name starts
-/// with `.` so servers and globs skip it; the process id tells another
-/// feedsmith on the same folder whose file it is.
+/// This process's temp file prefix: `.feedsmith-<pid>.<namespace>-`. The
+/// name starts with `.` so servers and globs skip it; the process id and
+/// its PID namespace tell another feedsmith on the same folder whose file
+/// it is (a container and the host share folders, not process ids).
 fn temp_prefix() -> String {
-    format!("{TEMP_PREFIX}{}-", std::process::id())
+    format!("{TEMP_PREFIX}{}.{}-", std::process::id(), pid_namespace())
 }
+
+/// The identity of this process's PID namespace (0 where `/proc` does
+/// not tell it).
+fn pid_namespace() -> u64 {
+    static NAMESPACE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *NAMESPACE.get_or_init(|| {
+        let link = fs::read_link("/proc/self/ns/pid").unwrap_or_default();
+        let digits: String = link.to_string_lossy().chars().filter(char::is_ascii_digit).collect();
+        digits.parse().unwrap_or(0)
+    })
+}
+
+/// How long a temp file of a process in another PID namespace (whose
+/// liveness cannot be asked) must have gone untouched to be an orphan: a
+/// file being written is touched at every write.
+const FOREIGN_ORPHAN_AGE: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Removes the temp files that a killed feedsmith left anywhere under the
 /// output folder: those of processes no longer running. Another running
@@ -187,7 +204,7 @@ pub fn remove_orphaned_temp_files(dir: &Path) {
             let name = name.to_string_lossy();
             if kind.is_dir() {
                 stack.push(entry.path());
-            } else if kind.is_file() && is_temp_file(&name) && is_orphan(&name) {
+            } else if kind.is_file() && is_temp_file(&name) && is_orphan(&name, &entry) {
                 let _ = fs::remove_file(entry.path());
             }
         }
@@ -203,20 +220,30 @@ pub fn remove_orphaned_temp_files_beside(file: &Path) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if entry.file_type().is_ok_and(|t| t.is_file()) && is_temp_file(&name) && is_orphan(&name) {
+        if entry.file_type().is_ok_and(|t| t.is_file()) && is_temp_file(&name) && is_orphan(&name, &entry) {
             let _ = fs::remove_file(entry.path());
         }
     }
 }
 
-/// Whether a temp file name belongs to no running process (an older
-/// name without a process id belongs to none).
-fn is_orphan(name: &str) -> bool {
+/// Whether a temp file belongs to no running process: one of this PID
+/// namespace whose process is gone, one of another namespace untouched
+/// for [`FOREIGN_ORPHAN_AGE`], one whose name tells no process.
+fn is_orphan(name: &str, entry: &fs::DirEntry) -> bool {
     let Some(rest) = name.strip_prefix(TEMP_PREFIX) else { return false };
-    let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<libc::pid_t>().ok()).filter(|p| *p > 0) else {
+    let owner = rest.split('-').next().unwrap_or("");
+    let (pid, namespace) = match owner.split_once('.') {
+        Some((pid, namespace)) => (pid, namespace.parse::<u64>().ok()),
+        None => (owner, None),
+    };
+    let Some(pid) = pid.parse::<libc::pid_t>().ok().filter(|p| *p > 0) else {
         return true;
     };
-    if pid == libc::pid_t::try_from(std::process::id()).unwrap_or(0) {
+    if namespace.is_some_and(|n| n != pid_namespace()) {
+        let untouched = entry.metadata().ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok());
+        return untouched.is_some_and(|age| age >= FOREIGN_ORPHAN_AGE);
+    }
+    if pid == libc::pid_t::try_from(std::process::id()).unwrap_or(0) && namespace.is_some() {
         return false;
     }
     // SAFETY: signal 0 sends nothing; it only asks whether `pid` exists.
@@ -508,6 +535,30 @@ mod tests {
         assert!(!beside.exists(), "an orphan beside the state file is removed");
         assert!(below.exists(), "folders below are not walked");
         assert!(ours.exists() && init.exists() && other.exists());
+    }
+
+    /// Regression: a feedsmith in a container and one on the host share
+    /// the output folder, not process ids: asking whether the other's pid
+    /// runs answered for a stranger, and its temp files in flight were
+    /// deleted. Another namespace's file is an orphan only once untouched
+    /// for ten minutes.
+    #[test]
+    fn temp_files_of_another_pid_namespace_are_judged_by_age() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let foreign = pid_namespace() + 1;
+        let fresh = dir.path().join(format!(".feedsmith-4194999.{foreign}-a.tmp"));
+        let stale = dir.path().join(format!(".feedsmith-4194999.{foreign}-b.tmp"));
+        let gone_here = dir.path().join(format!(".feedsmith-4194999.{}-c.tmp", pid_namespace()));
+        for f in [&fresh, &stale, &gone_here] {
+            fs::write(f, "x").expect("write");
+        }
+        let old = std::time::SystemTime::now() - FOREIGN_ORPHAN_AGE - std::time::Duration::from_secs(60);
+        fs::File::options().write(true).open(&stale).and_then(|f| f.set_modified(old)).expect("age it");
+        remove_orphaned_temp_files(dir.path());
+        assert!(fresh.exists(), "in flight in another namespace");
+        assert!(!stale.exists(), "untouched for ten minutes");
+        assert!(!gone_here.exists(), "this namespace's process is gone");
+        assert!(temp_prefix().contains(&format!(".{}-", pid_namespace())), "{}", temp_prefix());
     }
 
     #[test]
