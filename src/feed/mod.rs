@@ -131,7 +131,7 @@ pub struct Selected<'a> {
 /// Builds the feed model. Dates are shown with the site timezone's offset.
 pub fn build(head: &Head, selected: &[Selected<'_>]) -> Feed {
     let tz = head.timezone;
-    let local = |d: DateTime<Utc>| d.with_timezone(&tz).fixed_offset();
+    let local = |d: DateTime<Utc>| in_zone(d, tz);
     let items: Vec<Item> = selected
         .iter()
         .map(|s| Item {
@@ -185,6 +185,17 @@ pub fn build(head: &Head, selected: &[Selected<'_>]) -> Feed {
         next_archive: head.next_archive.clone(),
         stylesheet: head.stylesheet.clone(),
         icon: head.icon.clone(),
+    }
+}
+
+/// `date` with the offset `tz` has at that moment; in UTC where that
+/// offset has seconds (local mean time, before 1900 or so), which no feed
+/// format can write: rounded to the minute, the moment would move.
+pub fn in_zone(date: DateTime<Utc>, tz: Tz) -> DateTime<FixedOffset> {
+    let local = date.with_timezone(&tz).fixed_offset();
+    match local.offset().local_minus_utc() % 60 {
+        0 => local,
+        _ => date.fixed_offset(),
     }
 }
 
@@ -267,5 +278,17 @@ mod tests {
         // chrono's own formatter panics outside 0..=9999; ours must not.
         let far = at("9999-12-31T23:59:00+00:00").with_timezone(&FixedOffset::east_opt(8 * 3600).expect("offset"));
         assert!(rfc2822(&far).contains("10000"), "{}", rfc2822(&far));
+    }
+
+    /// Regression: local mean time offsets (+08:05:43 in Shanghai before
+    /// 1901) were written rounded to the minute, moving the moment 17 s.
+    #[test]
+    fn offsets_with_seconds_are_written_in_utc() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).expect("date");
+        let old = at("1900-01-01T00:00:00+00:00").with_timezone(&Utc);
+        let written = in_zone(old, chrono_tz::Asia::Shanghai);
+        assert_eq!((written.offset().local_minus_utc(), written.with_timezone(&Utc)), (0, old));
+        let now = at("2024-03-07T07:00:00+00:00").with_timezone(&Utc);
+        assert_eq!(in_zone(now, chrono_tz::Asia::Shanghai).to_rfc3339(), "2024-03-07T15:00:00+08:00");
     }
 }
