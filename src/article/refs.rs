@@ -261,6 +261,15 @@ fn tags(html: &str) -> Vec<StartTag> {
             attributes.push((attribute, html[value_start..value_end].to_owned(), value_start));
             i = (value_end + 1).min(bytes.len());
         }
+        // The sanitiser drops a script's or a style's content whole: no
+        // file named in there is shown.
+        if name == "script" || name == "style" {
+            let closes = memchr::memmem::find_iter(&bytes[i..], b"</").map(|at| i + at);
+            let mut closing = closes.filter(|at| {
+                bytes.get(at + 2..at + 2 + name.len()).is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+            });
+            i = closing.next().unwrap_or(bytes.len());
+        }
         out.push(StartTag { name, attributes });
     }
     out
@@ -404,6 +413,13 @@ mod tests {
             [(RefKind::Image, "fig.jpg", 1), (RefKind::Link, "big.jpg", 1), (RefKind::Image, "defined.png", 3)],
             "a reference-style image is placed where it is used"
         );
+    }
+
+    #[test]
+    fn files_named_only_inside_a_script_or_a_style_are_not_shown() {
+        let body = "<script>var i = '<img src=\"s.jpg\">';</script>\n\n<STYLE>a{} <img src=\"t.jpg\"></STYLE>\n\n<img src=\"u.jpg\">\n";
+        let names: Vec<String> = refs(body).into_iter().map(|r| r.1).collect();
+        assert_eq!(names, ["u.jpg"]);
     }
 
     #[test]
