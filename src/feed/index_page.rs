@@ -152,8 +152,12 @@ pub fn index_html(main: &Feed, taxonomies: &[Listed]) -> String {
                 escape(image.title.as_deref().unwrap_or_default())
             ));
         }
-        if !item.authors.is_empty() {
-            out.push_str(&format!("<span class=\"by\">{}{}</span>\n", words.by, escape(&item.authors.join(words.and))));
+        // As the feeds say it: the site's author where the story names none
+        // (the site's title stands in for a missing one there; not here).
+        let site_author = (main.author != main.title).then(|| std::slice::from_ref(&main.author));
+        let authors = if item.authors.is_empty() { site_author.unwrap_or_default() } else { &item.authors[..] };
+        if !authors.is_empty() {
+            out.push_str(&format!("<span class=\"by\">{}{}</span>\n", words.by, escape(&authors.join(words.and))));
         }
         out.push_str(&format!(
             "<time datetime=\"{}\">{}</time>\n<p>{}</p>\n</article>\n",

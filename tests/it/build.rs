@@ -791,3 +791,21 @@ fn rss_and_atom_files_name_the_stylesheet_unless_it_is_turned_off() {
         assert!(!xml.contains("xml-stylesheet"), "{file}");
     }
 }
+
+/// The index page names each story's author as the feeds do: the site's
+/// `author` where the story names none (it showed no byline at all).
+#[test]
+fn the_index_page_names_the_site_author_where_a_story_names_none() {
+    let site = Site::new("author = \"永康日报社\"");
+    site.write("a.md", story("无署名", DATE, "x"));
+    site.write("b.md", "+++\ntitle = \"有署名\"\ndate = 2024-03-06\nauthor = \"陈晓苏\"\n+++\n\nx\n");
+    site.build().assert_code(0);
+    let page = read_text(&site.out().join("index.html"));
+    let article = |title: &str| page.split("<article").find(|a| a.contains(title)).unwrap_or_default().to_owned();
+    assert!(article("无署名").contains("永康日报社"), "{page}");
+    assert!(article("有署名").contains("陈晓苏") && !article("有署名").contains("永康日报社"), "{page}");
+    let bare = Site::new("");
+    bare.write("a.md", story("无署名", DATE, "x"));
+    bare.build().assert_code(0);
+    assert!(!read_text(&bare.out().join("index.html")).contains("class=\"by\""), "no site author, no byline");
+}
