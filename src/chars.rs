@@ -5,10 +5,20 @@
 /// LF and CR, and the non-characters U+FFFE and U+FFFF. (Rust strings hold
 /// no lone surrogates: decoding already replaced or rejected them.)
 pub fn xml_safe(text: &str) -> String {
-    if text.chars().all(is_xml_char) {
+    if is_xml_text(text) {
         return text.to_owned();
     }
     text.chars().filter(|&c| is_xml_char(c)).collect()
+}
+
+/// Whether every character of `text` is one XML carries, by its bytes
+/// (content HTML is most of what is written, and nearly always clean): no
+/// control byte but tab, LF and CR, and neither U+FFFE nor U+FFFF
+/// (`EF BF BE`, `EF BF BF`; a `str` holds no surrogate).
+fn is_xml_text(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let controls = bytes.iter().fold(false, |found, &b| found | (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')));
+    !controls && memchr::memmem::find_iter(bytes, b"\xEF\xBF").all(|at| !matches!(bytes.get(at + 2), Some(0xBE | 0xBF)))
 }
 
 pub fn is_xml_char(c: char) -> bool {
@@ -63,6 +73,25 @@ fn is_one_line(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte scan says what a scan of the characters says.
+    #[test]
+    fn the_byte_scan_agrees_with_the_characters() {
+        for text in [
+            "",
+            "plain 中文 😀",
+            "tab\tnew\nline\rcr",
+            "bell\u{7}",
+            "nul\0",
+            "\u{FFFE}",
+            "\u{FFFF}x",
+            "\u{FFFD}\u{FFEF}\u{EFBF}",
+            "\u{1B}[31m",
+            "\u{7F}\u{9F}",
+        ] {
+            assert_eq!(is_xml_text(text), text.chars().all(is_xml_char), "{text:?}");
+        }
+    }
 
     #[test]
     fn xml_safe_drops_exactly_what_xml_cannot_carry() {

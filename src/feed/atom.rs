@@ -37,7 +37,8 @@ pub fn to_atom(feed: &Feed) -> String {
     };
     let config = WriteConfig { write_document_declaration: true, indent_size: Some(2) };
     let bytes = atom.write_with_config(Vec::new(), config).expect("writing to a Vec cannot fail");
-    let mut xml = String::from_utf8(bytes).expect("atom_syndication writes UTF-8") + "\n";
+    let mut xml = super::utf8_string(bytes);
+    xml.push('\n');
     if feed.archive {
         // atom_syndication writes feed extensions after the entries, which
         // RFC 4287's schema forbids (atom:entry* comes last): put

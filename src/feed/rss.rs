@@ -62,7 +62,8 @@ pub fn to_rss(feed: &Feed) -> String {
         ..Channel::default()
     };
     let bytes = channel.pretty_write_to(Vec::new(), b' ', 2).expect("writing to a Vec cannot fail");
-    let mut xml = hex_references(&(String::from_utf8(bytes).expect("the rss crate writes UTF-8") + "\n"));
+    let mut xml = hex_references(&super::utf8_string(bytes));
+    xml.push('\n');
     if let Some(href) = &feed.stylesheet {
         super::stylesheet::insert_instruction(&mut xml, href);
     }
@@ -76,14 +77,34 @@ pub fn to_rss(feed: &Feed) -> String {
 fn hex_references(xml: &str) -> String {
     let mut out = String::with_capacity(xml.len() + 64);
     let mut rest = xml;
-    while let Some(start) = rest.find("<![CDATA[") {
-        let end = rest[start..].find("]]>").map_or(rest.len(), |e| start + e + 3);
-        out.push_str(&rest[..start].replace("&amp;", "&#x26;").replace("&lt;", "&#x3C;"));
+    while let Some(start) = memchr::memmem::find(rest.as_bytes(), b"<![CDATA[") {
+        let end = memchr::memmem::find(&rest.as_bytes()[start..], b"]]>").map_or(rest.len(), |e| start + e + 3);
+        push_hex_references(&mut out, &rest[..start]);
         out.push_str(&rest[start..end]);
         rest = &rest[end..];
     }
-    out.push_str(&rest.replace("&amp;", "&#x26;").replace("&lt;", "&#x3C;"));
+    push_hex_references(&mut out, rest);
     out
+}
+
+/// `text` with `&amp;` and `&lt;` written as `&#x26;` and `&#x3C;`, in one pass.
+fn push_hex_references(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(at) = memchr::memchr(b'&', rest.as_bytes()) {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        if let Some(after) = from.strip_prefix("&amp;") {
+            out.push_str("&#x26;");
+            rest = after;
+        } else if let Some(after) = from.strip_prefix("&lt;") {
+            out.push_str("&#x3C;");
+            rest = after;
+        } else {
+            out.push('&');
+            rest = &from[1..];
+        }
+    }
+    out.push_str(rest);
 }
 
 fn to_item(feed: &Feed, item: &super::Item) -> RssItem {
