@@ -313,10 +313,18 @@ impl Renderer<'_> {
         if stamp.is_some() && stamp == self.output.icon_copied && to.is_file() {
             return;
         }
-        let result = std::fs::canonicalize(source).and_then(|source| match publish::same_bytes(&source, &to) {
-            true => Ok(()),
-            false => publish::copy_atomically(&source, &to),
-        });
+        // Checked again at every copy: the file may have grown since the
+        // configuration was read (a 3 GiB icon blocked a rebuild for 15 s).
+        let max = crate::config::MAX_ICON_BYTES;
+        let result = std::fs::metadata(source)
+            .and_then(|meta| match meta.len() <= max {
+                true => std::fs::canonicalize(source),
+                false => Err(std::io::Error::other(format!("it is {} bytes, more than {max}", meta.len()))),
+            })
+            .and_then(|source| match publish::same_bytes(&source, &to) {
+                true => Ok(()),
+                false => publish::copy_atomically(&source, &to),
+            });
         match result {
             Ok(()) => {
                 self.output.icon_problem = None;

@@ -667,3 +667,25 @@ fn the_connection_cap_is_a_quarter_of_the_descriptor_limit() {
     drop(held);
     assert_eq!(request("GET", &format!("http://{address}/rss.xml"), &[]).status, 200, "served again");
 }
+
+/// Regression: the icon's size was checked only when the configuration
+/// was read: grown while `watch` ran (to 3 GiB), it was copied whole at
+/// the next rebuild and served. It is checked at every copy; the copy
+/// published before stays.
+#[test]
+fn an_icon_grown_past_the_limit_while_watching_is_not_copied() {
+    let site = site_with_story();
+    std::fs::write(site.root().join("logo.png"), b"\x89PNG small").expect("write");
+    site.write_config("title = \"t\"\nicon = \"logo.png\"");
+    let d = site.start(&[]);
+    assert_eq!(std::fs::read(site.out().join("favicon.png")).expect("copied"), b"\x89PNG small");
+    std::fs::File::options()
+        .write(true)
+        .open(site.root().join("logo.png"))
+        .and_then(|f| f.set_len(3 << 20))
+        .expect("grow it");
+    site.write("b.md", "+++\ntitle = \"B\"\ndate = 2024-03-08\n+++\n\nb\n");
+    d.wait("the rebuild", || site.titles().contains(&"B".to_owned()));
+    d.wait_log("cannot publish the site icon");
+    assert_eq!(std::fs::read(site.out().join("favicon.png")).expect("kept"), b"\x89PNG small");
+}
