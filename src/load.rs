@@ -806,17 +806,32 @@ pub fn resolve_media(
             if r.kind != RefKind::Link {
                 continue;
             }
-            let found = paths::is_story_path(&rel) && fs::metadata(dir.join(&rel)).is_ok_and(|m| m.is_file());
-            if found {
-                let url = story_link(&rel).unwrap_or_default();
-                inline.push(Inline { target: rel, url, source: None });
-            } else {
-                warnings.push(at(StoryError::new(
-                    &shown,
-                    format!("story {reference:?} not found"),
-                    "link another story by the path of its file from this one, or by its web address",
-                )));
-            }
+            // A link to a story file never publishes the file's path: to a
+            // story that is not published (private, missing, not yet out)
+            // it keeps its text and loses its address.
+            let exists = fs::metadata(dir.join(&rel)).is_ok_and(|m| m.is_file());
+            let url = match (paths::is_story_path(&rel), exists) {
+                (true, true) => story_link(&rel).unwrap_or_default(),
+                (false, true) => {
+                    warnings.push(at(StoryError::new(
+                        &shown,
+                        format!(
+                            "links the hidden or private story {reference:?}; the link is left without its address"
+                        ),
+                        "link stories that are published, or remove the link",
+                    )));
+                    String::new()
+                }
+                (_, false) => {
+                    warnings.push(at(StoryError::new(
+                        &shown,
+                        format!("story {reference:?} not found; the link is left without its address"),
+                        "link another story by the path of its file from this one, or by its web address",
+                    )));
+                    String::new()
+                }
+            };
+            inline.push(Inline { target: rel, url, source: None });
             continue;
         }
         match local_file(dir, &rel, max_bytes) {

@@ -328,3 +328,23 @@ fn a_missing_first_picture_is_not_the_item_image() {
     assert!(json_item(&site, "T").get("image").is_none(), "{}", json_item(&site, "T"));
     assert!(!read_text(&site.out().join("rss.xml")).contains("gone.jpg\" medium"), "no media:content for it");
 }
+
+/// Regression: a link to a story file that is private (`_embargo/…`,
+/// `.h/…`) or missing published the file's path in its `href`: it keeps
+/// its text and loses its address, with a warning saying which.
+#[test]
+fn a_link_to_a_private_or_missing_story_file_never_publishes_its_path() {
+    let site = Site::new("");
+    site.write("_embargo/acme-merger-2025.md", story("Secret", DATE, "x"));
+    site.write(".h/hidden-plan.md", story("Hidden", DATE, "x"));
+    site.write("a.md", story("A", DATE, "[e](_embargo/acme-merger-2025.md) [h](.h/hidden-plan.md) [m](gone-plan.md)"));
+    let run = site.build();
+    run.assert_code(0);
+    let everything = all_output_text(&site.out());
+    for secret in ["acme-merger", "hidden-plan", "gone-plan"] {
+        assert!(!everything.contains(secret), "{secret} published");
+    }
+    let lines = run.lines_naming("a.md");
+    assert!(lines.iter().any(|l| l.contains("hidden or private story") && l.contains("_embargo")), "{}", run.stderr);
+    assert!(lines.iter().any(|l| l.contains("\"gone-plan.md\" not found")), "{}", run.stderr);
+}
