@@ -185,14 +185,15 @@ const GROUP: usize = 2048;
 /// stories). A larger one is no cache feedsmith wrote.
 const MAX_BYTES: u64 = 2 << 30;
 
-/// The bytes of the regular file at `path`, opened without following a
-/// symlink or waiting on a FIFO, and read to the length it had when
-/// opened (a device or a growing file cannot make it read forever), if
-/// that is at most `max` bytes (a sparse 20 GB file is not read).
+/// The bytes of the regular file at `path` (a symlink to one is followed:
+/// a state kept on another disk), opened without waiting on a FIFO, and
+/// read to the length it had when opened (a device or a growing file
+/// cannot make it read forever), if that is at most `max` bytes (a sparse
+/// 20 GB file is not read).
 pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
-    let flags = libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY;
+    let flags = libc::O_NONBLOCK | libc::O_NOCTTY;
     let file = std::fs::OpenOptions::new().read(true).custom_flags(flags).open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {

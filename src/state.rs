@@ -23,6 +23,11 @@ pub struct State {
     /// restart does not render feeds whose stories did not change.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     feeds: BTreeMap<String, String>,
+    /// The file is there but could not be read (permissions, say): it is
+    /// left as it is rather than replaced by what this run knows, which
+    /// would lose when every story was last changed.
+    #[serde(skip)]
+    pub keep_file: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,9 +89,18 @@ impl State {
                 State::default()
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
-            Err(e) => {
-                tracing::warn!("{}: cannot read state file ({e}); starting afresh", path.display());
+            // Not a state file feedsmith wrote (a FIFO, a device, 20 GB):
+            // replaced by a good one.
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput || e.kind() == std::io::ErrorKind::InvalidData => {
+                tracing::warn!("{}: not a state file ({e}); starting afresh", path.display());
                 State::default()
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "{}: cannot read the state file ({e}); it is left as it is and not written this run, so the dates it holds are not lost — make it readable and restart",
+                    path.display()
+                );
+                State { keep_file: true, ..State::default() }
             }
         }
     }

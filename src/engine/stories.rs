@@ -420,6 +420,9 @@ impl Stories {
     pub(super) fn write_state(&mut self, path: &Path, json: String) {
         self.state_saved = Some(Instant::now());
         self.state_dirty = false;
+        if self.state.keep_file {
+            return;
+        }
         if let Err(e) = write_if_changed(path, json.as_bytes()) {
             tracing::warn!(
                 "{}: cannot save state ({e}); `updated` times of edits may be lost on restart",

@@ -374,3 +374,23 @@ fn a_state_or_cache_file_that_is_a_fifo_a_device_or_huge_is_not_read() {
         }
     }
 }
+
+/// Regression: a state file kept elsewhere through a symlink was refused
+/// ("too many levels of symbolic links") and replaced, losing when every
+/// story last changed. A link to a regular file is followed.
+#[test]
+fn a_state_file_reached_through_a_symlink_is_read_and_kept() {
+    let t = Site::new("");
+    t.write("a.md", story("A", DATE, "x"));
+    t.build().assert_code(0);
+    let state = t.state();
+    let real = state.with_file_name("elsewhere.json");
+    std::fs::rename(&state, &real).expect("move");
+    std::os::unix::fs::symlink(&real, &state).expect("symlink");
+    let remembered = std::fs::read_to_string(&real).expect("read");
+    let run = t.build();
+    run.assert_code(0);
+    assert!(!run.stderr.contains("state"), "nothing to say about the state: {}", run.stderr);
+    let now = std::fs::read_to_string(&state).expect("read");
+    assert_eq!(now, remembered, "the same stories, the same state");
+}
