@@ -307,13 +307,30 @@ fn unsupported_shortcodes(body: &str, at: &Locator<'_>) -> Vec<StoryError> {
         .collect()
 }
 
-/// What invisible or blank characters come before a front matter fence on
-/// the first line (`U+200B`), if that is all that keeps it from being one.
+/// What keeps the file's first lines from opening front matter when that
+/// is all that does: invisible or blank characters before the fence
+/// (`U+200B`, a direction mark, a soft hyphen), blank lines before it, or
+/// a fence written in full-width characters (`＋＋＋`).
 fn hidden_before_fence(text: &str) -> Option<String> {
-    let first = text.lines().next()?;
-    let invisible = |c: char| c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}');
+    let invisible = |c: char| {
+        c.is_whitespace()
+            || matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    };
+    let (blank_lines, first) = text.lines().enumerate().find(|(_, l)| !l.trim_matches(invisible).is_empty())?;
     let fence = first.trim_start_matches(invisible).trim_end();
-    if fence != "+++" && fence != "---" {
+    let full_width = matches!(fence, "＋＋＋" | "－－－");
+    if fence != "+++" && fence != "---" && !full_width {
+        return None;
+    }
+    // Only what reads as front matter: a closing fence after lines of
+    // `key = …` or `key: …` (a body may open with a `---` rule).
+    let mut after = text.lines().skip(blank_lines + 1);
+    let block: Vec<&str> = after.by_ref().take_while(|l| l.trim_matches(invisible) != fence).collect();
+    let keyed = |line: &&str| {
+        let key: String = line.trim_start().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        !key.is_empty() && line.trim_start()[key.len()..].trim_start().starts_with([':', '='])
+    };
+    if block.len() == text.lines().count().saturating_sub(blank_lines + 1) || !block.iter().any(keyed) {
         return None;
     }
     let before: Vec<String> = first
@@ -321,7 +338,17 @@ fn hidden_before_fence(text: &str) -> Option<String> {
         .take_while(|c| invisible(*c))
         .map(|c| if c == ' ' { "a space".to_owned() } else { format!("U+{:04X}", c as u32) })
         .collect();
-    (!before.is_empty()).then(|| before.join(", "))
+    let mut what = Vec::new();
+    if blank_lines > 0 {
+        what.push(format!("{blank_lines} blank line{}", if blank_lines == 1 { "" } else { "s" }));
+    }
+    if !before.is_empty() {
+        what.push(before.join(", "));
+    }
+    if full_width {
+        what.push(format!("a fence of full-width characters ({fence}; write +++ or ---)"));
+    }
+    (!what.is_empty()).then(|| what.join(" and "))
 }
 
 /// Step 2: the title — front matter, else the first `# heading` (Markdown)
@@ -612,12 +639,17 @@ mod tests {
             ("\u{200B}+++\ntitle = \"T\"\n+++\nbody\n", "U+200B"),
             ("\u{2060}---\ntitle: T\n---\nbody\n", "U+2060"),
             (" +++\ntitle = \"T\"\n+++\nbody\n", "a space"),
+            ("\u{200E}+++\ntitle = \"T\"\n+++\nbody\n", "U+200E"),
+            ("\u{00AD}---\ntitle: T\n---\nbody\n", "U+00AD"),
+            ("\n\n+++\ntitle = \"T\"\n+++\nbody\n", "2 blank lines"),
+            ("＋＋＋\ntitle = \"T\"\n＋＋＋\nbody\n", "full-width"),
         ] {
             let e = parse_at("a.md", text).expect_err(text);
             assert_eq!((e.line, e.column), (Some(1), Some(1)));
             assert!(e.message.contains(named) && e.message.contains("front matter"), "{e}");
         }
         assert!(parse_at("a.md", "# Title\n\nbody +++\n").is_ok());
+        assert!(parse_at("a.md", "\n---\n\n# Title\n\nA rule, then a story.\n").is_ok(), "a body may open with a rule");
     }
 
     fn parse_at(rel: &str, text: &str) -> Result<Parsed, StoryError> {
