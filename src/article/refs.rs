@@ -261,9 +261,10 @@ fn tags(html: &str) -> Vec<StartTag> {
             attributes.push((attribute, html[value_start..value_end].to_owned(), value_start));
             i = (value_end + 1).min(bytes.len());
         }
-        // The sanitiser drops a script's or a style's content whole: no
-        // file named in there is shown.
-        if name == "script" || name == "style" {
+        // The sanitiser drops these elements' content or keeps it as text
+        // (a script's, a template's, a textarea's): no file named in there
+        // is shown.
+        if SHOWS_NOTHING.contains(&name.as_str()) {
             let closes = memchr::memmem::find_iter(&bytes[i..], b"</").map(|at| i + at);
             let mut closing = closes.filter(|at| {
                 bytes.get(at + 2..at + 2 + name.len()).is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
@@ -274,6 +275,12 @@ fn tags(html: &str) -> Vec<StartTag> {
     }
     out
 }
+
+/// Elements whose content the sanitiser removes, or keeps as text only.
+const SHOWS_NOTHING: &[&str] = &[
+    "script", "style", "template", "noscript", "textarea", "title", "math", "svg", "xmp", "iframe", "noembed",
+    "noframes", "object",
+];
 
 /// The URLs of a `srcset` value with their offsets in it.
 fn srcset_candidates(value: &str) -> Vec<(String, usize)> {
@@ -417,7 +424,7 @@ mod tests {
 
     #[test]
     fn files_named_only_inside_a_script_or_a_style_are_not_shown() {
-        let body = "<script>var i = '<img src=\"s.jpg\">';</script>\n\n<STYLE>a{} <img src=\"t.jpg\"></STYLE>\n\n<img src=\"u.jpg\">\n";
+        let body = "<script>var i = '<img src=\"s.jpg\">';</script>\n\n<STYLE>a{} <img src=\"t.jpg\"></STYLE>\n\n<noscript><img src=\"n.jpg\"></noscript><template><img src=\"t.jpg\"></template><textarea><img src=\"x.jpg\"></textarea>\n\n<img src=\"u.jpg\">\n";
         let names: Vec<String> = refs(body).into_iter().map(|r| r.1).collect();
         assert_eq!(names, ["u.jpg"]);
     }
