@@ -169,20 +169,28 @@ const TEMP_PREFIX: &str = ".feedsmith-";
 
 /// This process's temp file prefix: `.feedsmith-<pid>.<namespace>-`. The
 /// name starts with `.` so servers and globs skip it; the process id and
-/// its PID namespace tell another feedsmith on the same folder whose file
-/// it is (a container and the host share folders, not process ids).
+/// where it counts (its PID namespace on this machine, since it booted)
+/// tell another feedsmith on the same folder whose file it is (a container
+/// and the host, or two machines on a network folder, share folders, not
+/// process ids).
 fn temp_prefix() -> String {
     format!("{TEMP_PREFIX}{}.{}-", std::process::id(), pid_namespace())
 }
 
-/// The identity of this process's PID namespace (0 where `/proc` does
-/// not tell it).
+/// Where this process's id means this process: its PID namespace and the
+/// machine's boot (every machine's first namespace has the same number),
+/// hashed; 0 where `/proc` tells neither.
 fn pid_namespace() -> u64 {
     static NAMESPACE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
     *NAMESPACE.get_or_init(|| {
         let link = fs::read_link("/proc/self/ns/pid").unwrap_or_default();
-        let digits: String = link.to_string_lossy().chars().filter(char::is_ascii_digit).collect();
-        digits.parse().unwrap_or(0)
+        let boot = fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap_or_default();
+        if boot.is_empty() && link.as_os_str().is_empty() {
+            return 0;
+        }
+        let identity = format!("{}\0{}", link.display(), boot.trim());
+        // Kept below 2^53 so that the name stays short and any reader parses it.
+        xxhash_rust::xxh3::xxh3_64(identity.as_bytes()) >> 11
     })
 }
 
