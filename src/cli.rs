@@ -128,7 +128,7 @@ pub struct WatchArgs {
     /// Also serve the output folder over HTTP [default address: `serve` in the config]
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "")]
     pub serve: Option<String>,
-    /// Poll every MS milliseconds (10 to 60000) instead of using OS notifications (network file systems)
-    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    /// Poll every MS milliseconds (50 to 60000) instead of using OS notifications (network file systems)
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(50..=60_000))]
     pub poll: Option<u64>,
 }
