@@ -15,9 +15,9 @@ pub const MAX_DEPTH: usize = 32;
 
 /// The most YAML alias references (`*name`); each may copy a whole anchor,
 /// and anchors may hold aliases, so their number bounds the expansion:
-/// with four, nesting two in two gives the most, four copies, so parsed
-/// front matter is at most five times `MAX_BYTES` (sixteen allowed 324
-/// copies, a gigabyte and seconds per story).
+/// with four, nesting two in two gives the most, so parsed front matter is
+/// at most a few times `MAX_BYTES` (sixteen allowed 324 copies, a
+/// gigabyte and seconds per story).
 pub const MAX_ALIASES: usize = 4;
 
 /// Checks the limits; the error points at where one is passed.
