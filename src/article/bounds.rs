@@ -109,7 +109,7 @@ mod tests {
     fn an_apostrophe_in_plain_text_hides_nothing() {
         let sneaky = format!("title: it's here\nx: {}", "[".repeat(MAX_DEPTH + 1));
         assert_eq!(check(Yaml, &sneaky).expect_err("deep").line, Some(2));
-        let sneaky = format!("a: &a [1]\ntitle: it's\nx: [{}]\n", vec!["*a"; MAX_ALIASES + 1].join(", "));
+        let sneaky = format!("a: &a [1]\ntitle: it's\nx: [{}]\n", ["*a"; MAX_ALIASES + 1].join(", "));
         assert!(check(Yaml, &sneaky).is_err());
     }
 
@@ -148,7 +148,7 @@ mod tests {
     /// "string" that hid the rest of the front matter from the count.
     #[test]
     fn a_quote_inside_plain_text_hides_nothing() {
-        let flood = format!("title: a \"b\na: &a [1]\nb: [{}]\n", vec!["*a"; MAX_ALIASES + 1].join(", "));
+        let flood = format!("title: a \"b\na: &a [1]\nb: [{}]\n", ["*a"; MAX_ALIASES + 1].join(", "));
         assert_eq!(check(Yaml, &flood).expect_err("aliases").line, Some(3));
         let deep = format!("title = a \"b\nx = {}", "[".repeat(MAX_DEPTH + 1));
         assert_eq!(check(Toml, &deep).expect_err("deep").line, Some(2));

@@ -299,7 +299,7 @@ fn a_link_to_a_story_not_yet_out_gives_nothing_away_until_it_is() {
         "draft.md",
         "+++\ntitle = \"D\"\ndate = 2024-03-01\nslug = \"layoffs-secret\"\ndraft = true\n+++\n\nD.\n",
     );
-    site.write("soon.md", &format!("+++\ntitle = \"S\"\ndate = {soon}\nslug = \"embargoed-news\"\n+++\n\nS.\n"));
+    site.write("soon.md", format!("+++\ntitle = \"S\"\ndate = {soon}\nslug = \"embargoed-news\"\n+++\n\nS.\n"));
     let d = site.start(&[]);
     let everything = all_output_text(&site.out());
     for secret in ["layoffs-secret", "embargoed-news", "draft.md", "soon.md"] {
