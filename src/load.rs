@@ -756,7 +756,7 @@ pub fn resolve_media(
             };
             return Some(Enclosure { url: url.to_string(), mime_type, ..base });
         }
-        let local = refs::normalize(&story_dir.join(reference)).ok_or_else(Refused::outside);
+        let local = refs::normalize(&story_dir.join(reference.replace('\\', "/"))).ok_or_else(Refused::outside);
         let (len, rel) = match local.and_then(|rel| local_file(dir, &rel, max_bytes)) {
             Ok(found) => found,
             Err(Refused::Missing) => {
@@ -933,7 +933,7 @@ pub fn local_media_refs(story: &Story) -> Vec<PathBuf> {
     let references = story.image.iter().chain(story.attachments.iter().map(|a| &a.url));
     let given = references
         .filter(|r| url::Url::parse(r).is_err())
-        .filter_map(|r| refs::normalize(&story_dir.join(r)))
+        .filter_map(|r| refs::normalize(&story_dir.join(r.replace('\\', "/"))))
         .filter(|rel| paths::is_media_path(rel));
     let body = story
         .refs

@@ -73,8 +73,11 @@ impl BodyRef {
 /// for a URL that is not a relative path: one with a scheme or a host, an
 /// absolute path (a page of the site), a bare fragment or query.
 pub fn file_part(reference: &str) -> Option<PathBuf> {
-    let reference = reference.trim();
-    if reference.starts_with(['/', '#', '?', '\\']) || has_scheme(reference) {
+    // A backslash separates folders in a URL's path, as browsers read it
+    // (`pics\photo.jpg` is `pics/photo.jpg`).
+    let reference = reference.trim().replace('\\', "/");
+    let reference = reference.as_str();
+    if reference.starts_with(['/', '#', '?']) || has_scheme(reference) {
         return None;
     }
     let path = reference.split(['?', '#']).next().unwrap_or("");
@@ -85,7 +88,8 @@ pub fn file_part(reference: &str) -> Option<PathBuf> {
     if decoded.contains('\0') {
         return None;
     }
-    Some(PathBuf::from(decoded.into_owned()))
+    // The Markdown renderer writes a backslash as `%5C`: a separator too.
+    Some(PathBuf::from(decoded.replace('\\', "/")))
 }
 
 /// `scheme:` before any `/`, `?` or `#`, as a URL parser reads it.
@@ -439,6 +443,8 @@ mod tests {
     fn file_parts_are_decoded_and_stripped() {
         assert_eq!(file_part("a%20b.jpg?x=1#y"), Some(PathBuf::from("a b.jpg")));
         assert_eq!(file_part("./x/../y.png"), Some(PathBuf::from("./x/../y.png")));
+        assert_eq!(file_part("pics\\a.jpg"), Some(PathBuf::from("pics/a.jpg")), "as browsers read it");
+        assert_eq!(file_part("\\\\host\\a.jpg"), None, "a UNC path is no relative path");
         for not_a_file in ["", "#x", "/a.jpg", "http://x/a.jpg", "data:image/png;base64,AA", "dir/", "%00.jpg", "?q"] {
             assert_eq!(file_part(not_a_file), None, "{not_a_file}");
         }

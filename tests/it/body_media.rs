@@ -348,3 +348,19 @@ fn a_link_to_a_private_or_missing_story_file_never_publishes_its_path() {
     assert!(lines.iter().any(|l| l.contains("hidden or private story") && l.contains("_embargo")), "{}", run.stderr);
     assert!(lines.iter().any(|l| l.contains("\"gone-plan.md\" not found")), "{}", run.stderr);
 }
+
+/// Regression: a path written with backslashes (Windows habit) was a false
+/// "not found" (and, in front matter, called a hidden file): browsers read
+/// a backslash in a URL's path as `/`, and so does feedsmith.
+#[test]
+fn a_path_written_with_backslashes_names_the_file() {
+    let site = Site::new("");
+    site.write("pics/a.jpg", "A");
+    site.write("pics/b.jpg", "B");
+    site.write("s.md", "+++\ntitle = \"S\"\ndate = 2024-03-07\nimage = 'pics\\b.jpg'\n+++\n\n![a](pics\\a.jpg)\n");
+    let run = site.build();
+    run.assert_code(0);
+    assert!(run.problem_lines().is_empty(), "{}", run.stderr);
+    assert_eq!(media_files(&site), ["pics/a.jpg", "pics/b.jpg"]);
+    assert!(content(&site, "S").contains(&format!("src=\"{FEEDS}media/pics/a.jpg\"")));
+}
