@@ -444,6 +444,14 @@ impl Engine {
         self.stories.media_named_under(path)
     }
 
+    /// The story symlinks whose targets lie at or under `path`: a folder
+    /// on the way that is moved or retargeted (into `_private`, say)
+    /// changes what they lead to.
+    pub fn links_into(&self, path: &Path) -> Vec<PathBuf> {
+        let targets = self.stories.links.files_under(path);
+        targets.iter().flat_map(|t| self.stories.links_to(t)).collect()
+    }
+
     /// Every rejected story currently known.
     pub fn failing(&self) -> impl Iterator<Item = &StoryError> {
         self.stories.failing.values()

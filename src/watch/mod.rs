@@ -510,8 +510,10 @@ impl Daemon {
         let mut paths = work.stories.clone();
         for tree in &work.trees {
             paths.extend(self.engine.paths_under(tree));
-            // A picture or file a story names, or a folder holding some.
+            // A picture or file a story names, or a folder holding some;
+            // story links leading into it.
             paths.extend(self.engine.media_named_under(tree));
+            paths.extend(self.engine.links_into(tree));
         }
         let paths: Vec<PathBuf> = paths.into_iter().collect();
         let report = self.engine.update(&paths, now);

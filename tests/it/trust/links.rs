@@ -82,3 +82,21 @@ fn story_links_made_while_watching_never_publish_a_private_story() {
     b.sort();
     assert_eq!(a, b, "the daemon publishes what a fresh build does");
 }
+
+/// Regression: a story symlink leading through a folder symlink stayed
+/// published when that folder link was retargeted into a private folder
+/// while `watch` ran (until a restart), though a scan then refuses it.
+#[test]
+fn a_folder_link_retargeted_into_a_private_folder_takes_the_stories_linked_through_it() {
+    let site = Site::new("");
+    site.write("pub/s.md", story("Public", DATE, "x"));
+    site.write("_p/s.md", story("PRIVATE-SECRET", DATE, "x"));
+    symlink("pub", site.a("dl"));
+    symlink("dl/s.md", site.a("viadl.md"));
+    let d = site.start(&[]);
+    assert_eq!(site.titles(), ["Public", "Public"], "the story and the one linked through dl");
+    std::fs::remove_file(site.a("dl")).expect("unlink");
+    symlink("_p", site.a("dl"));
+    d.wait("the link through dl leaves the feeds", || site.titles() == ["Public"]);
+    assert!(!all_output_text(&site.out()).contains("PRIVATE-SECRET"));
+}
