@@ -799,13 +799,12 @@ pub fn resolve_media(
             }
             continue;
         };
-        if !seen.insert(rel.clone()) {
+        let story_file = article::Format::of(&rel).is_some();
+        // A picture or media element naming a story file shows nothing.
+        if (story_file && r.kind != RefKind::Link) || !seen.insert(rel.clone()) {
             continue;
         }
-        if article::Format::of(&rel).is_some() {
-            if r.kind != RefKind::Link {
-                continue;
-            }
+        if story_file {
             // A link to a story file never publishes the file's path: to a
             // story that is not published (private, missing, not yet out)
             // it keeps its text and loses its address.
