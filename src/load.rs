@@ -756,7 +756,7 @@ pub fn resolve_media(
             };
             return Some(Enclosure { url: url.to_string(), mime_type, ..base });
         }
-        let local = refs::normalize(&story_dir.join(reference.replace('\\', "/"))).ok_or_else(Refused::outside);
+        let local = refs::normalize(&story_dir.join(reference.replace('\\', "/"))).ok_or(Refused::Outside);
         let (len, rel) = match local.and_then(|rel| local_file(dir, &rel, max_bytes)) {
             Ok(found) => found,
             Err(Refused::Missing) => {
@@ -873,10 +873,6 @@ enum Refused {
 }
 
 impl Refused {
-    fn outside() -> Refused {
-        Refused::Outside
-    }
-
     fn why(self) -> (String, &'static str) {
         match self {
             Refused::Outside => ("leads outside the articles folder".into(), "put the file inside the articles folder"),

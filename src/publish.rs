@@ -115,6 +115,20 @@ pub fn copy_atomically(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The identity of `from` to remember if `to` holds its copy already, so
+/// that it need not be copied again: `copied`, the identity `from` had
+/// when this process last copied it, is still its identity; or, before
+/// this process has copied it, `to` holds the same bytes (a copy an
+/// earlier run left stays, its time and so its ETag with it).
+pub fn copied_already(from: &Path, to: &Path, copied: Option<&crate::cache::Stamp>) -> Option<crate::cache::Stamp> {
+    let stamp = crate::cache::Stamp::of(from)?;
+    let same = match copied {
+        Some(copied) => *copied == stamp && to.is_file(),
+        None => same_bytes(from, to),
+    };
+    same.then_some(stamp)
+}
+
 /// Whether the regular files `a` and `b` hold the same bytes, compared
 /// by streaming (a buffer each, never the files); `false` when either
 /// cannot be read or is not a regular file (links are not followed).

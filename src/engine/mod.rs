@@ -565,18 +565,11 @@ impl Engine {
         for rel in &wanted {
             let from = articles.join(rel);
             let to = output.join(layout::media_path(rel));
-            let stamp = Stamp::of(&from);
-            if stamp.is_some() && media.copied.get(rel) == stamp.as_ref() && to.is_file() {
+            if let Some(stamp) = crate::publish::copied_already(&from, &to, media.copied.get(rel)) {
+                media.copied.insert(rel.clone(), stamp);
                 continue;
             }
-            // Not copied by this process yet: a copy an earlier run left
-            // with the same bytes stays (its time, and so its ETag, too).
-            if let (Some(stamp), false) = (stamp, media.copied.contains_key(rel)) {
-                if crate::publish::same_bytes(&from, &to) {
-                    media.copied.insert(rel.clone(), stamp);
-                    continue;
-                }
-            }
+            let stamp = Stamp::of(&from);
             if !no_symlink_between(output, &to) {
                 tracing::warn!("{}: a folder on the way is a symlink; not copied", to.display());
                 continue;

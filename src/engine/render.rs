@@ -309,10 +309,11 @@ impl Renderer<'_> {
     /// there is and is logged once, until it changes or ends.
     fn publish_icon(&mut self, source: &Path, file: &Path) {
         let to = self.config.output_dir.join(file);
-        let stamp = Stamp::of(source);
-        if stamp.is_some() && stamp == self.output.icon_copied && to.is_file() {
+        if let Some(stamp) = publish::copied_already(source, &to, self.output.icon_copied.as_ref()) {
+            self.output.icon_copied = Some(stamp);
             return;
         }
+        let stamp = Stamp::of(source);
         // Checked again at every copy: the file may have grown since the
         // configuration was read (a 3 GiB icon blocked a rebuild for 15 s).
         let max = crate::config::MAX_ICON_BYTES;
@@ -321,10 +322,7 @@ impl Renderer<'_> {
                 true => std::fs::canonicalize(source),
                 false => Err(std::io::Error::other(format!("it is {} bytes, more than {max}", meta.len()))),
             })
-            .and_then(|source| match publish::same_bytes(&source, &to) {
-                true => Ok(()),
-                false => publish::copy_atomically(&source, &to),
-            });
+            .and_then(|source| publish::copy_atomically(&source, &to));
         match result {
             Ok(()) => {
                 self.output.icon_problem = None;

@@ -518,7 +518,7 @@ impl Daemon {
         let paths: Vec<PathBuf> = paths.into_iter().collect();
         let report = self.engine.update(&paths, now);
         let articles = &self.engine.config().articles_dir;
-        let reread: Vec<PathBuf> = report.looked_at.iter().chain(&paths).map(|p| articles.join(p)).collect();
+        let reread: Vec<PathBuf> = report.looked_at.iter().map(|p| articles.join(p)).collect();
         self.problems.log(&report, Scope::Paths(&reread));
         Ok(report)
     }

@@ -11,12 +11,6 @@ use crate::support::*;
 
 const FEEDS: &str = "https://news.example.com/feeds/";
 
-/// The files under `out/media`, relative to it.
-fn media_files(site: &Site) -> Vec<String> {
-    let media = site.out().join("media");
-    walk(&media).iter().map(|p| p.strip_prefix(&media).expect("under media").to_string_lossy().into_owned()).collect()
-}
-
 /// The content HTML of the item titled `title`, the same in the three formats.
 #[track_caller]
 fn content(site: &Site, title: &str) -> String {

@@ -256,6 +256,12 @@ pub(crate) fn unparsable_feeds(dir: &Path) -> Vec<String> {
     bad
 }
 
+/// The files under the site's `out/media`, relative to it, sorted.
+pub(crate) fn media_files(site: &Site) -> Vec<String> {
+    let media = site.out().join("media");
+    walk(&media).iter().map(|p| p.strip_prefix(&media).expect("under media").to_string_lossy().into_owned()).collect()
+}
+
 /// Every file under `dir` as text, each after a `== name` line, for "must
 /// not appear anywhere" checks (bytes that are not UTF-8 show as U+FFFD).
 #[track_caller]

@@ -7,12 +7,6 @@ use std::time::SystemTime;
 
 use super::*;
 
-/// The files under `out/media`, relative to it.
-fn media_files(site: &Site) -> Vec<String> {
-    let media = site.out().join("media");
-    walk(&media).iter().map(|p| p.strip_prefix(&media).expect("under media").to_string_lossy().into_owned()).collect()
-}
-
 /// Regression: the media of drafts and of stories scheduled for later was
 /// copied into the output (public before its story), and a deleted story's
 /// media stayed there.
